@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { ZodError } from 'zod';
+import { SweepSchema, type ExplicitImage, type Sweep } from './schema.js';
+import { fillTemplate, templateFields } from './template.js';
+import { SweepError, type LoadedSweep, type SweepImage, type SweepProblem } from './types.js';
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'];
+
+/** Parses a YAML file and validates it against a zod schema, naming the field and line of every problem. */
+export function parseYamlFile<T>(file: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new SweepError([{ file, message: `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseYamlText(text, file, schema);
+}
+
+export function parseYamlText<T>(text: string, file: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }): T {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new SweepError(
+      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const result = schema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  const problems: SweepProblem[] = result.error.issues.map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    let line: number | undefined;
+    for (let n = path.length; n >= 0 && line === undefined; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) line = lineCounter.linePos(node.range[0]).line;
+    }
+    return { file, line, field: path.length ? path.join('.') : undefined, message: issue.message };
+  });
+  throw new SweepError(problems);
+}
+
+function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** Lists the image files of a folder, sorted, as absolute paths. */
+export function listImages(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((d) => d.isFile() && IMAGE_EXTENSIONS.some((ext) => d.name.toLowerCase().endsWith(ext)))
+    .map((d) => join(folder, d.name))
+    .sort();
+}
+
+function levelString(v: string | number): string {
+  return String(v);
+}
+
+function cellLabel(levels: Record<string, string>, prompt: string, seed: number): string {
+  const parts = Object.entries(levels)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}=${v}`);
+  return `${parts.join(' ')} prompt=${prompt} seed=${seed}`;
+}
+
+/** Cartesian product of factor levels, in declaration order. */
+function* combinations(factors: [string, string[]][]): Generator<Record<string, string>> {
+  if (factors.length === 0) {
+    yield {};
+    return;
+  }
+  const [[name, levels], ...rest] = factors;
+  for (const level of levels) {
+    for (const tail of combinations(rest)) yield { [name]: level, ...tail };
+  }
+}
+
+interface PlannedImage {
+  relPath: string;
+  levels: Record<string, string>;
+  prompt: string;
+  seed: number;
+  weight: number;
+  native: boolean;
+  /** where the image came from, for messages */
+  origin: { field: string; line?: number };
+}
+
+function planFromTemplate(sweep: Sweep, loraFactors: string[], file: string, problems: SweepProblem[]): PlannedImage[] {
+  const spec = typeof sweep.images === 'string' ? { template: sweep.images, native: undefined } : (sweep.images as { template: string; native?: string });
+  const factorEntries = Object.entries(sweep.factors).map(([k, v]) => [k, v.map(levelString)] as [string, string[]]);
+  const known = new Set([...Object.keys(sweep.factors), 'prompt', 'seed']);
+  for (const [field, template] of [['images.template', spec.template], ['images.native', spec.native]] as const) {
+    if (!template) continue;
+    for (const name of templateFields(template)) {
+      if (!known.has(name)) problems.push({ file, field, message: `template uses {${name}}, which is not a factor; known: ${[...known].join(', ')}` });
+    }
+  }
+  const hasZeroWeight = sweep.factors.weight?.some((w) => Number(w) === 0);
+  const mainUsesLoraFactor = templateFields(spec.template).some((f) => loraFactors.includes(f));
+  if (hasZeroWeight && !spec.native && mainUsesLoraFactor) {
+    problems.push({
+      file,
+      field: 'images',
+      message: `weight 0 images do not depend on ${loraFactors.join(', ')}, but the template uses them: give images as { template, native } with a native template for weight-0 images, e.g. native: "native/{target}/{prompt}-{seed}.png"`,
+    });
+  }
+  if (spec.native) {
+    const used = templateFields(spec.native).filter((f) => loraFactors.includes(f));
+    if (used.length) problems.push({ file, field: 'images.native', message: `the native template may not use LoRA-only factors (${used.join(', ')})` });
+  }
+  if (problems.length) return [];
+  const planned: PlannedImage[] = [];
+  const seenNative = new Set<string>();
+  for (const levels of combinations(factorEntries)) {
+    const weight = Number(levels.weight);
+    const native = weight === 0;
+    const cellLevels = { ...levels };
+    if (native) for (const f of loraFactors) cellLevels[f] = '';
+    for (const prompt of sweep.prompts) {
+      for (const seed of sweep.seeds) {
+        const template = native && spec.native ? spec.native : spec.template;
+        const relPath = fillTemplate(template, { ...levels, prompt: prompt.id, seed });
+        if (native) {
+          const id = JSON.stringify([cellLevels, prompt.id, seed]);
+          if (seenNative.has(id)) continue;
+          seenNative.add(id);
+        }
+        planned.push({ relPath, levels: cellLevels, prompt: prompt.id, seed, weight, native, origin: { field: native && spec.native ? 'images.native' : 'images.template' } });
+      }
+    }
+  }
+  return planned;
+}
+
+function planFromList(sweep: Sweep, list: ExplicitImage[], loraFactors: string[], file: string, problems: SweepProblem[], lineOf: (i: number) => number | undefined): PlannedImage[] {
+  const planned: PlannedImage[] = [];
+  const promptIds = new Set(sweep.prompts.map((p) => p.id));
+  const seeds = new Set(sweep.seeds);
+  list.forEach((entry, i) => {
+    const field = `images.${i}`;
+    const line = lineOf(i);
+    const at = (message: string) => problems.push({ file, field, line, message });
+    const { path, prompt, seed, ...rest } = entry;
+    const levels: Record<string, string> = {};
+    for (const key of Object.keys(rest)) {
+      if (!(key in sweep.factors)) at(`unknown factor "${key}"; factors are ${Object.keys(sweep.factors).join(', ')}`);
+    }
+    const weight = Number(rest.weight);
+    const native = weight === 0;
+    for (const [name, declared] of Object.entries(sweep.factors)) {
+      const value = rest[name];
+      if (value === undefined) {
+        if (native && loraFactors.includes(name)) {
+          levels[name] = '';
+          continue;
+        }
+        at(`missing factor "${name}"`);
+        continue;
+      }
+      const level = levelString(value as string | number);
+      const allowed = declared.map(levelString);
+      if (!allowed.includes(level)) at(`${name} "${level}" is not a declared level; levels are ${allowed.join(', ')}`);
+      levels[name] = native && loraFactors.includes(name) ? '' : level;
+    }
+    if (!promptIds.has(prompt)) at(`unknown prompt "${prompt}"; prompts are ${[...promptIds].join(', ')}`);
+    if (!seeds.has(seed)) at(`seed ${seed} is not listed in seeds`);
+    planned.push({ relPath: path, levels, prompt, seed, weight, native, origin: { field, line } });
+  });
+  return planned;
+}
+
+function insideRoot(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Loads and validates a sweep file and resolves every image of the design.
+ * Problems with the file itself throw a SweepError naming each field and line;
+ * images that are missing on disk are returned in `missing` so that a run can go on without them.
+ */
+export function loadSweep(sweepFile: string): LoadedSweep {
+  const file = resolve(sweepFile);
+  const sweep = parseYamlFile(file, SweepSchema);
+  const problems: SweepProblem[] = [];
+  const root = resolve(dirname(file), sweep.root ?? '.');
+  if (!existsSync(root)) throw new SweepError([{ file, field: 'root', message: `folder not found: ${root}` }]);
+  const realRoot = realpathSync(root);
+  const factorNames = Object.keys(sweep.factors);
+  const loraFactors = sweep.lora_factors ?? factorNames.filter((f) => f !== 'target' && f !== 'weight');
+
+  let lineOf: (i: number) => number | undefined = () => undefined;
+  if (Array.isArray(sweep.images)) {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter });
+    lineOf = (i) => {
+      const node = doc.getIn(['images', i], true) as { range?: [number, number, number] } | undefined;
+      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    };
+  }
+  const planned = Array.isArray(sweep.images)
+    ? planFromList(sweep, sweep.images, loraFactors, file, problems, lineOf)
+    : planFromTemplate(sweep, loraFactors, file, problems);
+
+  const byPath = new Map<string, PlannedImage>();
+  const byCell = new Map<string, PlannedImage>();
+  for (const p of planned) {
+    const abs = resolve(root, p.relPath);
+    if (!insideRoot(root, abs)) {
+      problems.push({ file, field: p.origin.field, line: p.origin.line, message: `image path "${p.relPath}" leaves the sweep root ${root}` });
+      continue;
+    }
+    const prior = byPath.get(abs);
+    if (prior) {
+      problems.push({
+        file,
+        field: p.origin.field,
+        line: p.origin.line,
+        message: `duplicate image "${p.relPath}" for ${cellLabel(p.levels, p.prompt, p.seed)} and ${cellLabel(prior.levels, prior.prompt, prior.seed)}${typeof sweep.images === 'string' || !Array.isArray(sweep.images) ? ': the template must use every factor with more than one level, {prompt} and {seed}' : ''}`,
+      });
+      continue;
+    }
+    byPath.set(abs, p);
+    const cellKey = JSON.stringify([p.levels, p.prompt, p.seed]);
+    const sameCell = byCell.get(cellKey);
+    if (sameCell) {
+      problems.push({ file, field: p.origin.field, line: p.origin.line, message: `"${p.relPath}" and "${sameCell.relPath}" are both ${cellLabel(p.levels, p.prompt, p.seed)}` });
+    }
+    byCell.set(cellKey, p);
+  }
+
+  const lora = sweep.lora;
+  const refDir = resolve(dirname(file), lora.references);
+  const styleDir = resolve(dirname(file), lora.style_references ?? lora.references);
+  const readRefs = (dir: string, field: string): string[] => {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      problems.push({ file, field, message: `reference folder not found: ${dir}` });
+      return [];
+    }
+    const found = listImages(dir);
+    if (found.length === 0) problems.push({ file, field, message: `no images (${IMAGE_EXTENSIONS.join(', ')}) in ${dir}` });
+    return found;
+  };
+  const references = readRefs(refDir, 'lora.references');
+  const styleReferences = styleDir === refDir ? references : readRefs(styleDir, 'lora.style_references');
+
+  if (problems.length) throw new SweepError(problems);
+
+  const images: SweepImage[] = [];
+  const missing: LoadedSweep['missing'] = [];
+  for (const [abs, p] of byPath) {
+    const key = relative(root, abs).split(sep).join('/');
+    const image: SweepImage = { key, path: abs, levels: p.levels, prompt: p.prompt, seed: p.seed, weight: p.weight, native: p.native };
+    if (!existsSync(abs)) {
+      missing.push({ image, reason: `missing image for ${cellLabel(p.levels, p.prompt, p.seed)}` });
+      continue;
+    }
+    const real = realpathSync(abs);
+    if (!insideRoot(realRoot, real)) {
+      missing.push({ image, reason: `links outside the sweep root (${real})` });
+      continue;
+    }
+    if (!statSync(real).isFile()) {
+      missing.push({ image, reason: 'not a regular file' });
+      continue;
+    }
+    images.push(image);
+  }
+
+  return {
+    file,
+    root,
+    sweep,
+    factorNames,
+    loraFactors,
+    prompts: new Map(sweep.prompts.map((p) => [p.id, p])),
+    images,
+    missing,
+    references,
+    styleReferences,
+    sha256: sha256File(file),
+  };
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/** Factor names become template placeholders and CSV columns, so keep them plain. */
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
+
+const reservedFactorNames = new Set(['image', 'sha256', 'prompt', 'seed', 'metric', 'model', 'value', 'path']);
+
+export const FactorLevelSchema = z.union([z.string().min(1), z.number()]);
+
+export const PromptKindSchema = z.enum(['concept', 'unrelated', 'style']);
+
+export const PromptSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'prompt ids may use letters, digits, "_", "." and "-"'),
+    kind: PromptKindSchema,
+    text: z.string().min(1),
+    tags: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('danbooru tags this prompt asks for (prompt_tag_fidelity); default: read from the text'),
+  })
+  .strict();
+
+export const LoraSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    trigger: z.string().min(1).describe('trigger word used in concept prompts'),
+    description: z
+      .string()
+      .min(1)
+      .describe('plain words that replace the trigger when a prompt is scored against an image'),
+    concept_tags: z.array(z.string().min(1)).default([]).describe('tagger tags that show the concept'),
+    references: z.string().min(1).describe('folder of reference (training) images, relative to the sweep file'),
+    style_references: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('folder of images that carry the trained style; default: references'),
+    tag_thresholds: z
+      .record(z.string(), z.number().min(0).max(1))
+      .optional()
+      .describe('per-tag detection thresholds that override the category defaults'),
+  })
+  .strict();
+
+export const ExplicitImageSchema = z
+  .object({
+    path: z.string().min(1),
+    prompt: z.string().min(1),
+    seed: z.number().int(),
+  })
+  .catchall(FactorLevelSchema)
+  .describe('one image with its factor levels given inline, e.g. { path, base, target, weight, prompt, seed }');
+
+export const ImagesSchema = z.union([
+  z.string().min(1).describe('path template, e.g. "{base}/{target}/w{weight}/{prompt}-{seed}.png"'),
+  z
+    .object({
+      template: z.string().min(1),
+      native: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('template for weight-0 images, which no LoRA factor changes, e.g. "native/{target}/{prompt}-{seed}.png"'),
+    })
+    .strict(),
+  z.array(ExplicitImageSchema).min(1),
+]);
+
+export const SweepSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().min(1),
+    root: z.string().min(1).optional().describe('folder the image paths are relative to; default: the sweep file folder'),
+    lora: LoraSchema,
+    factors: z
+      .record(identifier, z.array(FactorLevelSchema).min(1))
+      .describe('named factors of the design with their levels; target and weight are required'),
+    lora_factors: z
+      .array(identifier)
+      .optional()
+      .describe('factors that only matter when the LoRA is applied (default: every factor but target and weight)'),
+    prompts: z.array(PromptSchema).min(1),
+    seeds: z.array(z.number().int()).min(1),
+    images: ImagesSchema,
+  })
+  .strict()
+  .superRefine((sweep, ctx) => {
+    const factors = sweep.factors;
+    for (const required of ['target', 'weight']) {
+      if (!(required in factors)) {
+        ctx.addIssue({ code: 'custom', path: ['factors'], message: `factor "${required}" is required` });
+      }
+    }
+    for (const name of Object.keys(factors)) {
+      if (reservedFactorNames.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['factors', name], message: `"${name}" is reserved for a scores.csv column` });
+      }
+      const seen = new Set<string>();
+      factors[name].forEach((level, i) => {
+        const key = String(level);
+        if (seen.has(key)) {
+          ctx.addIssue({ code: 'custom', path: ['factors', name, i], message: `duplicate level "${key}"` });
+        }
+        seen.add(key);
+      });
+    }
+    (factors.weight ?? []).forEach((level, i) => {
+      const w = Number(level);
+      if (!Number.isFinite(w) || w < 0) {
+        ctx.addIssue({ code: 'custom', path: ['factors', 'weight', i], message: `weight must be a number ≥ 0, got "${level}"` });
+      }
+    });
+    for (const [i, name] of (sweep.lora_factors ?? []).entries()) {
+      if (!(name in factors)) {
+        ctx.addIssue({ code: 'custom', path: ['lora_factors', i], message: `unknown factor "${name}"; factors are ${Object.keys(factors).join(', ')}` });
+      }
+      if (name === 'target' || name === 'weight') {
+        ctx.addIssue({ code: 'custom', path: ['lora_factors', i], message: `"${name}" cannot be a LoRA-only factor` });
+      }
+    }
+    const promptIds = new Set<string>();
+    sweep.prompts.forEach((p, i) => {
+      if (promptIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['prompts', i, 'id'], message: `duplicate prompt id "${p.id}"` });
+      promptIds.add(p.id);
+    });
+    const seeds = new Set<number>();
+    sweep.seeds.forEach((s, i) => {
+      if (seeds.has(s)) ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
+      seeds.add(s);
+    });
+  });
+
+export type Sweep = z.infer<typeof SweepSchema>;
+export type SweepPrompt = z.infer<typeof PromptSchema>;
+export type PromptKind = z.infer<typeof PromptKindSchema>;
+export type LoraSpec = z.infer<typeof LoraSchema>;
+export type ExplicitImage = z.infer<typeof ExplicitImageSchema>;
