@@ -1,0 +1,34 @@
+import { promptTags } from '../src/score/prompt-tags.js';
+import type { MetricDefinition } from './types.js';
+
+/**
+ * Bikini-Plus-style prompt fidelity through the tagger: the share of the prompt's own danbooru tags that the tagger
+ * detects, each weighted by its rarity, w = −ln(count / Σcount) over the tagger's general and character tags, so that
+ * finding a rare tag counts for more than finding "1girl". Tags the tagger does not know and the trigger are ignored.
+ */
+export const promptTagFidelity: MetricDefinition = {
+  name: 'prompt_tag_fidelity',
+  description: "rarity-weighted share of the prompt's own tags the tagger detects",
+  unit: 'weighted recall (0–1)',
+  higherIsBetter: true,
+  aggregation: 'mean',
+  requires: 'tagger',
+  emits: () => ['prompt_tag_fidelity'],
+  appliesTo: () => true,
+  compute({ prompt, lora, tagger }) {
+    if (!tagger) return { unavailable: 'no tagger' };
+    const wanted = (prompt.tags ?? promptTags(prompt.text)).filter((t) => t !== lora.trigger.toLowerCase());
+    const total = tagger.tags.reduce((s, t) => (t.category === 9 ? s : s + Math.max(t.count, 1)), 0);
+    let weight = 0;
+    let found = 0;
+    for (const name of wanted) {
+      const i = tagger.tags.findIndex((t) => t.name === name && t.category !== 9);
+      if (i < 0) continue;
+      const w = -Math.log(Math.max(tagger.tags[i].count, 1) / total);
+      weight += w;
+      if (tagger.detected(i, tagger.probabilities)) found += w;
+    }
+    if (weight === 0) return { unavailable: `prompt "${prompt.id}" names no tag the tagger knows` };
+    return { values: [{ metric: 'prompt_tag_fidelity', value: found / weight }] };
+  },
+};

@@ -1,0 +1,26 @@
+import { dot, subtract } from '../src/encoders/vector.js';
+import type { MetricDefinition } from './types.js';
+
+/**
+ * Projection of the LoRA's shift onto the style axis from the target's native look to the training style:
+ * ((E(x) − E(x0))·(μ_S − E(x0))) / ‖μ_S − E(x0)‖². 0 = the target's native look, 1 = the training style.
+ */
+export const styleRetention: MetricDefinition = {
+  name: 'style_retention',
+  description: "how far the image moved from the target's native output (0) toward the LoRA's training style (1)",
+  unit: 'fraction of the style axis',
+  higherIsBetter: true,
+  aggregation: 'mean',
+  requires: 'clip',
+  emits: () => ['style_retention'],
+  appliesTo: (image) => !image.native,
+  compute({ clip }) {
+    if (!clip) return { unavailable: 'no CLIP model' };
+    if (!clip.native) return { unavailable: 'no weight-0 image with the same target, prompt and seed' };
+    const axis = subtract(clip.styleCentroid, clip.native);
+    const length2 = dot(axis, axis);
+    if (length2 < 1e-12) return { unavailable: 'the weight-0 image already sits on the style centroid (empty style axis)' };
+    const shift = subtract(clip.image, clip.native);
+    return { values: [{ metric: 'style_retention', value: dot(shift, axis) / length2 }] };
+  },
+};

@@ -1,0 +1,58 @@
+import type { LoraSpec, SweepPrompt } from '../src/sweep/schema.js';
+import type { SweepImage } from '../src/sweep/types.js';
+
+/** CLIP vectors a metric may use; every embedding is unit norm. */
+export interface ClipInputs {
+  model: string;
+  image: Float32Array;
+  /** Weight-0 image of the same target, prompt and seed (x0), when scored. */
+  native?: Float32Array;
+  /** Text embedding of the prompt with the LoRA tag removed and the trigger replaced by the description. */
+  promptText: Float32Array;
+  /** Concept reference (training) images. */
+  references: Float32Array[];
+  /** Centroid of the style reference embeddings (μ_S), not re-normalized. */
+  styleCentroid: Float64Array;
+}
+
+/** Tagger outputs a metric may use. */
+export interface TaggerInputs {
+  model: string;
+  /** Probabilities, one per tag of selected_tags.csv. */
+  probabilities: Float32Array;
+  /** Probabilities for the weight-0 image (x0), when scored. */
+  native?: Float32Array;
+  tags: { name: string; category: number; count: number }[];
+  /** Whether a tag counts as detected at probability p (threshold or MCut, per image). */
+  detected(tagIndex: number, probabilities: Float32Array): boolean;
+}
+
+export interface MetricContext {
+  image: SweepImage;
+  prompt: SweepPrompt;
+  lora: LoraSpec;
+  clip?: ClipInputs;
+  tagger?: TaggerInputs;
+}
+
+export interface MetricValue {
+  metric: string;
+  value: number;
+}
+
+export type MetricResult = { values: MetricValue[] } | { unavailable: string };
+
+export interface MetricDefinition {
+  name: string;
+  description: string;
+  unit: string;
+  higherIsBetter: boolean;
+  /** How cell estimates aggregate per-image values. */
+  aggregation: 'mean';
+  requires: 'clip' | 'tagger';
+  /** Names of the rows this metric writes (the metric itself and any companions such as deltas). */
+  emits: (lora: LoraSpec) => string[];
+  /** Whether the metric is defined for this image at all (e.g. style retention is not, at weight 0). */
+  appliesTo(image: SweepImage, prompt: SweepPrompt): boolean;
+  compute(ctx: MetricContext): MetricResult;
+}

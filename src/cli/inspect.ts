@@ -1,0 +1,86 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadClip } from '../encoders/clip.js';
+import { loadTagger } from '../encoders/tagger.js';
+import { DEFAULT_THRESHOLDS, detectionThresholds } from '../encoders/tag-thresholds.js';
+import { decodeImage } from '../imaging/decode.js';
+import { encodeNpy } from '../imaging/npy.js';
+import { runCommand, UserError } from './errors.js';
+
+const CATEGORY_NAMES: Record<number, string> = { 0: 'general', 4: 'character', 9: 'rating' };
+
+/** Adds `inspect`, for users debugging what a model really receives; returns it so other files can add subcommands. */
+export function register(program: Command): Command {
+  const inspect = program.command('inspect').description('show exactly what a model receives and returns');
+  inspect
+    .command('tokens')
+    .description('print the token ids a CLIP text encoder receives (padded to its context length) as a JSON array')
+    .requiredOption('--model <dir>', 'CLIP model folder')
+    .argument('<text>', 'prompt text')
+    .action((text: string, opts) =>
+      runCommand(async () => {
+        const clip = await loadClip(resolve(opts.model));
+        const { ids } = clip.tokenizer.encode(text, clip.contextLength);
+        await clip.release();
+        process.stdout.write(JSON.stringify(ids) + '\n');
+      }),
+    );
+  inspect
+    .command('preprocess')
+    .description('write the exact float32 input tensor of one image as a C-order NumPy .npy file ([1,3,H,W] for CLIP, [1,H,W,3] for a tagger)')
+    .requiredOption('--model <dir>', 'CLIP or tagger model folder (a folder with selected_tags.csv is a tagger)')
+    .argument('<image>', 'image file')
+    .requiredOption('--out <file.npy>', 'where to write the tensor')
+    .action((image: string, opts) =>
+      runCommand(async () => {
+        const dir = resolve(opts.model);
+        const decoded = await decodeImage(resolve(image));
+        let data: Float32Array;
+        let shape: number[];
+        if (existsSync(join(dir, 'selected_tags.csv'))) {
+          const tagger = await loadTagger(dir);
+          data = tagger.preprocessor.preprocess(decoded);
+          shape = [1, tagger.size, tagger.size, 3];
+          await tagger.release();
+        } else {
+          const clip = await loadClip(dir);
+          data = clip.preprocessor.preprocess(decoded);
+          shape = [1, ...clip.preprocessor.inputShape];
+          await clip.release();
+        }
+        writeFileSync(opts.out, encodeNpy(data, shape));
+        process.stderr.write(`wrote ${opts.out}: float32 [${shape.join(',')}]\n`);
+      }),
+    );
+  inspect
+    .command('tags')
+    .description("print a tagger's top tags for one image with probabilities and categories")
+    .requiredOption('--tagger <dir>', 'WD14 tagger folder (model.onnx + selected_tags.csv)')
+    .argument('<image>', 'image file')
+    .option('--top <n>', 'how many tags', '20')
+    .option('--mcut', 'mark detections by MCut instead of the default thresholds (general 0.35, character 0.85)')
+    .option('--json', 'print as JSON')
+    .action((image: string, opts) =>
+      runCommand(async () => {
+        const top = Number(opts.top);
+        if (!Number.isInteger(top) || top < 1) throw new UserError(`--top must be a positive integer, got "${opts.top}"`);
+        const tagger = await loadTagger(resolve(opts.tagger));
+        const [probs] = await tagger.encode([tagger.preprocessor.preprocess(await decodeImage(resolve(image)))]);
+        await tagger.release();
+        const thresholds = detectionThresholds(tagger.tags, probs, { ...DEFAULT_THRESHOLDS, mode: opts.mcut ? 'mcut' : 'threshold' });
+        const ranked = tagger.tags
+          .map((t, i) => ({ tag: t.name, category: CATEGORY_NAMES[t.category] ?? String(t.category), probability: probs[i], detected: probs[i] > thresholds[i] }))
+          .sort((a, b) => b.probability - a.probability)
+          .slice(0, top);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(ranked, null, 2) + '\n');
+          return;
+        }
+        const width = Math.max(...ranked.map((r) => r.tag.length));
+        for (const r of ranked) process.stdout.write(`${r.detected ? '*' : ' '} ${r.tag.padEnd(width)}  ${r.probability.toFixed(4)}  ${r.category}\n`);
+        process.stdout.write('(* = detected)\n');
+      }),
+    );
+  return inspect;
+}

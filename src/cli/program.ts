@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { TOOL_VERSION } from '../version.js';
+import { register as registerInspect } from './inspect.js';
+import { register as registerModels } from './models.js';
+import { register as registerScore } from './score.js';
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('lora-eval')
+    .version(TOOL_VERSION)
+    .description(
+      'Measure how a LoRA transfers between Stable Diffusion models.\n\n' +
+        'Typical flow: score a sweep (CLIP and WD14 tagger scores per image), analyze it (cell estimates, paired\n' +
+        'tests, hypothesis verdicts), then report or check against a baseline. Each stage reads the previous\n' +
+        "stage's files, so any stage can be re-run alone.",
+    )
+    .showHelpAfterError('(add --help for usage)');
+  registerScore(program);
+  registerModels(program);
+  registerInspect(program);
+  return program;
+}
+
+

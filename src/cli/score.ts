@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { formatFailure } from '../score/failures.js';
+import { scoreSweep } from '../score/score-sweep.js';
+import { parseShard } from '../score/shard.js';
+import { EXIT, runCommand, UserError } from './errors.js';
+import { terminalProgress } from './progress.js';
+
+export function register(program: Command): void {
+  program
+    .command('score')
+    .description('score every image of a sweep with CLIP (and a WD14 tagger): writes scores.csv and run.json')
+    .argument('<sweep.yaml>', 'the sweep: factors, prompts, seeds, LoRA and where the images are')
+    .requiredOption('--clip <dir>', 'CLIP model folder in the Hugging Face export layout (onnx/vision_model.onnx + onnx/text_model.onnx, or onnx/model.onnx)')
+    .option('--tagger <dir>', 'WD14 tagger folder (model.onnx + selected_tags.csv): adds concept_detection and prompt_tag_fidelity')
+    .option('-o, --out <dir>', 'output folder (default: reports/<sweep name>)')
+    .option('--store <file>', 'SQLite cache of embeddings (default: <out>/store.sqlite); share one to reuse work across runs')
+    .option('--lock <file>', 'model pins (sha256 of each model file)', 'models/models.lock.json')
+    .option('--relock', 'accept model files whose sha256 changed and re-pin them')
+    .option('--device <device>', 'cpu or cuda (needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12)', 'cpu')
+    .option('--variant <name>', 'CLIP file variant, e.g. "quantized" for onnx/vision_model_quantized.onnx')
+    .option('--batch-size <n>', 'images per inference batch (default: 16, or 1 for models with a fixed batch)')
+    .option('--shard <i/N>', 'score a deterministic share i of N (or auto/N from JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID)')
+    .option('--strict', 'stop at the first image that cannot be scored')
+    .action((sweepFile: string, opts) =>
+      runCommand(async () => {
+        if (opts.device !== 'cpu' && opts.device !== 'cuda') throw new UserError(`--device must be cpu or cuda, got "${opts.device}"`);
+        const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
+        if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new UserError(`--batch-size must be a positive integer, got "${opts.batchSize}"`);
+        let shard;
+        try {
+          shard = opts.shard ? parseShard(opts.shard) : undefined;
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+        const progress = terminalProgress();
+        const result = await scoreSweep({
+          sweep: sweepFile,
+          clip: opts.clip,
+          tagger: opts.tagger,
+          out: opts.out,
+          store: opts.store,
+          lock: opts.lock,
+          relock: opts.relock,
+          device: opts.device,
+          variant: opts.variant,
+          batchSize,
+          strict: opts.strict,
+          shard,
+          progress,
+        });
+        const { images } = result;
+        const work = images.encoded === 0 ? `nothing to compute: all ${images.cached} image(s) came from the store` : `${images.encoded} image(s) encoded, ${images.cached} from the store`;
+        progress.info(`scored ${images.scored} of ${images.total} image(s); ${work}`);
+        for (const f of result.failures) process.stderr.write(`failed: ${formatFailure(f)}\n`);
+        if (result.failures.length) progress.info(`${result.failures.length} image(s) could not be scored (listed above and in run.json)`);
+        progress.info(`wrote ${result.scoresCsv} (${result.rows.length} rows) and ${result.runJson}`);
+        return result.exitCode === 0 ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}

@@ -1,0 +1,244 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { clipPreprocessorFromConfig, type ClipPreprocessor } from '../imaging/clip-preprocess.js';
+import { ModelLoadError } from '../runtime/errors.js';
+import { fixedBatch, formatShape, openSession, type Device, type LoadedSession, type TensorSignature } from '../runtime/session.js';
+import { l2normalize } from './vector.js';
+import { ClipTokenizer } from './tokenizer.js';
+
+export interface ClipLoadOptions {
+  device?: Device;
+  /** File variant suffix as in transformers.js exports: "quantized" picks vision_model_quantized.onnx etc. */
+  variant?: string;
+  threads?: number;
+}
+
+export interface ClipModel {
+  id: string;
+  dir: string;
+  layout: 'split' | 'combined';
+  /** Model files used, for hashing and pinning. */
+  imageFile: string;
+  textFile: string;
+  preprocessor: ClipPreprocessor;
+  tokenizer: ClipTokenizer;
+  contextLength: number;
+  /** Largest batch the image encoder takes at once (1 for exports with a fixed batch of 1). */
+  maxImageBatch: number;
+  /** Unit-norm image embeddings for a batch of preprocessed CHW tensors. */
+  encodeImages(pixels: Float32Array[]): Promise<Float32Array[]>;
+  /** Unit-norm text embeddings. */
+  encodeTexts(texts: string[]): Promise<Float32Array[]>;
+  release(): Promise<void>;
+}
+
+const DEFAULT_IMAGE_BATCH = 16;
+
+function modelFile(dir: string, stem: string, variant?: string): string | undefined {
+  const name = variant ? `${stem}_${variant}.onnx` : `${stem}.onnx`;
+  for (const candidate of [join(dir, 'onnx', name), join(dir, name)]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function readJsonIfPresent(file: string): Record<string, unknown> | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ModelLoadError(file, `not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function findInput(s: LoadedSession, name: string, what: string): TensorSignature {
+  const input = s.signature.inputs.find((i) => i.name === name);
+  if (!input) {
+    const found = s.signature.inputs.map((i) => `${i.name} ${i.type} ${formatShape(i.shape)}`).join(', ');
+    throw new ModelLoadError(s.signature.file, `expected an input "${name}" (${what}); the model has ${found || 'no inputs'}`);
+  }
+  return input;
+}
+
+function findOutput(s: LoadedSession, name: string): string {
+  if (s.signature.outputs.some((o) => o.name === name)) return name;
+  throw new ModelLoadError(
+    s.signature.file,
+    `expected an output "${name}"; the model has ${s.signature.outputs.map((o) => o.name).join(', ') || 'no outputs'}`,
+  );
+}
+
+function checkPixelInput(s: LoadedSession, input: TensorSignature, shape: [number, number, number]): void {
+  const expected = `float32 [batch,${shape.join(',')}]`;
+  const found = `${input.type} ${formatShape(input.shape)}`;
+  if (input.type !== 'float32' || input.shape.length !== 4) {
+    throw new ModelLoadError(s.signature.file, `input "${input.name}" should be ${expected} (NCHW), found ${found}`);
+  }
+  input.shape.slice(1).forEach((dim, i) => {
+    if (typeof dim === 'number' && dim > 0 && dim !== shape[i]) {
+      throw new ModelLoadError(
+        s.signature.file,
+        `input "${input.name}" expects ${found} but preprocessor_config.json gives images of ${shape.join('×')}: expected ${expected}`,
+      );
+    }
+  });
+}
+
+function checkIdsInput(s: LoadedSession, input: TensorSignature): void {
+  if ((input.type !== 'int64' && input.type !== 'int32') || input.shape.length !== 2) {
+    throw new ModelLoadError(s.signature.file, `input "${input.name}" should be int64 or int32 [batch,sequence], found ${input.type} ${formatShape(input.shape)}`);
+  }
+}
+
+function contextLengthOf(idsInput: TensorSignature, config: Record<string, unknown> | undefined, tokenizerConfig: Record<string, unknown> | undefined): number {
+  const fixed = idsInput.shape[1];
+  if (typeof fixed === 'number' && fixed > 0) return fixed;
+  const textConfig = config?.text_config as Record<string, unknown> | undefined;
+  const fromConfig = textConfig?.max_position_embeddings;
+  if (typeof fromConfig === 'number') return fromConfig;
+  const fromTokenizer = tokenizerConfig?.model_max_length;
+  if (typeof fromTokenizer === 'number' && fromTokenizer < 100_000) return fromTokenizer;
+  return 77;
+}
+
+function idsTensor(type: string, rows: number[][], length: number): ort.Tensor {
+  const flat = rows.flat();
+  return type === 'int32'
+    ? new ort.Tensor('int32', Int32Array.from(flat), [rows.length, length])
+    : new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), [rows.length, length]);
+}
+
+function pixelTensor(pixels: Float32Array[], shape: [number, number, number]): ort.Tensor {
+  const size = shape[0] * shape[1] * shape[2];
+  const data = new Float32Array(pixels.length * size);
+  pixels.forEach((p, i) => {
+    if (p.length !== size) throw new Error(`pixel tensor has ${p.length} values, expected ${size}`);
+    data.set(p, i * size);
+  });
+  return new ort.Tensor('float32', data, [pixels.length, ...shape]);
+}
+
+function rowsOf(tensor: ort.Tensor): Float32Array[] {
+  const [n, d] = tensor.dims as number[];
+  const data = tensor.data as Float32Array;
+  return Array.from({ length: n }, (_, i) => l2normalize(data.slice(i * d, (i + 1) * d)));
+}
+
+/**
+ * Loads a CLIP model from a folder in the Hugging Face export layout: split
+ * (onnx/vision_model.onnx + onnx/text_model.onnx) or combined (onnx/model.onnx).
+ * Input names, dtypes and fixed sizes are read from the sessions and checked against the preprocessor.
+ */
+export async function loadClip(dir: string, options: ClipLoadOptions = {}): Promise<ClipModel> {
+  if (!existsSync(dir)) throw new ModelLoadError(dir, 'CLIP model folder not found');
+  const preprocessorFile = join(dir, 'preprocessor_config.json');
+  const preprocessorConfig = readJsonIfPresent(preprocessorFile);
+  if (!preprocessorConfig) throw new ModelLoadError(dir, 'preprocessor_config.json not found (CLIPImageProcessor settings are read from it)');
+  const preprocessor = clipPreprocessorFromConfig(preprocessorConfig);
+  const tokenizer = ClipTokenizer.fromFolder(dir);
+  const config = readJsonIfPresent(join(dir, 'config.json'));
+  const tokenizerConfig = readJsonIfPresent(join(dir, 'tokenizer_config.json'));
+  const sessionOptions = { device: options.device, threads: options.threads };
+  const variant = options.variant;
+  const pixelShape = preprocessor.inputShape;
+
+  const visionFile = modelFile(dir, 'vision_model', variant);
+  const textFile = modelFile(dir, 'text_model', variant);
+  const combinedFile = modelFile(dir, 'model', variant);
+  const suffix = variant ? `_${variant}` : '';
+
+  if (visionFile && textFile) {
+    const vision = await openSession(visionFile, sessionOptions);
+    const text = await openSession(textFile, sessionOptions);
+    const pixelInput = findInput(vision, 'pixel_values', 'float32 images');
+    checkPixelInput(vision, pixelInput, pixelShape);
+    const imageOutput = findOutput(vision, 'image_embeds');
+    const idsInput = findInput(text, 'input_ids', 'token ids');
+    checkIdsInput(text, idsInput);
+    const maskInput = text.signature.inputs.find((i) => i.name === 'attention_mask');
+    const textOutput = findOutput(text, 'text_embeds');
+    const contextLength = contextLengthOf(idsInput, config, tokenizerConfig);
+    const textBatch = fixedBatch(idsInput) ?? 64;
+    return {
+      id: basename(dir),
+      dir,
+      layout: 'split',
+      imageFile: visionFile,
+      textFile,
+      preprocessor,
+      tokenizer,
+      contextLength,
+      maxImageBatch: fixedBatch(pixelInput) ?? DEFAULT_IMAGE_BATCH,
+      async encodeImages(pixels) {
+        const out = await vision.session.run({ [pixelInput.name]: pixelTensor(pixels, pixelShape) }, [imageOutput]);
+        return rowsOf(out[imageOutput] as ort.Tensor);
+      },
+      async encodeTexts(texts) {
+        const result: Float32Array[] = [];
+        for (let start = 0; start < texts.length; start += textBatch) {
+          const encoded = texts.slice(start, start + textBatch).map((t) => tokenizer.encode(t, contextLength));
+          const feeds: Record<string, ort.Tensor> = { [idsInput.name]: idsTensor(idsInput.type, encoded.map((e) => e.ids), contextLength) };
+          if (maskInput) feeds[maskInput.name] = idsTensor(maskInput.type, encoded.map((e) => e.attentionMask), contextLength);
+          const out = await text.session.run(feeds, [textOutput]);
+          result.push(...rowsOf(out[textOutput] as ort.Tensor));
+        }
+        return result;
+      },
+      async release() {
+        await vision.session.release();
+        await text.session.release();
+      },
+    };
+  }
+
+  if (combinedFile) {
+    const model = await openSession(combinedFile, sessionOptions);
+    const pixelInput = findInput(model, 'pixel_values', 'float32 images');
+    checkPixelInput(model, pixelInput, pixelShape);
+    const idsInput = findInput(model, 'input_ids', 'token ids');
+    checkIdsInput(model, idsInput);
+    const maskInput = model.signature.inputs.find((i) => i.name === 'attention_mask');
+    const imageOutput = findOutput(model, 'image_embeds');
+    const textOutput = findOutput(model, 'text_embeds');
+    const contextLength = contextLengthOf(idsInput, config, tokenizerConfig);
+    const blank = tokenizer.encode('', contextLength);
+    const blankPixels = new Float32Array(pixelShape[0] * pixelShape[1] * pixelShape[2]);
+    const feedsFor = (pixels: Float32Array[], texts: { ids: number[]; attentionMask: number[] }[]) => {
+      const feeds: Record<string, ort.Tensor> = {
+        [pixelInput.name]: pixelTensor(pixels, pixelShape),
+        [idsInput.name]: idsTensor(idsInput.type, texts.map((t) => t.ids), contextLength),
+      };
+      if (maskInput) feeds[maskInput.name] = idsTensor(maskInput.type, texts.map((t) => t.attentionMask), contextLength);
+      return feeds;
+    };
+    return {
+      id: basename(dir),
+      dir,
+      layout: 'combined',
+      imageFile: combinedFile,
+      textFile: combinedFile,
+      preprocessor,
+      tokenizer,
+      contextLength,
+      maxImageBatch: fixedBatch(pixelInput) ?? DEFAULT_IMAGE_BATCH,
+      async encodeImages(pixels) {
+        const out = await model.session.run(feedsFor(pixels, [blank]), [imageOutput]);
+        return rowsOf(out[imageOutput] as ort.Tensor);
+      },
+      async encodeTexts(texts) {
+        const encoded = texts.map((t) => tokenizer.encode(t, contextLength));
+        const out = await model.session.run(feedsFor([blankPixels], encoded), [textOutput]);
+        return rowsOf(out[textOutput] as ort.Tensor);
+      },
+      async release() {
+        await model.session.release();
+      },
+    };
+  }
+
+  throw new ModelLoadError(
+    dir,
+    `no CLIP model files: expected onnx/vision_model${suffix}.onnx with onnx/text_model${suffix}.onnx, or onnx/model${suffix}.onnx`,
+  );
+}

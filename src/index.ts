@@ -1,0 +1,11 @@
+/** Programmatic API of lora-eval. */
+export { scoreSweep, type ScoreOptions, type ScoreResult } from './score/score-sweep.js';
+export { loadSweep } from './sweep/load.js';
+export { SweepSchema, type Sweep } from './sweep/schema.js';
+export { SweepError, type LoadedSweep, type SweepImage } from './sweep/types.js';
+export { loadClip, type ClipModel } from './encoders/clip.js';
+export { loadTagger, readSelectedTags, type TaggerModel } from './encoders/tagger.js';
+export { ClipTokenizer } from './encoders/tokenizer.js';
+export { ModelLoadError } from './runtime/errors.js';
+export { readScoresCsv, formatScoresCsv, type ScoreRow } from './report/scores-csv.js';
+export { metricRegistry, metricFor } from '../metrics/registry.js';

@@ -1,0 +1,10 @@
+const formulaStart = /^[=+\-@\t\r]/;
+const plainNumber = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Neutralizes text that a spreadsheet would run as a formula (starting with = + - @), by prefixing a quote.
+ * Plain numbers such as "-1" are left alone.
+ */
+export function spreadsheetSafe(text: string): string {
+  return formulaStart.test(text) && !plainNumber.test(text) ? `'${text}` : text;
+}

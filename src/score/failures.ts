@@ -1,0 +1,13 @@
+/** Something that could not be scored, with the file and the reason; the run goes on without it. */
+export interface Failure {
+  /** Path as the user wrote it or as found on disk. */
+  file: string;
+  /** Image key within the sweep, when the failure belongs to a sweep image. */
+  image?: string;
+  stage: 'missing' | 'read' | 'decode' | 'model' | 'metric';
+  reason: string;
+}
+
+export function formatFailure(f: Failure): string {
+  return `${f.file}: ${f.reason}`;
+}

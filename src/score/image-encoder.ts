@@ -1,0 +1,17 @@
+import type { DecodedImage } from '../imaging/decode.js';
+
+/**
+ * One image model in the scoring pipeline: how it preprocesses a decoded image and turns a batch of
+ * preprocessed tensors into vectors (CLIP embeddings, tagger probabilities). Vectors are cached under
+ * (image sha256, modelSha, prepHash).
+ */
+export interface ImageEncoder {
+  kind: 'clip' | 'tagger';
+  /** Model id written in the scores' model column. */
+  model: string;
+  modelSha: string;
+  prepHash: string;
+  maxBatch: number;
+  preprocess(image: DecodedImage): Float32Array;
+  encode(batch: Float32Array[]): Promise<Float32Array[]>;
+}

@@ -1,0 +1,247 @@
+import { statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadClip, type ClipModel } from '../encoders/clip.js';
+import { centroid } from '../encoders/vector.js';
+import { formatScoresCsv, type ScoreRow } from '../report/scores-csv.js';
+import { ModelLock } from '../runtime/model-lock.js';
+import type { Device } from '../runtime/session.js';
+import { sha256, sha256File } from '../store/hash.js';
+import { Store } from '../store/store.js';
+import { loadSweep } from '../sweep/load.js';
+import type { LoadedSweep, SweepImage } from '../sweep/types.js';
+import { TOOL_VERSION, gitSha } from '../version.js';
+import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
+import { encodeImages, type ImageFile } from './encode-images.js';
+import type { Failure } from './failures.js';
+import type { ImageEncoder } from './image-encoder.js';
+import { silentProgress, type Progress } from './progress.js';
+import { scoringText } from './scoring-text.js';
+import { inShard, type Shard } from './shard.js';
+import { loadTaggerScoring, type TaggerScoring } from './tagger-scoring.js';
+
+export interface ScoreOptions {
+  /** Path of sweep.yaml. */
+  sweep: string;
+  /** CLIP model folder (Hugging Face export layout). */
+  clip: string;
+  /** Optional WD14 tagger folder (model.onnx + selected_tags.csv). */
+  tagger?: string;
+  /** Output folder; default reports/<sweep name>. */
+  out?: string;
+  /** SQLite store; default <out>/store.sqlite. */
+  store?: string;
+  /** models.lock.json; default models/models.lock.json under the current folder. */
+  lock?: string;
+  /** Re-pin model files whose sha256 changed instead of refusing them. */
+  relock?: boolean;
+  device?: Device;
+  /** CLIP file variant, e.g. "quantized". */
+  variant?: string;
+  batchSize?: number;
+  strict?: boolean;
+  shard?: Shard;
+  progress?: Progress;
+}
+
+export interface ScoreResult {
+  outDir: string;
+  scoresCsv: string;
+  runJson: string;
+  rows: ScoreRow[];
+  failures: Failure[];
+  images: { total: number; scored: number; encoded: number; cached: number };
+  /** 0 when every image was scored, 1 when anything failed. */
+  exitCode: number;
+}
+
+function nativeKey(image: SweepImage, loraFactors: string[]): string {
+  const levels = { ...image.levels };
+  for (const f of loraFactors) levels[f] = '';
+  return JSON.stringify([levels, image.prompt, image.seed]);
+}
+
+async function pinModelFiles(files: string[], lock: ModelLock, relock: boolean): Promise<Record<string, string>> {
+  const shas: Record<string, string> = {};
+  for (const file of [...new Set(files)]) {
+    const sha = await sha256File(file);
+    if (relock) lock.forget(file);
+    lock.verify(file, sha, statSync(file).size);
+    shas[file] = sha;
+  }
+  lock.save();
+  return shas;
+}
+
+function clipEncoder(clip: ClipModel, modelSha: string): ImageEncoder {
+  return {
+    kind: 'clip',
+    model: clip.id,
+    modelSha,
+    prepHash: clip.preprocessor.hash,
+    maxBatch: clip.maxImageBatch,
+    preprocess: (img) => clip.preprocessor.preprocess(img),
+    encode: (batch) => clip.encodeImages(batch),
+  };
+}
+
+/**
+ * Scores every image of a sweep: decodes each image once, runs the CLIP (and optionally tagger) encoders with a
+ * cache in SQLite, computes the registered metrics against the weight-0 image of the same key and the reference
+ * images, and writes scores.csv and run.json. Failures are recorded with file and reason; the run goes on.
+ */
+export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
+  const started = Date.now();
+  const progress = options.progress ?? silentProgress;
+  const timings: Record<string, number> = {};
+  const lap = (name: string, since: number) => (timings[name] = Math.round(Date.now() - since));
+
+  let t = Date.now();
+  const loaded: LoadedSweep = loadSweep(options.sweep);
+  lap('load_sweep_ms', t);
+  const sweep = loaded.sweep;
+  const outDir = resolve(options.out ?? join('reports', sweep.name));
+  mkdirSync(outDir, { recursive: true });
+  const failures: Failure[] = loaded.missing.map((m) => ({ file: m.image.path, image: m.image.key, stage: 'missing' as const, reason: m.reason }));
+
+  const images = options.shard ? loaded.images.filter((i) => inShard(i.key, options.shard!)) : loaded.images;
+  const natives = loaded.images.filter((i) => i.native);
+  // A shard scores its own images but needs the weight-0 images they are compared with.
+  const neededNatives = options.shard ? natives.filter((n) => !images.includes(n)) : [];
+
+  t = Date.now();
+  const lock = new ModelLock(resolve(options.lock ?? join('models', 'models.lock.json')));
+  const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant });
+  const tagger: TaggerScoring | undefined = options.tagger ? await loadTaggerScoring(resolve(options.tagger), { device: options.device, lora: sweep.lora }) : undefined;
+  const modelFiles = [clip.imageFile, clip.textFile, ...(tagger ? [tagger.modelFile] : [])];
+  const modelShas = await pinModelFiles(modelFiles, lock, options.relock ?? false);
+  lap('load_models_ms', t);
+  progress.info(`models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}`);
+
+  const store = new Store(resolve(options.store ?? join(outDir, 'store.sqlite')));
+  try {
+    const encoders: ImageEncoder[] = [clipEncoder(clip, modelShas[clip.imageFile])];
+    if (tagger) encoders.push(tagger.encoder(modelShas[tagger.modelFile]));
+
+    const files: ImageFile[] = [
+      ...[...images, ...neededNatives].map((i) => ({ path: i.path, key: i.key })),
+      ...[...new Set([...loaded.references, ...loaded.styleReferences])].map((path) => ({ path })),
+    ];
+    t = Date.now();
+    const encoded = await encodeImages(files, encoders, store, progress, { batchSize: options.batchSize, strict: options.strict });
+    lap('encode_images_ms', t);
+    failures.push(...encoded.failures);
+
+    // Text embeddings of the scoring texts, cached like images.
+    t = Date.now();
+    const textModelSha = modelShas[clip.textFile];
+    const textPrep = `clip-text:${clip.contextLength}:${clip.tokenizer.padId}`;
+    const texts = new Map(sweep.prompts.map((p) => [p.id, scoringText(p, sweep.lora)]));
+    const textVectors = new Map<string, Float32Array>();
+    const missingTexts = [...new Set(texts.values())].filter((text) => {
+      const cached = store.vector(sha256(text), textModelSha, textPrep);
+      if (cached) textVectors.set(text, cached);
+      return !cached;
+    });
+    if (missingTexts.length) {
+      const vectors = await clip.encodeTexts(missingTexts);
+      missingTexts.forEach((text, i) => textVectors.set(text, vectors[i]));
+      store.putVectors(missingTexts.map((text, i) => ({ contentSha: sha256(text), modelSha: textModelSha, prepHash: textPrep, vector: vectors[i] })));
+    }
+    lap('encode_texts_ms', t);
+
+    const clipVectors = encoded.vectors.get(clip.id)!;
+    const vectorOf = (path: string, model: Map<string, Float32Array>) => {
+      const sha = encoded.shas.get(path);
+      return sha ? model.get(sha) : undefined;
+    };
+    const references = loaded.references.map((p) => vectorOf(p, clipVectors)).filter((v): v is Float32Array => v !== undefined);
+    const styleRefs = loaded.styleReferences.map((p) => vectorOf(p, clipVectors)).filter((v): v is Float32Array => v !== undefined);
+    if (styleRefs.length === 0) progress.warn('no style reference image could be encoded: style_retention is unavailable');
+    const styleCentroid = styleRefs.length ? centroid(styleRefs) : undefined;
+
+    const nativeByKey = new Map(natives.map((n) => [nativeKey(n, loaded.loraFactors), n]));
+    const taggerVectors = tagger ? encoded.vectors.get(tagger.model) : undefined;
+
+    t = Date.now();
+    const rows: ScoreRow[] = [];
+    const unavailable = new Map<string, number>();
+    let scored = 0;
+    for (const image of images) {
+      const sha = encoded.shas.get(image.path);
+      const clipVector = vectorOf(image.path, clipVectors);
+      if (!sha || !clipVector) continue;
+      scored++;
+      const native = image.native ? undefined : nativeByKey.get(nativeKey(image, loaded.loraFactors));
+      const prompt = loaded.prompts.get(image.prompt)!;
+      const ctx: MetricContext = {
+        image,
+        prompt,
+        lora: sweep.lora,
+        clip: styleCentroid
+          ? {
+              model: clip.id,
+              image: clipVector,
+              native: native ? vectorOf(native.path, clipVectors) : undefined,
+              promptText: textVectors.get(texts.get(image.prompt)!)!,
+              references,
+              styleCentroid,
+            }
+          : undefined,
+        tagger: tagger && taggerVectors ? tagger.inputsFor(vectorOf(image.path, taggerVectors), native ? vectorOf(native.path, taggerVectors) : undefined) : undefined,
+      };
+      for (const metric of metricRegistry) {
+        if (metric.requires === 'tagger' && !tagger) continue;
+        if (!metric.appliesTo(image, prompt)) continue;
+        const result = metric.compute(ctx);
+        if ('unavailable' in result) {
+          const reason = `${metric.name}: ${result.unavailable}`;
+          unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
+          continue;
+        }
+        const model = metric.requires === 'tagger' ? tagger!.model : clip.id;
+        for (const v of result.values) rows.push({ image: image.key, sha256: sha, levels: image.levels, prompt: image.prompt, seed: image.seed, metric: v.metric, model, value: v.value });
+      }
+    }
+    lap('metrics_ms', t);
+    for (const [reason, count] of unavailable) progress.warn(`${count} image(s) without ${reason}`);
+
+    const scoresCsv = join(outDir, 'scores.csv');
+    writeFileSync(scoresCsv, formatScoresCsv(rows, loaded.factorNames));
+    store.replaceImages(
+      images.filter((i) => encoded.shas.has(i.path)).map((i) => ({ key: i.key, sha256: encoded.shas.get(i.path)!, levels: i.levels, prompt: i.prompt, seed: i.seed, weight: i.weight, native: i.native })),
+    );
+    store.replaceScores(rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })));
+
+    timings.total_ms = Date.now() - started;
+    const run = {
+      tool: { name: 'lora-eval', version: TOOL_VERSION, git: gitSha(dirname(new URL(import.meta.url).pathname)) },
+      created: new Date().toISOString(),
+      sweep: { file: loaded.file, name: sweep.name, sha256: loaded.sha256, git: gitSha(dirname(loaded.file)), factors: loaded.factorNames, lora_factors: loaded.loraFactors },
+      models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f] })),
+      clip: { id: clip.id, layout: clip.layout, variant: options.variant ?? null, context_length: clip.contextLength, preprocessing: clip.preprocessor.hash },
+      tagger: tagger ? { id: tagger.model, preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash } : null,
+      options: { device: options.device ?? 'cpu', batch_size: options.batchSize ?? null, shard: options.shard ?? null, strict: options.strict ?? false },
+      store: store.file,
+      counts: { images: images.length, scored, encoded: encoded.computed, cached: encoded.cached, references: references.length, style_references: styleRefs.length, rows: rows.length, failures: failures.length },
+      timings,
+      unavailable: Object.fromEntries(unavailable),
+      failures,
+    };
+    const runJson = join(outDir, 'run.json');
+    writeFileSync(runJson, JSON.stringify(run, null, 2) + '\n');
+    store.setMeta('run', { sweep: loaded.file, factors: loaded.factorNames, lora_factors: loaded.loraFactors, clip: clip.id, tagger: tagger?.model ?? null });
+    return {
+      outDir,
+      scoresCsv,
+      runJson,
+      rows,
+      failures,
+      images: { total: images.length + loaded.missing.length, scored, encoded: encoded.computed, cached: encoded.cached },
+      exitCode: failures.length > 0 ? 1 : 0,
+    };
+  } finally {
+    store.close();
+    await clip.release();
+    await tagger?.release();
+  }
+}

@@ -1,0 +1,67 @@
+import { loadTagger, type TaggerModel } from '../encoders/tagger.js';
+import { DEFAULT_THRESHOLDS, detectionThresholds, type ThresholdSettings } from '../encoders/tag-thresholds.js';
+import { ModelLoadError } from '../runtime/errors.js';
+import type { Device } from '../runtime/session.js';
+import type { LoraSpec } from '../sweep/schema.js';
+import type { TaggerInputs } from '../../metrics/types.js';
+import type { ImageEncoder } from './image-encoder.js';
+
+export interface TaggerScoring {
+  model: string;
+  modelFile: string;
+  tagger: TaggerModel;
+  encoder(modelSha: string): ImageEncoder;
+  inputsFor(probabilities: Float32Array | undefined, native: Float32Array | undefined): TaggerInputs | undefined;
+  release(): Promise<void>;
+}
+
+function closest(name: string, names: string[]): string[] {
+  const stem = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return names.filter((n) => n.replace(/[^a-z0-9]/g, '').includes(stem) || stem.includes(n.replace(/[^a-z0-9]/g, ''))).slice(0, 5);
+}
+
+/** Loads a tagger for scoring and checks that the LoRA's concept tags and threshold overrides are tags it knows. */
+export async function loadTaggerScoring(dir: string, options: { device?: Device; lora: LoraSpec; thresholds?: Partial<ThresholdSettings> }): Promise<TaggerScoring> {
+  const tagger = await loadTagger(dir, { device: options.device });
+  const names = tagger.tags.map((t) => t.name);
+  const known = new Set(names);
+  const overrides = { ...(options.lora.tag_thresholds ?? {}), ...(options.thresholds?.overrides ?? {}) };
+  for (const tag of [...options.lora.concept_tags, ...Object.keys(overrides)]) {
+    if (!known.has(tag)) {
+      const near = closest(tag, names);
+      throw new ModelLoadError(`${dir}/selected_tags.csv`, `the sweep names tag "${tag}", which this tagger does not have${near.length ? `; similar tags: ${near.join(', ')}` : ''}`);
+    }
+  }
+  const settings: ThresholdSettings = { ...DEFAULT_THRESHOLDS, ...options.thresholds, overrides };
+  return {
+    model: tagger.id,
+    modelFile: tagger.modelFile,
+    tagger,
+    encoder: (modelSha) => ({
+      kind: 'tagger',
+      model: tagger.id,
+      modelSha,
+      prepHash: tagger.preprocessor.hash,
+      maxBatch: tagger.maxBatch,
+      preprocess: (img) => tagger.preprocessor.preprocess(img),
+      encode: (batch) => tagger.encode(batch),
+    }),
+    inputsFor(probabilities, native) {
+      if (!probabilities) return undefined;
+      const cache = new Map<Float32Array, Float64Array>();
+      const thresholdsOf = (p: Float32Array) => {
+        let t = cache.get(p);
+        if (!t) cache.set(p, (t = detectionThresholds(tagger.tags, p, settings)));
+        return t;
+      };
+      return {
+        model: tagger.id,
+        probabilities,
+        native,
+        tags: tagger.tags,
+        detected: (i, p) => p[i] > thresholdsOf(p)[i],
+      };
+    },
+    release: () => tagger.release(),
+  };
+}

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSweep } from '../../src/sweep/load.js';
+import { SweepError } from '../../src/sweep/types.js';
+import { tempDir, writeTree } from '../helpers/tmp.js';
+
+const base = `name: t
+lora: { trigger: anis, description: a girl with blonde hair, concept_tags: [blonde_hair], references: refs }
+factors:
+  base: [nai, sd15]
+  target: [anything]
+  weight: [0, 1]
+prompts:
+  - { id: portrait, kind: concept, text: "anis, 1girl" }
+seeds: [1, 2]
+images:
+  template: "{base}/{target}/w{weight}/{prompt}-{seed}.png"
+  native: "native/{target}/{prompt}-{seed}.png"
+`;
+
+function sweepDir(yaml: string, files: string[]): string {
+  const dir = tempDir();
+  writeTree(dir, { 'sweep.yaml': yaml, 'refs/r1.png': 'x', ...Object.fromEntries(files.map((f) => [f, 'x'])) });
+  return dir;
+}
+
+function problemsOf(fn: () => unknown): SweepError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SweepError) return e;
+    throw e;
+  }
+  throw new Error('expected a SweepError');
+}
+
+const allFiles = ['nai/anything/w1/portrait-1.png', 'nai/anything/w1/portrait-2.png', 'sd15/anything/w1/portrait-1.png', 'sd15/anything/w1/portrait-2.png', 'native/anything/portrait-1.png', 'native/anything/portrait-2.png'];
+
+describe('loadSweep', () => {
+  it('resolves the design: LoRA images per base and weight-0 images shared by every base', () => {
+    const dir = sweepDir(base, allFiles);
+    const loaded = loadSweep(join(dir, 'sweep.yaml'));
+    expect(loaded.images).toHaveLength(6);
+    expect(loaded.missing).toHaveLength(0);
+    const natives = loaded.images.filter((i) => i.native);
+    expect(natives.map((n) => n.key).sort()).toEqual(['native/anything/portrait-1.png', 'native/anything/portrait-2.png']);
+    expect(natives[0].levels).toEqual({ base: '', target: 'anything', weight: '0' });
+    expect(loaded.loraFactors).toEqual(['base']);
+    expect(loaded.references).toHaveLength(1);
+  });
+
+  it('reports a missing image with the cell it belongs to and keeps the rest', () => {
+    const dir = sweepDir(base, allFiles.slice(1));
+    const loaded = loadSweep(join(dir, 'sweep.yaml'));
+    expect(loaded.images).toHaveLength(5);
+    expect(loaded.missing).toHaveLength(1);
+    expect(loaded.missing[0].reason).toBe('missing image for base=nai target=anything weight=1 prompt=portrait seed=1');
+  });
+
+  it('names the field and line of a wrong type', () => {
+    const dir = sweepDir(base.replace('seeds: [1, 2]', 'seeds: [1, two]'), allFiles);
+    const err = problemsOf(() => loadSweep(join(dir, 'sweep.yaml')));
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({ field: 'seeds.1', line: 9 });
+    expect(err.message).toMatch(/sweep\.yaml:9: seeds\.1: /);
+  });
+
+  it('refuses a template that maps two images to one path', () => {
+    const dir = sweepDir(base.replace('{prompt}-{seed}.png"\n  native', '{prompt}.png"\n  native'), allFiles);
+    const err = problemsOf(() => loadSweep(join(dir, 'sweep.yaml')));
+    expect(err.message).toMatch(/duplicate image "nai\/anything\/w1\/portrait.png"/);
+  });
+
+  it('refuses image paths that leave the sweep root', () => {
+    const dir = sweepDir(base.replace('native: "native/', 'native: "../native/'), allFiles);
+    const err = problemsOf(() => loadSweep(join(dir, 'sweep.yaml')));
+    expect(err.message).toMatch(/leaves the sweep root/);
+  });
+
+  it('asks for a native template when weight-0 images would depend on the base', () => {
+    const yaml = base.replace(/images:\n  template: (.*)\n  native: .*\n/, 'images: $1\n');
+    const err = problemsOf(() => loadSweep(join(sweepDir(yaml, allFiles), 'sweep.yaml')));
+    expect(err.message).toMatch(/give images as \{ template, native \}/);
+  });
+
+  it('checks explicit image lists against the declared levels, prompts and seeds', () => {
+    const yaml = base.replace(/images:\n[\s\S]*$/, 'images:\n  - { path: a.png, base: nai, target: anything, weight: 1, prompt: portrait, seed: 1 }\n  - { path: b.png, base: xl, target: anything, weight: 1, prompt: portrait, seed: 3 }\n  - { path: c.png, target: anything, weight: 0, prompt: portrait, seed: 1 }\n');
+    const err = problemsOf(() => loadSweep(join(sweepDir(yaml, ['a.png', 'b.png', 'c.png']), 'sweep.yaml')));
+    expect(err.problems.map((p) => p.message)).toEqual(['base "xl" is not a declared level; levels are nai, sd15', 'seed 3 is not listed in seeds']);
+    expect(err.problems[0]).toMatchObject({ field: 'images.1', line: 12 });
+  });
+
+  it('reports a duplicate prompt id, an unknown lora factor and a negative weight together', () => {
+    const yaml = base
+      .replace('weight: [0, 1]', 'weight: [0, -1]')
+      .replace('seeds: [1, 2]', 'seeds: [1, 2]\nlora_factors: [checkpoint]')
+      .replace('  - { id: portrait, kind: concept, text: "anis, 1girl" }', '  - { id: portrait, kind: concept, text: "anis, 1girl" }\n  - { id: portrait, kind: style, text: "x" }');
+    const err = problemsOf(() => loadSweep(join(sweepDir(yaml, allFiles), 'sweep.yaml')));
+    const messages = err.problems.map((p) => `${p.field}: ${p.message}`);
+    expect(messages).toContain('factors.weight.1: weight must be a number ≥ 0, got "-1"');
+    expect(messages).toContain('prompts.1.id: duplicate prompt id "portrait"');
+    expect(messages.some((m) => m.startsWith('lora_factors.0: unknown factor "checkpoint"'))).toBe(true);
+  });
+});
