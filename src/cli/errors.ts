@@ -2,16 +2,9 @@ import { ImageDecodeError } from '../imaging/decode.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { SweepError } from '../sweep/types.js';
 
-/** Exit codes: 0 all good, 1 the work ran but something failed or a check did not pass, 2 bad input or usage. */
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+import { EXIT, UserError } from '../errors.js';
 
-/** An error whose message is already written for the user. */
-export class UserError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.badInput) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+export { EXIT, UserError };
 
 const userFacing = [SweepError, ModelLoadError, ImageDecodeError, UserError];
 

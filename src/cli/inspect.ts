@@ -40,12 +40,12 @@ export function register(program: Command): Command {
         let shape: number[];
         if (existsSync(join(dir, 'selected_tags.csv'))) {
           const tagger = await loadTagger(dir);
-          data = tagger.preprocessor.preprocess(decoded);
+          data = await tagger.preprocessor.preprocess(decoded);
           shape = [1, tagger.size, tagger.size, 3];
           await tagger.release();
         } else {
           const clip = await loadClip(dir);
-          data = clip.preprocessor.preprocess(decoded);
+          data = await clip.preprocessor.preprocess(decoded);
           shape = [1, ...clip.preprocessor.inputShape];
           await clip.release();
         }
@@ -66,7 +66,7 @@ export function register(program: Command): Command {
         const top = Number(opts.top);
         if (!Number.isInteger(top) || top < 1) throw new UserError(`--top must be a positive integer, got "${opts.top}"`);
         const tagger = await loadTagger(resolve(opts.tagger));
-        const [probs] = await tagger.encode([tagger.preprocessor.preprocess(await decodeImage(resolve(image)))]);
+        const [probs] = await tagger.encode([await tagger.preprocessor.preprocess(await decodeImage(resolve(image)))]);
         await tagger.release();
         const thresholds = detectionThresholds(tagger.tags, probs, { ...DEFAULT_THRESHOLDS, mode: opts.mcut ? 'mcut' : 'threshold' });
         const ranked = tagger.tags

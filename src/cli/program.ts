@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
+import { register as registerAnalyze } from './analyze.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerModels } from './models.js';
 import { register as registerScore } from './score.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(add --help for usage)');
   registerScore(program);
+  registerAnalyze(program);
   registerModels(program);
   registerInspect(program);
   return program;

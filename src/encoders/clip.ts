@@ -135,7 +135,12 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
   const preprocessorFile = join(dir, 'preprocessor_config.json');
   const preprocessorConfig = readJsonIfPresent(preprocessorFile);
   if (!preprocessorConfig) throw new ModelLoadError(dir, 'preprocessor_config.json not found (CLIPImageProcessor settings are read from it)');
-  const preprocessor = clipPreprocessorFromConfig(preprocessorConfig);
+  let preprocessor: ClipPreprocessor;
+  try {
+    preprocessor = clipPreprocessorFromConfig(preprocessorConfig);
+  } catch (e) {
+    throw new ModelLoadError(preprocessorFile, (e as Error).message);
+  }
   const tokenizer = ClipTokenizer.fromFolder(dir);
   const config = readJsonIfPresent(join(dir, 'config.json'));
   const tokenizerConfig = readJsonIfPresent(join(dir, 'tokenizer_config.json'));

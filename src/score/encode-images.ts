@@ -89,9 +89,9 @@ export async function encodeImages(files: ImageFile[], encoders: ImageEncoder[],
       batch.map(async (item): Promise<Prepared | undefined> => {
         try {
           const decoded = await decodeImage(item.file.path, { maxPixels: options.maxPixels });
-          return { sha: item.sha, tensors: encoders.map((enc, i) => (item.needs[i] ? enc.preprocess(decoded) : undefined)) };
+          return { sha: item.sha, tensors: await Promise.all(encoders.map((enc, i) => (item.needs[i] ? enc.preprocess(decoded) : undefined))) };
         } catch (e) {
-          const reason = e instanceof ImageDecodeError ? e.reason : (e as Error).message;
+          const reason = e instanceof ImageDecodeError ? e.reason : String((e as Error)?.message ?? e);
           fail({ file: item.file.path, image: item.file.key, stage: 'decode', reason });
           return undefined;
         }

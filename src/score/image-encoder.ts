@@ -12,6 +12,6 @@ export interface ImageEncoder {
   modelSha: string;
   prepHash: string;
   maxBatch: number;
-  preprocess(image: DecodedImage): Float32Array;
+  preprocess(image: DecodedImage): Promise<Float32Array>;
   encode(batch: Float32Array[]): Promise<Float32Array[]>;
 }

@@ -218,7 +218,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       created: new Date().toISOString(),
       sweep: { file: loaded.file, name: sweep.name, sha256: loaded.sha256, git: gitSha(dirname(loaded.file)), factors: loaded.factorNames, lora_factors: loaded.loraFactors },
       models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f] })),
-      clip: { id: clip.id, layout: clip.layout, variant: options.variant ?? null, context_length: clip.contextLength, preprocessing: clip.preprocessor.hash },
+      clip: { id: clip.id, layout: clip.layout, variant: options.variant ?? null, context_length: clip.contextLength, preprocessing: clip.preprocessor.hash, image_model_sha256: modelShas[clip.imageFile] },
       tagger: tagger ? { id: tagger.model, preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash } : null,
       options: { device: options.device ?? 'cpu', batch_size: options.batchSize ?? null, shard: options.shard ?? null, strict: options.strict ?? false },
       store: store.file,

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs the main job on the bundled demo sweep: score, then analyze, then report, and says where the results are.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const out = 'reports/demo';
+const steps = [
+  ['score', 'fixtures/demo/sweep.yaml', '--clip', 'fixtures/models/clip', '--tagger', 'fixtures/models/tagger-v3', '--out', out],
+  ['analyze', out, '--hypotheses', 'fixtures/demo/hypotheses.yaml'],
+];
+if (existsSync('dist/src/cli/report.js')) steps.push(['report', out]);
+
+for (const args of steps) {
+  console.error(`\n$ lora-eval ${args.join(' ')}`);
+  const run = spawnSync(process.execPath, ['bin/lora-eval.js', ...args], { stdio: 'inherit' });
+  if (run.status !== 0) {
+    console.error(`\nlora-eval ${args[0]} exited with ${run.status}`);
+    process.exit(run.status ?? 1);
+  }
+}
+console.error(`\nDemo results are in ${out}/:`);
+for (const f of ['scores.csv', 'run.json', 'cells.csv', 'tests.csv', 'summary.json', 'report.html']) {
+  if (existsSync(`${out}/${f}`)) console.error(`  ${out}/${f}`);
+}

@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { parseYamlFile } from '../sweep/load.js';
+import { spreadsheetSafe } from '../report/csv-safe.js';
+import { metricFor } from '../../metrics/registry.js';
+import { TOOL_VERSION } from '../version.js';
+import { cellEstimates, type CellEstimate } from './cells.js';
+import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, type ClaimContext } from './claims.js';
+import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
+import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
+import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';
+import type { TestRow } from './test-row.js';
+import { validateClaims } from './validate-claims.js';
+import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
+
+export interface AnalyzeOptions {
+  /** Run folder or scores.csv. */
+  input: string;
+  hypotheses?: string;
+  /** Output folder; default the run folder (or the scores.csv's folder). */
+  out?: string;
+  seed?: number;
+  /** Bootstrap replicates. */
+  reps?: number;
+}
+
+export interface HypothesisResult extends HypothesisVerdict {
+  id: string;
+  type: string;
+  metric: string;
+  description?: string;
+}
+
+export interface AnalyzeResult {
+  outDir: string;
+  cells: CellEstimate[];
+  tests: TestRow[];
+  hypotheses: HypothesisResult[];
+  embeddings: EmbeddingAnalysis;
+  files: string[];
+}
+
+const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');
+
+function evaluate(claim: Claim, ctx: ClaimContext): TestRow[] {
+  switch (claimType(claim)) {
+    case 'compare':
+      return evaluateCompare(claim as Parameters<typeof evaluateCompare>[0], ctx);
+    case 'equivalence':
+      return evaluateEquivalence(claim as Parameters<typeof evaluateEquivalence>[0], ctx);
+    case 'correlation':
+      return evaluateCorrelation(claim as Parameters<typeof evaluateCorrelation>[0], ctx);
+    case 'dose_response':
+      return evaluateDoseResponse(claim as Parameters<typeof evaluateDoseResponse>[0], ctx);
+  }
+}
+
+function cellsCsv(cells: CellEstimate[], table: ScoreTable): string {
+  return stringify(
+    cells.map((c) => [c.metric, spreadsheetSafe(c.model), ...table.factors.map((f) => spreadsheetSafe(c.levels[f] ?? '')), c.n, c.prompts, num(c.mean), num(c.sd), num(c.se), num(c.ciLow), num(c.ciHigh), num(c.transferRatio)]),
+    { header: true, columns: ['metric', 'model', ...table.factors, 'n', 'prompts', 'mean', 'sd', 'se', 'ci_low', 'ci_high', 'transfer_ratio'] },
+  );
+}
+
+export const TESTS_CSV_COLUMNS = ['hypothesis', 'metric', 'test', 'a', 'b', 'where', 'n', 'estimate', 'ci_low', 'ci_high', 'statistic', 'p', 'p_adj', 'effect', 'effect_ci_low', 'effect_ci_high', 'verdict', 'note'];
+
+function testsCsv(tests: TestRow[]): string {
+  return stringify(
+    tests.map((t) => [t.hypothesis, t.metric, t.test, spreadsheetSafe(t.a), spreadsheetSafe(t.b), spreadsheetSafe(t.where), t.n, num(t.estimate), num(t.ciLow), num(t.ciHigh), num(t.statistic), num(t.p), num(t.pAdj), num(t.effect), num(t.effectCiLow), num(t.effectCiHigh), t.verdict, t.note ?? '']),
+    { header: true, columns: TESTS_CSV_COLUMNS },
+  );
+}
+
+/**
+ * Turns a run's scores into answers: cell estimates with prompt-cluster bootstrap CIs, the tests behind each
+ * declared hypothesis with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
+ * model distances and Vendi diversity. Writes cells.csv, tests.csv and summary.json.
+ */
+export function analyze(options: AnalyzeOptions): AnalyzeResult {
+  const table = loadScoreTable(options.input);
+  const seed = options.seed ?? 1;
+  const reps = options.reps ?? 2000;
+  const claims: Claim[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
+  if (options.hypotheses) validateClaims(claims, table, options.hypotheses);
+
+  const outDir = resolve(options.out ?? table.runDir ?? join(table.source, '..'));
+  mkdirSync(outDir, { recursive: true });
+  const cells = cellEstimates(table, { seed, reps });
+  const embeddings = analyzeEmbeddings(table);
+  const ctx: ClaimContext = { table, seed, reps, modelDistance: embeddings.available ? embeddings.distance : undefined };
+  const tests: TestRow[] = [];
+  const hypotheses: HypothesisResult[] = claims.map((claim) => {
+    const rows = evaluate(claim, ctx);
+    tests.push(...rows);
+    return { id: claim.id, type: claimType(claim), metric: claim.metric, description: claim.description, ...hypothesisVerdict(rows) };
+  });
+
+  const files: string[] = [];
+  const write = (name: string, content: string) => {
+    writeFileSync(join(outDir, name), content);
+    files.push(join(outDir, name));
+  };
+  write('cells.csv', cellsCsv(cells, table));
+  write('tests.csv', testsCsv(tests));
+  if (embeddings.available) {
+    write(
+      'model-distance.csv',
+      stringify(
+        embeddings.modelDistances.map((d) => [spreadsheetSafe(d.a), spreadsheetSafe(d.b), d.n, num(d.cosineDistance), num(d.frechet)]),
+        { header: true, columns: ['a', 'b', 'n', 'cosine_distance', 'frechet'] },
+      ),
+    );
+    write(
+      'diversity.csv',
+      stringify(
+        embeddings.diversity.map((d) => [...table.factors.map((f) => spreadsheetSafe(d.levels[f] ?? '')), spreadsheetSafe(d.prompt), d.n, num(d.vendi)]),
+        { header: true, columns: [...table.factors, 'prompt', 'n', 'vendi'] },
+      ),
+    );
+  }
+  const runJson = table.runDir && existsSync(join(table.runDir, 'run.json')) ? JSON.parse(readFileSync(join(table.runDir, 'run.json'), 'utf8')) : undefined;
+  const summary = {
+    tool: { name: 'lora-eval', version: TOOL_VERSION },
+    created: new Date().toISOString(),
+    source: table.source,
+    provenance: runJson ? { tool: runJson.tool, sweep: runJson.sweep, models: runJson.models } : null,
+    settings: { seed, bootstrap_reps: reps, hypotheses: options.hypotheses ? resolve(options.hypotheses) : null, verdict_rule: VERDICT_RULE },
+    factors: table.factors,
+    metrics: metricsOf(table).map((name) => {
+      const def = metricFor(name);
+      return { name, unit: def?.unit ?? null, higher_is_better: def?.higherIsBetter ?? null, aggregation: def?.aggregation ?? 'mean' };
+    }),
+    cells: cells.length,
+    hypotheses,
+    model_distance: embeddings.available ? embeddings.modelDistances : { unavailable: embeddings.reason },
+    diversity: embeddings.available ? { rows: embeddings.diversity.length, file: 'diversity.csv' } : { unavailable: embeddings.reason },
+  };
+  write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+  return { outDir, cells, tests, hypotheses, embeddings, files };
+}

@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cosine, centroid } from '../encoders/vector.js';
+import { Store } from '../store/store.js';
+import { frechetDistance, vendiScore } from '../stats/index.js';
+import type { ScoreTable } from './score-table.js';
+
+export interface ModelDistance {
+  a: string;
+  b: string;
+  /** Shared pair keys the centroids were taken over. */
+  n: number;
+  /** 1 − cos between the weight-0 centroids. */
+  cosineDistance: number;
+  /** Fréchet distance between the weight-0 embedding distributions (NaN with too few images). */
+  frechet: number;
+}
+
+export interface DiversityRow {
+  levels: Record<string, string>;
+  prompt: string;
+  n: number;
+  vendi: number;
+}
+
+export type EmbeddingAnalysis =
+  | { available: true; modelDistances: ModelDistance[]; diversity: DiversityRow[]; distance(a: string, b: string): number | undefined }
+  | { available: false; reason: string };
+
+interface RunJson {
+  clip?: { image_model_sha256?: string; preprocessing?: string };
+}
+
+/**
+ * What needs the embeddings themselves: model_distance between targets from their weight-0 outputs and the
+ * Vendi diversity of every cell × prompt. Needs a run folder with run.json and store.sqlite.
+ */
+export function analyzeEmbeddings(table: ScoreTable): EmbeddingAnalysis {
+  if (!table.runDir) return { available: false, reason: 'a bare scores.csv has no embeddings: pass the run folder (with store.sqlite) instead' };
+  if (!table.storeFile) return { available: false, reason: `${table.runDir} has no store.sqlite` };
+  const runFile = join(table.runDir, 'run.json');
+  if (!existsSync(runFile)) return { available: false, reason: `${table.runDir} has no run.json (it names the CLIP model whose embeddings to read)` };
+  const run = JSON.parse(readFileSync(runFile, 'utf8')) as RunJson;
+  const modelSha = run.clip?.image_model_sha256;
+  const prep = run.clip?.preprocessing;
+  if (!modelSha || !prep) return { available: false, reason: `${runFile} does not name the CLIP image model's sha256 and preprocessing` };
+
+  const store = new Store(table.storeFile);
+  try {
+    const images = store
+      .images()
+      .map((img) => ({ ...img, vector: store.vector(img.sha256, modelSha, prep) }))
+      .filter((img): img is typeof img & { vector: Float32Array } => img.vector !== undefined);
+    if (images.length === 0) return { available: false, reason: `${table.storeFile} holds no embeddings of this run's images` };
+
+    // model_distance: weight-0 images per target, keyed by prompt, seed and the other non-LoRA factors.
+    const others = table.factors.filter((f) => f !== 'target' && !table.loraFactors.includes(f) && f !== 'weight');
+    const natives = new Map<string, Map<string, Float32Array>>();
+    for (const img of images.filter((i) => i.native)) {
+      const target = img.levels.target;
+      const key = JSON.stringify([img.prompt, img.seed, ...others.map((f) => img.levels[f])]);
+      if (!natives.has(target)) natives.set(target, new Map());
+      natives.get(target)!.set(key, img.vector);
+    }
+    const targets = [...natives.keys()];
+    const modelDistances: ModelDistance[] = [];
+    for (let i = 0; i < targets.length; i++) {
+      for (let j = i + 1; j < targets.length; j++) {
+        const a = natives.get(targets[i])!;
+        const b = natives.get(targets[j])!;
+        const shared = [...a.keys()].filter((k) => b.has(k));
+        if (shared.length === 0) continue;
+        const ra = shared.map((k) => a.get(k)!);
+        const rb = shared.map((k) => b.get(k)!);
+        let frechet = NaN;
+        try {
+          frechet = frechetDistance(ra, rb);
+        } catch {
+          // too few images for a covariance estimate
+        }
+        modelDistances.push({ a: targets[i], b: targets[j], n: shared.length, cosineDistance: 1 - cosine(centroid(ra), centroid(rb)), frechet });
+      }
+    }
+    const distance = (a: string, b: string) => (a === b && natives.has(a) ? 0 : modelDistances.find((d) => (d.a === a && d.b === b) || (d.a === b && d.b === a))?.cosineDistance);
+
+    const groups = new Map<string, { levels: Record<string, string>; prompt: string; rows: Float32Array[] }>();
+    for (const img of images) {
+      const key = JSON.stringify([img.levels, img.prompt]);
+      const g = groups.get(key) ?? { levels: img.levels, prompt: img.prompt, rows: [] };
+      g.rows.push(img.vector);
+      groups.set(key, g);
+    }
+    const diversity = [...groups.values()].filter((g) => g.rows.length >= 2).map((g) => ({ levels: g.levels, prompt: g.prompt, n: g.rows.length, vendi: vendiScore(g.rows) }));
+    return { available: true, modelDistances, diversity, distance };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+const Level = z.union([z.string(), z.number()]);
+/** Factor → level, e.g. { base: nai, weight: 1 }. */
+export const SelectorSchema = z.record(z.string(), Level);
+
+const common = {
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'hypothesis ids may use letters, digits, "_", "." and "-"'),
+  description: z.string().optional(),
+  metric: z.string().min(1).describe('a metric of scores.csv, e.g. style_retention'),
+  model: z.string().optional().describe('model column to use when the scores hold more than one model for the metric'),
+  where: SelectorSchema.optional().describe('levels held fixed for every test of this hypothesis'),
+  across: z
+    .union([z.string(), z.array(z.string()).min(1)])
+    .optional()
+    .describe('factor(s) whose levels each get their own test; the tests are corrected together'),
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  correction: z.enum(['holm', 'BH', 'bonferroni', 'none']).default('holm'),
+};
+
+export const CompareClaimSchema = z
+  .object({
+    ...common,
+    compare: z.object({ a: SelectorSchema, b: SelectorSchema }).strict(),
+    expect: z.enum(['less', 'greater', 'different']).describe('a < b, a > b, or any difference'),
+    test: z.enum(['wilcoxon', 't']).default('wilcoxon'),
+  })
+  .strict();
+
+export const EquivalenceClaimSchema = z
+  .object({
+    ...common,
+    equivalence: z.object({ a: SelectorSchema, b: SelectorSchema, margin: z.number().positive() }).strict(),
+    test: z.enum(['t', 'wilcoxon']).default('t'),
+  })
+  .strict();
+
+export const CorrelationClaimSchema = z
+  .object({
+    ...common,
+    correlation: z
+      .object({
+        with: z.string().min(1).describe('"model_distance" (between the levels of the two factors in over) or another metric'),
+        over: z.array(z.string()).min(1).describe('factors whose level combinations are the points, e.g. [base, target]'),
+      })
+      .strict(),
+    expect: z.enum(['positive', 'negative']),
+  })
+  .strict();
+
+export const DoseResponseClaimSchema = z
+  .object({
+    ...common,
+    dose_response: z.object({ factor: z.string().default('weight') }).strict(),
+    expect: z.enum(['increasing', 'decreasing']),
+  })
+  .strict();
+
+/** The union, as published in JSON Schema for editors. */
+export const ClaimSchema = z.union([CompareClaimSchema, EquivalenceClaimSchema, CorrelationClaimSchema, DoseResponseClaimSchema]);
+
+const claimKinds = { compare: CompareClaimSchema, equivalence: EquivalenceClaimSchema, correlation: CorrelationClaimSchema, dose_response: DoseResponseClaimSchema } as const;
+
+/**
+ * Validates one claim against the schema its key names (compare, equivalence, correlation or dose_response),
+ * so that errors point at the claim's own fields instead of a failed union.
+ */
+const ClaimBySchemaKey = z.record(z.string(), z.unknown()).transform((value, ctx) => {
+  const kinds = Object.keys(claimKinds).filter((k) => k in value) as (keyof typeof claimKinds)[];
+  if (kinds.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: kinds.length ? `a hypothesis has exactly one of compare, equivalence, correlation, dose_response; found ${kinds.join(' and ')}` : 'a hypothesis needs one of compare, equivalence, correlation, dose_response' });
+    return z.NEVER;
+  }
+  const result = claimKinds[kinds[0]].safeParse(value);
+  if (!result.success) {
+    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  }
+  return result.data as Claim;
+});
+
+export const HypothesesSchema = z
+  .object({
+    $schema: z.string().optional(),
+    hypotheses: z.array(ClaimBySchemaKey).min(1),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const ids = new Set<string>();
+    file.hypotheses.forEach((h, i) => {
+      if (ids.has(h.id)) ctx.addIssue({ code: 'custom', path: ['hypotheses', i, 'id'], message: `duplicate hypothesis id "${h.id}"` });
+      ids.add(h.id);
+    });
+  });
+
+export type Selector = z.infer<typeof SelectorSchema>;
+export type CompareClaim = z.infer<typeof CompareClaimSchema>;
+export type EquivalenceClaim = z.infer<typeof EquivalenceClaimSchema>;
+export type CorrelationClaim = z.infer<typeof CorrelationClaimSchema>;
+export type DoseResponseClaim = z.infer<typeof DoseResponseClaimSchema>;
+export type Claim = z.infer<typeof ClaimSchema>;
+export type HypothesesFile = z.output<typeof HypothesesSchema>;
+
+/** JSON Schema of hypotheses.yaml. */
+export const HypothesesJsonSchema = z.object({ $schema: z.string().optional(), hypotheses: z.array(ClaimSchema).min(1) }).strict();
+
+export function claimType(claim: Claim): 'compare' | 'equivalence' | 'correlation' | 'dose_response' {
+  if ('compare' in claim) return 'compare';
+  if ('equivalence' in claim) return 'equivalence';
+  if ('correlation' in claim) return 'correlation';
+  return 'dose_response';
+}

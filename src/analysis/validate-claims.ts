@@ -1,0 +1,75 @@
+import { UserError } from '../errors.js';
+import { claimType, type Claim, type Selector } from './hypothesis-schema.js';
+import { levelsOf, metricsOf, type ScoreTable } from './score-table.js';
+import { sameLevel } from './selection.js';
+
+export function acrossFactors(claim: Claim): string[] {
+  return claim.across === undefined ? [] : Array.isArray(claim.across) ? claim.across : [claim.across];
+}
+
+/**
+ * Checks every metric, model, factor and level a hypotheses file names against the scores, and throws one
+ * UserError listing each problem with what exists instead.
+ */
+export function validateClaims(claims: Claim[], table: ScoreTable, file: string): void {
+  const problems: string[] = [];
+  const metrics = metricsOf(table);
+  const list = (xs: string[]) => xs.join(', ') || '(none)';
+  for (const claim of claims) {
+    const at = (where: string, message: string) => problems.push(`${file}: hypothesis "${claim.id}": ${where}${message}`);
+    const checkMetric = (name: string, where: string) => {
+      if (!metrics.includes(name)) {
+        at(where, `metric "${name}" is not in the scores; metrics: ${list(metrics)}`);
+        return;
+      }
+      const models = [...new Set(table.rows.filter((r) => r.metric === name).map((r) => r.model))];
+      if (claim.model && !models.includes(claim.model)) at('model: ', `"${claim.model}" did not score ${name}; models: ${list(models)}`);
+      if (!claim.model && models.length > 1) at('', `metric "${name}" was scored by several models (${list(models)}): name one with model:`);
+    };
+    const checkFactor = (factor: string, where: string): boolean => {
+      if (table.factors.includes(factor)) return true;
+      at(where, `factor "${factor}" does not exist; factors: ${list(table.factors)}`);
+      return false;
+    };
+    const checkSelector = (selector: Selector | undefined, where: string) => {
+      for (const [factor, level] of Object.entries(selector ?? {})) {
+        if (!checkFactor(factor, where)) continue;
+        const levels = levelsOf(table, factor);
+        if (!levels.some((l) => sameLevel(l, level))) at(where, `${factor} "${level}" is not a level; levels: ${list(levels)}`);
+      }
+    };
+    checkMetric(claim.metric, 'metric: ');
+    checkSelector(claim.where, 'where: ');
+    for (const f of acrossFactors(claim)) checkFactor(f, 'across: ');
+    switch (claimType(claim)) {
+      case 'compare': {
+        const c = claim as Extract<Claim, { compare: unknown }>;
+        checkSelector(c.compare.a, 'compare.a: ');
+        checkSelector(c.compare.b, 'compare.b: ');
+        break;
+      }
+      case 'equivalence': {
+        const c = claim as Extract<Claim, { equivalence: unknown }>;
+        checkSelector(c.equivalence.a, 'equivalence.a: ');
+        checkSelector(c.equivalence.b, 'equivalence.b: ');
+        break;
+      }
+      case 'correlation': {
+        const c = claim as Extract<Claim, { correlation: unknown }>;
+        if (c.correlation.with !== 'model_distance') checkMetric(c.correlation.with, 'correlation.with: ');
+        for (const f of c.correlation.over) checkFactor(f, 'correlation.over: ');
+        if (c.correlation.with === 'model_distance' && c.correlation.over.length !== 2) at('correlation.over: ', 'model_distance needs two factors whose levels are models, e.g. [base, target]');
+        break;
+      }
+      case 'dose_response': {
+        const c = claim as Extract<Claim, { dose_response: unknown }>;
+        if (checkFactor(c.dose_response.factor, 'dose_response.factor: ')) {
+          const bad = levelsOf(table, c.dose_response.factor).filter((l) => !Number.isFinite(Number(l)));
+          if (bad.length) at('dose_response.factor: ', `levels of ${c.dose_response.factor} must be numbers; found ${list(bad)}`);
+        }
+        break;
+      }
+    }
+  }
+  if (problems.length) throw new UserError(problems.join('\n'));
+}

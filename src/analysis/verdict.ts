@@ -1,0 +1,32 @@
+import type { TestRow, Verdict } from './test-row.js';
+
+/**
+ * The verdict rule, per test: significant after correction within the hypothesis (p_adj < alpha) in the
+ * expected direction → supported; significant against it → refuted; otherwise inconclusive. Equivalence
+ * claims: TOST p_adj < alpha → supported; a significant difference whose estimate lies outside the margin →
+ * refuted. Per hypothesis: supported when every test that could be run is supported; refuted when any test
+ * is refuted; otherwise inconclusive.
+ */
+export const VERDICT_RULE =
+  'per test: p_adj < alpha in the expected direction = supported, against it = refuted, else inconclusive ' +
+  '(equivalence: TOST p_adj < alpha = supported; a significant difference beyond the margin = refuted). ' +
+  'Per hypothesis: supported when every test that ran is supported; refuted when any test is refuted; else inconclusive.';
+
+export interface HypothesisVerdict {
+  verdict: Verdict;
+  tests: number;
+  supported: number;
+  refuted: number;
+  inconclusive: number;
+  /** Tests that could not be run (too few pairs, no model distance…). */
+  notRun: number;
+}
+
+export function hypothesisVerdict(rows: TestRow[]): HypothesisVerdict {
+  const ran = rows.filter((r) => Number.isFinite(r.p));
+  const count = (v: Verdict) => rows.filter((r) => r.verdict === v).length;
+  const supported = count('supported');
+  const refuted = count('refuted');
+  const verdict: Verdict = refuted > 0 ? 'refuted' : ran.length > 0 && supported === ran.length ? 'supported' : 'inconclusive';
+  return { verdict, tests: rows.length, supported, refuted, inconclusive: count('inconclusive'), notRun: rows.length - ran.length };
+}
