@@ -1,4 +1,4 @@
-import { clusterBootstrapCI, deriveSeed, describe } from '../stats/index.js';
+import { clusterBootstrapCI, deriveSeed, summarize } from '../stats/index.js';
 import type { ScoreTable } from './score-table.js';
 
 /** One cell of the design (every factor at one level) for one metric and model. */
@@ -41,7 +41,7 @@ export function cellEstimates(table: ScoreTable, options: CellOptions = {}): Cel
   }
   const cells: CellEstimate[] = [];
   for (const [key, g] of groups) {
-    const d = describe(g.values);
+    const d = summarize(g.values);
     const distinctPrompts = new Set(g.prompts).size;
     let ciLow = NaN;
     let ciHigh = NaN;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 const Level = z.union([z.string(), z.number()]);
-/** Factor → level, e.g. { base: nai, weight: 1 }. */
-export const SelectorSchema = z.record(z.string(), Level);
+/** Factor → level or list of levels, e.g. { base: nai, weight: 1, target: [anything, counterfeit] }. */
+export const SelectorSchema = z.record(z.string(), z.union([Level, z.array(Level).min(1)]));
 
 const common = {
   id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'hypothesis ids may use letters, digits, "_", "." and "-"'),

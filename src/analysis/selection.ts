@@ -8,7 +8,8 @@ import type { Selector } from './hypothesis-schema.js';
 export function matchesSelector(row: ScoreRow, selector: Selector, loraFactors: string[]): boolean {
   return Object.entries(selector).every(([factor, level]) => {
     const value = row.levels[factor];
-    return sameLevel(value, level) || (value === '' && loraFactors.includes(factor));
+    const levels = Array.isArray(level) ? level : [level];
+    return levels.some((l) => sameLevel(value, l)) || (value === '' && loraFactors.includes(factor));
   });
 }
 
@@ -24,7 +25,7 @@ export function sameLevel(value: string | undefined, level: string | number): bo
 
 export function formatSelector(selector: Selector): string {
   return Object.entries(selector)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : v}`)
     .join(';');
 }
 

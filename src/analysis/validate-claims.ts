@@ -32,10 +32,12 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
       return false;
     };
     const checkSelector = (selector: Selector | undefined, where: string) => {
-      for (const [factor, level] of Object.entries(selector ?? {})) {
+      for (const [factor, wanted] of Object.entries(selector ?? {})) {
         if (!checkFactor(factor, where)) continue;
         const levels = levelsOf(table, factor);
-        if (!levels.some((l) => sameLevel(l, level))) at(where, `${factor} "${level}" is not a level; levels: ${list(levels)}`);
+        for (const level of Array.isArray(wanted) ? wanted : [wanted]) {
+          if (!levels.some((l) => sameLevel(l, level))) at(where, `${factor} "${level}" is not a level; levels: ${list(levels)}`);
+        }
       }
     };
     checkMetric(claim.metric, 'metric: ');

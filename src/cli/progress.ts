@@ -33,6 +33,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
   let done = 0;
   let nextMilestone = 0;
   let startedAt = 0;
+  let lastLine = 0;
   return {
     start(l, t) {
       label = l;
@@ -40,14 +41,18 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       done = 0;
       nextMilestone = 0.1;
       startedAt = Date.now();
+      lastLine = startedAt;
       stream.write(`${label}: ${total} item(s)\n`);
     },
     advance(by = 1) {
       done += by;
-      while (total > 0 && done / total >= nextMilestone - 1e-9 && nextMilestone <= 1) {
-        stream.write(`${label}: ${Math.round(nextMilestone * 100)}% (${done}/${total}, ${((Date.now() - startedAt) / 1000).toFixed(1)} s)\n`);
-        nextMilestone += 0.1;
-      }
+      // One line per 10 % reached, but not more than one a second, and always the last.
+      if (total === 0 || done / total < nextMilestone - 1e-9) return;
+      while (nextMilestone <= done / total + 1e-9) nextMilestone += 0.1;
+      const now = Date.now();
+      if (done < total && now - lastLine < 1000) return;
+      lastLine = now;
+      stream.write(`${label}: ${Math.floor((done / total) * 100)}% (${done}/${total}, ${((now - startedAt) / 1000).toFixed(1)} s)\n`);
     },
     stop() {},
     info(line) {

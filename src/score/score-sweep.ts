@@ -54,8 +54,9 @@ export interface ScoreResult {
   exitCode: number;
 }
 
+/** The key shared by an image and its weight-0 counterpart: same levels but weight and the LoRA-only factors. */
 function nativeKey(image: SweepImage, loraFactors: string[]): string {
-  const levels = { ...image.levels };
+  const levels: Record<string, string> = { ...image.levels, weight: '' };
   for (const f of loraFactors) levels[f] = '';
   return JSON.stringify([levels, image.prompt, image.seed]);
 }
