@@ -8,6 +8,7 @@ import {
   pAdjust,
   rankBiserial,
   spearman,
+  StatsInputError,
   tostPaired,
   wilcoxonSignedRank,
 } from '../stats/index.js';
@@ -54,6 +55,16 @@ function effectCI(pairs: Pair[], effect: (x: number[], y: number[]) => number, s
     return { low: ci.low, high: ci.high };
   } catch {
     return { low: NaN, high: NaN };
+  }
+}
+
+/** Runs one test; data a test cannot take (constant differences, all ties) leave the row inconclusive with the reason. */
+function guarded(base: Pick<TestRow, 'hypothesis' | 'metric' | 'test' | 'a' | 'b' | 'where'>, n: number, run: () => TestRow): TestRow {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof StatsInputError) return emptyTestRow(base, n, e.message);
+    throw e;
   }
 }
 
@@ -106,6 +117,7 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
     const x = side.pairs.map((p) => p.a);
     const y = side.pairs.map((p) => p.b);
     const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
+    return guarded({ ...base, test: claim.test === 't' ? 'paired t' : 'wilcoxon signed rank' }, n, () => {
     const diffCI = effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
     if (claim.test === 't') {
       const t = pairedT(x, y);
@@ -129,29 +141,27 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
       effectCiHigh: ci.high,
       verdict: 'inconclusive',
     };
+    });
   });
   return applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.test === 'paired t' ? r.estimate : r.effect, claim.expect));
 }
 
 export function evaluateEquivalence(claim: EquivalenceClaim, ctx: ClaimContext): TestRow[] {
   const margin = claim.equivalence.margin;
-  const twoSided: number[] = [];
+  const twoSided = new Map<TestRow, number>();
   const rows = pairedSides(claim, ctx.table, claim.equivalence.a, claim.equivalence.b).map((side): TestRow => {
     const base = { hypothesis: claim.id, metric: claim.metric, a: formatSelector(side.a), b: formatSelector(side.b), where: formatSelector(side.fixed) };
     const test = `TOST paired ${claim.test === 't' ? 't' : 'wilcoxon'} (margin ±${margin})`;
     const n = side.pairs.length;
-    if (n < 3) {
-      twoSided.push(NaN);
-      return emptyTestRow({ ...base, test }, n, `only ${n} pair(s) share a prompt and seed`);
-    }
+    if (n < 3) return emptyTestRow({ ...base, test }, n, `only ${n} pair(s) share a prompt and seed`);
     const x = side.pairs.map((p) => p.a);
     const y = side.pairs.map((p) => p.b);
+    return guarded({ ...base, test }, n, () => {
     const tost = tostPaired(x, y, { margin, alpha: claim.alpha, test: claim.test });
     const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
     const diffCI = tost.ci ?? effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
     const dz = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
-    twoSided.push(claim.test === 't' ? pairedT(x, y).p : wilcoxonSignedRank(x, y).p);
-    return {
+    const row: TestRow = {
       ...base,
       test,
       n,
@@ -166,10 +176,13 @@ export function evaluateEquivalence(claim: EquivalenceClaim, ctx: ClaimContext):
       effectCiHigh: dz.high,
       verdict: 'inconclusive',
     };
+    twoSided.set(row, claim.test === 't' ? pairedT(x, y).p : wilcoxonSignedRank(x, y).p);
+    return row;
+    });
   });
   // Refuted: a difference is shown (two-sided test significant) and the estimate lies outside the margin.
   const differs = pAdjust(
-    twoSided.map((p) => (Number.isFinite(p) ? p : 1)),
+    rows.map((r) => twoSided.get(r) ?? 1),
     claim.correction,
   );
   const differsAt = new Map(rows.map((r, i) => [r, differs[i] < claim.alpha && Math.abs(r.estimate) > margin]));
@@ -214,11 +227,13 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
       const why = claim.correlation.with === 'model_distance' && !ctx.modelDistance ? 'model_distance needs the run folder with its store.sqlite' : `only ${points.length} point(s) with both values (${unavailable} without ${claim.correlation.with})`;
       return emptyTestRow({ ...base, test }, points.length, why);
     }
+    return guarded({ ...base, test }, points.length, () => {
     const result = spearman(
       points.map((p) => p[0]),
       points.map((p) => p[1]),
     );
     return { ...base, test: `spearman (${result.pMethod})`, n: points.length, estimate: result.rho, ciLow: NaN, ciHigh: NaN, statistic: result.statistic, p: result.p, pAdj: NaN, effect: result.rho, effectCiLow: NaN, effectCiHigh: NaN, verdict: 'inconclusive', note: unavailable ? `${unavailable} point(s) without ${claim.correlation.with} left out` : undefined };
+    });
   });
   return applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.estimate, claim.expect));
 }
@@ -234,6 +249,7 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
     const base = { hypothesis: claim.id, metric: claim.metric, a: '', b: '', where: formatSelector(fixed) };
     const weights = inCell.map((r) => Number(r.levels[factor]));
     if (new Set(weights).size < 2) return emptyTestRow({ ...base, test: 'OLS slope' }, inCell.length, `needs at least two ${factor} levels`);
+    return guarded({ ...base, test: 'OLS slope' }, inCell.length, () => {
     const dr = doseResponse(
       weights,
       inCell.map((r) => r.value),
@@ -254,6 +270,7 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
       effectCiHigh: NaN,
       verdict: 'inconclusive',
     };
+    });
   });
   // Significance needs the corrected OLS p and, when prompts repeat, a prompt-cluster bootstrap CI that excludes 0.
   return applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha && (r.ciLow > 0 || r.ciHigh < 0), r.estimate, claim.expect));

@@ -118,6 +118,15 @@ describe('analyze on planted scores', () => {
     expect(result.embeddings.available).toBe(false);
   });
 
+  it('leaves a test the data cannot take inconclusive, with the reason, instead of failing the run', () => {
+    const dir = plantedScores({ a: 0.2, b: 0.6 }, 0);
+    const result = analyze({ input: join(dir, 'scores.csv'), hypotheses: hypotheses(dir, compareYaml.split('  - id: dose')[0]), reps: 200 });
+    const t = result.tests.filter((r) => r.hypothesis === 'a-follows-target-t');
+    expect(t.map((r) => r.verdict)).toEqual(['inconclusive', 'inconclusive']);
+    expect(t[0].note).toMatch(/constant/i);
+    expect(result.hypotheses[1].verdict).toBe('inconclusive');
+  });
+
   it('names a metric, factor or level that does not exist, listing what exists', () => {
     const dir = plantedScores({ a: 0.2, b: 0.6 });
     const bad = `hypotheses:
