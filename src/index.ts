@@ -9,3 +9,6 @@ export { ClipTokenizer } from './encoders/tokenizer.js';
 export { ModelLoadError } from './runtime/errors.js';
 export { readScoresCsv, formatScoresCsv, type ScoreRow } from './report/scores-csv.js';
 export { metricRegistry, metricFor } from '../metrics/registry.js';
+export { analyze, type AnalyzeOptions, type AnalyzeResult } from './analysis/analyze.js';
+export { loadExperiment, ExperimentError } from './train/load-experiment.js';
+export { planExperiment, writePlan } from './train/plan.js';

@@ -3,6 +3,7 @@ import { TOOL_VERSION } from '../version.js';
 import { register as registerAnalyze } from './analyze.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerModels } from './models.js';
+import { register as registerPlan } from './plan.js';
 import { register as registerScore } from './score.js';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerScore(program);
   registerAnalyze(program);
   registerModels(program);
+  registerPlan(program);
   registerInspect(program);
   return program;
 }

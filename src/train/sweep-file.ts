@@ -1,0 +1,45 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { Sweep } from '../sweep/schema.js';
+import type { Experiment } from './experiment-schema.js';
+import { checkpointLevel, hasCheckpointFactor, imageTemplates, OUTPUTS_DIR, sampledEpochs, sweepWeights } from './layout.js';
+
+/** A path of the experiment as seen from the run folder: relative when the experiment gave it relative. */
+export function fromRunDir(experimentDir: string, outDir: string, path: string): string {
+  if (isAbsolute(path)) return path;
+  return relative(outDir, resolve(experimentDir, path)).split('\\').join('/') || '.';
+}
+
+/** The sweep `lora-eval score` reads once the run has generated its images. */
+export function sweepFor(exp: Experiment, experimentDir: string, outDir: string): Sweep {
+  const factors: Sweep['factors'] = { base: exp.bases.map((b) => b.name) };
+  if (hasCheckpointFactor(exp)) factors.checkpoint = sampledEpochs(exp).map(checkpointLevel);
+  factors.target = exp.targets.map((t) => t.name);
+  factors.weight = sweepWeights(exp);
+  const lora: Sweep['lora'] = {
+    name: exp.lora.name ?? exp.name,
+    trigger: exp.lora.trigger,
+    description: exp.lora.description,
+    concept_tags: exp.lora.concept_tags,
+    references: fromRunDir(experimentDir, outDir, exp.lora.references ?? exp.dataset.images),
+  };
+  if (exp.lora.style_references) lora.style_references = fromRunDir(experimentDir, outDir, exp.lora.style_references);
+  return {
+    name: exp.name,
+    root: OUTPUTS_DIR,
+    lora,
+    factors,
+    prompts: exp.prompts,
+    seeds: exp.seeds,
+    images: imageTemplates(exp),
+  };
+}
+
+export function sweepYamlText(sweep: Sweep, experimentName: string): string {
+  const header = [
+    `# Written by \`lora-eval plan\` for experiment "${experimentName}"; re-run the plan instead of editing.`,
+    '# Score the generated images with: lora-eval score sweep.yaml',
+    '',
+  ].join('\n');
+  return header + stringify(sweep, { lineWidth: 0 });
+}
