@@ -23,12 +23,6 @@ export interface EncodedImages {
   cached: number;
 }
 
-interface Prepared {
-  sha: string;
-  /** One tensor per encoder that still needs this image. */
-  tensors: (Float32Array | undefined)[];
-}
-
 export interface EncodeOptions {
   batchSize?: number;
   /** Stop at the first failure instead of recording it and going on. */
@@ -36,10 +30,17 @@ export interface EncodeOptions {
   maxPixels?: number;
 }
 
+/** A batch after reading, hashing and preprocessing: one tensor per encoder that still needs the image. */
+interface PreparedImage {
+  sha: string;
+  tensors: (Float32Array | undefined)[];
+}
+
 /**
- * Reads, decodes, preprocesses and encodes images in batches. Decoding of the next batch overlaps inference
- * of the current one, at most two batches are held at once, and each batch's vectors are committed to the store
- * in one transaction before the next starts.
+ * Reads, hashes, decodes, preprocesses and encodes images in batches. Each file is read once; images whose
+ * vectors the store already holds are not decoded. Reading and decoding of the next batch overlap inference of
+ * the current one, so at most two batches are in memory, and each batch's vectors are committed to the store in
+ * one transaction before the next batch is encoded.
  */
 export async function encodeImages(files: ImageFile[], encoders: ImageEncoder[], store: Store, progress: Progress, options: EncodeOptions = {}): Promise<EncodedImages> {
   const result: EncodedImages = { shas: new Map(), vectors: new Map(encoders.map((e) => [e.model, new Map()])), failures: [], computed: 0, cached: 0 };
@@ -47,64 +48,64 @@ export async function encodeImages(files: ImageFile[], encoders: ImageEncoder[],
     if (options.strict) throw new Error(`${f.file}: ${f.reason}`);
     result.failures.push(f);
   };
+  const batchSize = Math.max(1, options.batchSize ?? 16);
+  const claimed = new Set<string>();
 
-  // First pass: hash every file and take what the store already has.
-  progress.start('hashing', files.length);
-  const todo: { file: ImageFile; bytes?: Buffer; sha: string; needs: boolean[] }[] = [];
-  const seenSha = new Set<string>();
-  for (const file of files) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file.path);
-    } catch (e) {
-      fail({ file: file.path, image: file.key, stage: 'read', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      progress.advance();
-      continue;
+  const prepare = async (batch: ImageFile[]): Promise<PreparedImage[]> => {
+    const read = await Promise.all(
+      batch.map((file) =>
+        readFile(file.path).then(
+          (bytes) => ({ file, bytes }),
+          (e: NodeJS.ErrnoException) => ({ file, error: `cannot read: ${e.code ?? e.message}` }),
+        ),
+      ),
+    );
+    const todo: { file: ImageFile; bytes: Buffer; sha: string; needs: boolean[] }[] = [];
+    for (const r of read) {
+      if ('error' in r) {
+        fail({ file: r.file.path, image: r.file.key, stage: 'read', reason: r.error });
+        continue;
+      }
+      const sha = sha256(r.bytes);
+      result.shas.set(r.file.path, sha);
+      // The same bytes under two paths are encoded once.
+      if (claimed.has(sha)) continue;
+      claimed.add(sha);
+      const needs = encoders.map((enc) => {
+        const cached = store.vector(sha, enc.modelSha, enc.prepHash);
+        if (cached) result.vectors.get(enc.model)!.set(sha, cached);
+        return !cached;
+      });
+      if (needs.some(Boolean)) todo.push({ file: r.file, bytes: r.bytes, sha, needs });
+      else result.cached++;
     }
-    const sha = sha256(bytes);
-    result.shas.set(file.path, sha);
-    if (seenSha.has(sha)) {
-      progress.advance();
-      continue;
-    }
-    seenSha.add(sha);
-    const needs = encoders.map((enc) => {
-      const cached = store.vector(sha, enc.modelSha, enc.prepHash);
-      if (cached) result.vectors.get(enc.model)!.set(sha, cached);
-      return !cached;
-    });
-    if (needs.some(Boolean)) todo.push({ file, sha, needs });
-    else result.cached++;
-    progress.advance();
-  }
-  progress.stop();
-  if (todo.length === 0) return result;
-
-  const batchSize = Math.max(1, options.batchSize ?? Math.min(...encoders.map((e) => e.maxBatch), 16));
-  const batches: (typeof todo)[] = [];
-  for (let i = 0; i < todo.length; i += batchSize) batches.push(todo.slice(i, i + batchSize));
-
-  const prepare = async (batch: typeof todo): Promise<Prepared[]> => {
     const prepared = await Promise.all(
-      batch.map(async (item): Promise<Prepared | undefined> => {
+      todo.map(async (t): Promise<PreparedImage | string> => {
         try {
-          const decoded = await decodeImage(item.file.path, { maxPixels: options.maxPixels });
-          return { sha: item.sha, tensors: await Promise.all(encoders.map((enc, i) => (item.needs[i] ? enc.preprocess(decoded) : undefined))) };
+          const decoded = await decodeImage(t.bytes, { path: t.file.path, maxPixels: options.maxPixels });
+          return { sha: t.sha, tensors: await Promise.all(encoders.map((enc, i) => (t.needs[i] ? enc.preprocess(decoded) : undefined))) };
         } catch (e) {
-          const reason = e instanceof ImageDecodeError ? e.reason : String((e as Error)?.message ?? e);
-          fail({ file: item.file.path, image: item.file.key, stage: 'decode', reason });
-          return undefined;
+          return e instanceof ImageDecodeError ? e.reason : String((e as Error)?.message ?? e);
         }
       }),
     );
-    return prepared.filter((p): p is Prepared => p !== undefined);
+    prepared.forEach((p, i) => {
+      if (typeof p === 'string') fail({ file: todo[i].file.path, image: todo[i].file.key, stage: 'decode', reason: p });
+    });
+    return prepared.filter((p): p is PreparedImage => typeof p !== 'string');
   };
 
-  progress.start('encoding', todo.length);
-  let next = prepare(batches[0]);
+  const batches: ImageFile[][] = [];
+  for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
+  progress.start('scoring', files.length);
+  let next = batches.length ? prepare(batches[0]) : Promise.resolve([]);
   for (let b = 0; b < batches.length; b++) {
     const prepared = await next;
-    if (b + 1 < batches.length) next = prepare(batches[b + 1]);
+    if (b + 1 < batches.length) {
+      next = prepare(batches[b + 1]);
+      // Handled when awaited; this keeps a --strict failure in the next batch from surfacing as an unhandled rejection.
+      next.catch(() => undefined);
+    }
     const rows: { contentSha: string; modelSha: string; prepHash: string; vector: Float32Array }[] = [];
     for (const [i, enc] of encoders.entries()) {
       const items = prepared.filter((p) => p.tensors[i] !== undefined);
@@ -117,7 +118,7 @@ export async function encodeImages(files: ImageFile[], encoders: ImageEncoder[],
         });
       }
     }
-    store.putVectors(rows);
+    if (rows.length) store.putVectors(rows);
     result.computed += prepared.length;
     progress.advance(batches[b].length);
   }
