@@ -20,6 +20,8 @@ export function register(program: Command): void {
     .option('--variant <name>', 'CLIP file variant, e.g. "quantized" for onnx/vision_model_quantized.onnx')
     .option('--batch-size <n>', 'images per inference batch (default: 16, or 1 for models with a fixed batch)')
     .option('--shard <i/N>', 'score a deterministic share i of N (or auto/N from JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID)')
+    .option('--exact-resize', 'resize with the exact port of PIL (bit-identical to the reference preprocessing, 2–4× slower) instead of sharp')
+    .option('--mcut', 'tagger detections by MCut per image instead of the thresholds (general 0.35, character 0.85)')
     .option('--strict', 'stop at the first image that cannot be scored')
     .action((sweepFile: string, opts) =>
       runCommand(async () => {
@@ -44,6 +46,8 @@ export function register(program: Command): void {
           device: opts.device,
           variant: opts.variant,
           batchSize,
+          resampler: opts.exactResize ? 'exact' : 'fast',
+          tagThresholds: opts.mcut ? 'mcut' : 'threshold',
           strict: opts.strict,
           shard,
           progress,

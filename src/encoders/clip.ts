@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { clipPreprocessorFromConfig, type ClipPreprocessor } from '../imaging/clip-preprocess.js';
+import type { Resampler } from '../imaging/resize.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { fixedBatch, formatShape, openSession, type Device, type LoadedSession, type TensorSignature } from '../runtime/session.js';
 import { l2normalize } from './vector.js';
@@ -12,6 +13,8 @@ export interface ClipLoadOptions {
   /** File variant suffix as in transformers.js exports: "quantized" picks vision_model_quantized.onnx etc. */
   variant?: string;
   threads?: number;
+  /** 'fast' (sharp where it matches PIL closely) or 'exact' (bit-identical to PIL, slower). */
+  resampler?: Resampler;
 }
 
 export interface ClipModel {
@@ -137,7 +140,7 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
   if (!preprocessorConfig) throw new ModelLoadError(dir, 'preprocessor_config.json not found (CLIPImageProcessor settings are read from it)');
   let preprocessor: ClipPreprocessor;
   try {
-    preprocessor = clipPreprocessorFromConfig(preprocessorConfig);
+    preprocessor = clipPreprocessorFromConfig(preprocessorConfig, { resampler: options.resampler, source: preprocessorFile });
   } catch (e) {
     throw new ModelLoadError(preprocessorFile, (e as Error).message);
   }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import * as ort from 'onnxruntime-node';
+import type { Resampler } from '../imaging/resize.js';
 import { taggerPreprocessor, type TaggerPreprocessor } from '../imaging/tagger-preprocess.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { fixedBatch, formatShape, openSession, type Device } from '../runtime/session.js';
@@ -63,7 +64,7 @@ export function readSelectedTags(file: string): TagInfo[] {
  * Loads a SmilingWolf WD14 tagger folder (model.onnx + selected_tags.csv). The input name, image size and batch
  * size come from the model; the tag list must match its output width.
  */
-export async function loadTagger(dir: string, options: { device?: Device; threads?: number } = {}): Promise<TaggerModel> {
+export async function loadTagger(dir: string, options: { device?: Device; threads?: number; resampler?: Resampler } = {}): Promise<TaggerModel> {
   if (!existsSync(dir)) throw new ModelLoadError(dir, 'tagger folder not found');
   const modelFile = join(dir, 'model.onnx');
   const tagsFile = join(dir, 'selected_tags.csv');
@@ -84,7 +85,7 @@ export async function loadTagger(dir: string, options: { device?: Device; thread
   if (typeof width === 'number' && width !== tags.length) {
     throw new ModelLoadError(tagsFile, `lists ${tags.length} tags but ${basename(modelFile)} outputs ${width} probabilities per image (output "${output.name}" ${formatShape(output.shape)})`);
   }
-  const preprocessor = taggerPreprocessor(h);
+  const preprocessor = taggerPreprocessor(h, { resampler: options.resampler });
   return {
     id: basename(dir),
     dir,

@@ -5,6 +5,8 @@ import { centroid } from '../encoders/vector.js';
 import { formatScoresCsv, type ScoreRow } from '../report/scores-csv.js';
 import { ModelLock } from '../runtime/model-lock.js';
 import type { Device } from '../runtime/session.js';
+import type { Resampler } from '../imaging/resize.js';
+import type { ThresholdMode } from '../encoders/tag-thresholds.js';
 import { sha256, sha256File } from '../store/hash.js';
 import { Store } from '../store/store.js';
 import { loadSweep } from '../sweep/load.js';
@@ -38,6 +40,10 @@ export interface ScoreOptions {
   /** CLIP file variant, e.g. "quantized". */
   variant?: string;
   batchSize?: number;
+  /** Resize engine: 'fast' (default) or 'exact' (bit-identical to PIL). */
+  resampler?: Resampler;
+  /** Tagger detection: category thresholds (default) or MCut per image. */
+  tagThresholds?: ThresholdMode;
   strict?: boolean;
   shard?: Shard;
   progress?: Progress;
@@ -111,8 +117,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
 
   t = Date.now();
   const lock = new ModelLock(resolve(options.lock ?? join('models', 'models.lock.json')));
-  const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant });
-  const tagger: TaggerScoring | undefined = options.tagger ? await loadTaggerScoring(resolve(options.tagger), { device: options.device, lora: sweep.lora }) : undefined;
+  const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant, resampler: options.resampler });
+  const tagger: TaggerScoring | undefined = options.tagger ? await loadTaggerScoring(resolve(options.tagger), { device: options.device, lora: sweep.lora, resampler: options.resampler, thresholds: { mode: options.tagThresholds ?? 'threshold' } }) : undefined;
   const modelFiles = [clip.imageFile, clip.textFile, ...(tagger ? [tagger.modelFile] : [])];
   const modelShas = await pinModelFiles(modelFiles, lock, options.relock ?? false);
   lap('load_models_ms', t);
@@ -221,7 +227,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f] })),
       clip: { id: clip.id, layout: clip.layout, variant: options.variant ?? null, context_length: clip.contextLength, preprocessing: clip.preprocessor.hash, image_model_sha256: modelShas[clip.imageFile] },
       tagger: tagger ? { id: tagger.model, preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash } : null,
-      options: { device: options.device ?? 'cpu', batch_size: options.batchSize ?? null, shard: options.shard ?? null, strict: options.strict ?? false },
+      options: { device: options.device ?? 'cpu', resampler: options.resampler ?? 'fast', tag_thresholds: options.tagThresholds ?? 'threshold', batch_size: options.batchSize ?? null, shard: options.shard ?? null, strict: options.strict ?? false },
       store: store.file,
       counts: { images: images.length, scored, encoded: encoded.computed, cached: encoded.cached, references: references.length, style_references: styleRefs.length, rows: rows.length, failures: failures.length },
       timings,

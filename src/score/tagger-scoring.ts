@@ -1,5 +1,6 @@
 import { loadTagger, type TaggerModel } from '../encoders/tagger.js';
 import { DEFAULT_THRESHOLDS, detectionThresholds, type ThresholdSettings } from '../encoders/tag-thresholds.js';
+import type { Resampler } from '../imaging/resize.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import type { Device } from '../runtime/session.js';
 import type { LoraSpec } from '../sweep/schema.js';
@@ -21,8 +22,8 @@ function closest(name: string, names: string[]): string[] {
 }
 
 /** Loads a tagger for scoring and checks that the LoRA's concept tags and threshold overrides are tags it knows. */
-export async function loadTaggerScoring(dir: string, options: { device?: Device; lora: LoraSpec; thresholds?: Partial<ThresholdSettings> }): Promise<TaggerScoring> {
-  const tagger = await loadTagger(dir, { device: options.device });
+export async function loadTaggerScoring(dir: string, options: { device?: Device; lora: LoraSpec; thresholds?: Partial<ThresholdSettings>; resampler?: Resampler }): Promise<TaggerScoring> {
+  const tagger = await loadTagger(dir, { device: options.device, resampler: options.resampler });
   const names = tagger.tags.map((t) => t.name);
   const known = new Set(names);
   const overrides = { ...(options.lora.tag_thresholds ?? {}), ...(options.thresholds?.overrides ?? {}) };
