@@ -12,3 +12,4 @@ export { metricRegistry, metricFor } from '../metrics/registry.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult } from './analysis/analyze.js';
 export { loadExperiment, ExperimentError } from './train/load-experiment.js';
 export { planExperiment, writePlan } from './train/plan.js';
+export { ingestFolder, readImageMetadata, sliceGrid, parseInfotext, readSafetensorsHeader } from './ingest/index.js';

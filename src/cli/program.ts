@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { register as registerAnalyze } from './analyze.js';
+import { register as registerIngest } from './ingest.js';
 import { register as registerInspect } from './inspect.js';
+import { registerInspectMeta } from './inspect-meta.js';
 import { register as registerModels } from './models.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerScore } from './score.js';
@@ -21,7 +23,8 @@ export function buildProgram(): Command {
   registerAnalyze(program);
   registerModels(program);
   registerPlan(program);
-  registerInspect(program);
+  registerIngest(program);
+  registerInspectMeta(registerInspect(program));
   return program;
 }
 

@@ -1,0 +1,21 @@
+/** Ingest: generation metadata readers, safetensors headers and hashes, grid slicing, sweep building. */
+export { IngestFileError, GridLayoutError, type IngestProblem } from './errors.js';
+export type { GenerationInfo, LoraUse, MetadataSource } from './generation.js';
+export { parseInfotext, formatInfotext, quote, unquote, parseSize, parseHashList, type Infotext } from './infotext.js';
+export { findLoraTags, removeLoraTags, setLoraWeight, tidyPrompt, modelStem, sameLoraName, type LoraTag } from './lora-tags.js';
+export { decodeUserComment, readExifComment, type DecodedUserComment, type UserCommentCharset } from './exif-user-comment.js';
+export { scanPngChunks, insertPngTextChunks, encodeTextChunk, type PngTextChunk, type PngChunkScan } from './png-text.js';
+export { readImageMetadata, detectFormat, type ImageMetadata, type ImageFormat } from './read-metadata.js';
+export { generationFromInfotext, isGridInfotext } from './read-a1111.js';
+export { generationFromComfyPrompt } from './read-comfyui.js';
+export { generationFromSdScripts } from './read-sd-scripts.js';
+export { readStealthText } from './stealth-png.js';
+export { readSafetensorsHeader, DEFAULT_MAX_HEADER_BYTES, type SafetensorsHeader, type TensorInfo } from './safetensors.js';
+export { sha256OfFile, a1111ModelHash, addnetHash, loraShortHash, legacyModelHash } from './model-hashes.js';
+export { LoraLibrary, baseFromMetadata, type LoraFile } from './lora-library.js';
+export { expandAxisValues, axesFromInfotext, cellInfotext, axisLabel, canonicalAxisType, type GridAxis } from './xyz-axes.js';
+export { findGridLayout, GridLayoutRefusal, type GridLayout, type GridLayoutRequest, type GridCell, type RawImage } from './grid-layout.js';
+export { sliceGrid, writeSlicedCells, cellSizeFromInfotext, type SliceGridOptions, type SlicedGrid, type SlicedCell, type AxisOverride } from './grid-slice.js';
+export { buildSweep, promptId, factorName, type IngestRecord, type BuildSweepOptions, type BuiltSweep } from './build-sweep.js';
+export { sweepToYaml } from './sweep-yaml.js';
+export { ingestFolder, type IngestOptions, type IngestResult } from './ingest-folder.js';
