@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildSweep, promptId } from '../../src/ingest/build-sweep.js';
 import { ingestFolder } from '../../src/ingest/ingest-folder.js';
+import { scoreSweep } from '../../src/score/score-sweep.js';
 import { loadSweep } from '../../src/sweep/load.js';
 import { SweepError } from '../../src/sweep/types.js';
 import { buildA1111Grid } from './helpers/a1111-grid.js';
@@ -90,6 +91,12 @@ describe('ingestFolder', () => {
     // One image per line, with its path relative to the sweep file.
     const yaml = readFileSync(join(dir, 'sweep.yaml'), 'utf8');
     expect(yaml).toMatch(/^ {2}- \{ path: outputs\/txt2img-images\/2024-05-01\/00000-anis_nai-anything-v4\.5-0-1-0\.png, prompt: .*, seed: 1, target: anything-v4\.5, weight: 0 \}$/m);
+
+    // score runs on the ingested sweep.
+    const scored = await scoreSweep({ sweep: join(dir, 'sweep.yaml'), clip: 'fixtures/models/clip', out: join(dir, 'run'), lock: join(dir, 'models.lock.json') });
+    expect(scored.failures).toEqual([]);
+    expect(scored.images.scored).toBe(12);
+    expect(scored.rows.filter((r) => r.metric === 'style_retention')).toHaveLength(6);
   });
 
   it('creates an empty reference folder with a README when none is given, and says loading fails until it is filled', async () => {
