@@ -35,7 +35,10 @@ function files(dir: string): string[] {
 async function largerSweep(copies: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'lora-eval-bench-'));
   cpSync('fixtures/demo/refs', join(dir, 'refs'), { recursive: true });
-  const yaml = readFileSync('fixtures/demo/sweep.yaml', 'utf8').replace(/seeds: \[[^\]]*\]/, `seeds: [${Array.from({ length: 5 * copies }, (_, i) => i + 1).join(', ')}]`);
+  const yaml = readFileSync('fixtures/demo/sweep.yaml', 'utf8').replace(
+    /seeds: \[[^\]]*\]/,
+    `seeds: [${Array.from({ length: 5 * copies }, (_, i) => i + 1).join(', ')}]`,
+  );
   writeFileSync(join(dir, 'sweep.yaml'), yaml);
   for (const file of files('fixtures/demo').filter((f) => f.endsWith('.png') && !f.includes('/refs/'))) {
     const rel = relative('fixtures/demo', file);
@@ -54,7 +57,8 @@ async function largerSweep(copies: number): Promise<string> {
 }
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
-const fmt = (r: Run) => `${r.images} images in ${(r.ms / 1000).toFixed(1)} s (${((r.images / r.ms) * 1000).toFixed(1)} img/s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB`;
+const fmt = (r: Run) =>
+  `${r.images} images in ${(r.ms / 1000).toFixed(1)} s (${((r.images / r.ms) * 1000).toFixed(1)} img/s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB`;
 
 const out = mkdtempSync(join(tmpdir(), 'lora-eval-bench-out-'));
 console.log('lora-eval bench (fixture CLIP; every figure from this one run)\n');

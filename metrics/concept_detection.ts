@@ -15,7 +15,8 @@ function recall(tagger: TaggerInputs, indexes: number[], p: Float32Array): numbe
  */
 export const conceptDetection: MetricDefinition = {
   name: 'concept_detection',
-  description: "share of the LoRA's concept tags the tagger detects (recall); concept_probability is their mean probability, concept_tag:<tag> each tag's detection",
+  description:
+    "share of the LoRA's concept tags the tagger detects (recall); concept_probability is their mean probability, concept_tag:<tag> each tag's detection",
   unit: 'recall (0–1)',
   higherIsBetter: true,
   aggregation: 'mean',
@@ -32,7 +33,8 @@ export const conceptDetection: MetricDefinition = {
       { metric: 'concept_probability', value: indexes.reduce((s, i) => s + p[i], 0) / indexes.length },
       ...indexes.map((i, k) => ({ metric: `concept_tag:${lora.concept_tags[k]}`, value: tagger.detected(i, p) ? 1 : 0 })),
     ];
-    if (!image.native && tagger.native) values.push({ metric: 'concept_detection_delta', value: recall(tagger, indexes, p) - recall(tagger, indexes, tagger.native) });
+    if (!image.native && tagger.native)
+      values.push({ metric: 'concept_detection_delta', value: recall(tagger, indexes, p) - recall(tagger, indexes, tagger.native) });
     return { values };
   },
 };

@@ -4,7 +4,8 @@ import type { MetricDefinition, MetricValue } from './types.js';
 /** CLIPScore: 100·max(0, cos(E(x), T(p′))), and its change against the weight-0 image of the same key. */
 export const promptFidelity: MetricDefinition = {
   name: 'prompt_fidelity',
-  description: "CLIPScore of the image against its prompt (LoRA tag removed, trigger replaced by the LoRA's description); prompt_fidelity_delta is the change from the weight-0 image",
+  description:
+    "CLIPScore of the image against its prompt (LoRA tag removed, trigger replaced by the LoRA's description); prompt_fidelity_delta is the change from the weight-0 image",
   unit: 'CLIPScore (0–100)',
   higherIsBetter: true,
   aggregation: 'mean',

@@ -7,14 +7,7 @@ import { styleRetention } from './style_retention.js';
 import type { MetricDefinition } from './types.js';
 
 /** Every per-image metric, in the order rows are written. */
-export const metricRegistry: MetricDefinition[] = [
-  promptFidelity,
-  conceptSimilarity,
-  styleRetention,
-  basePreservation,
-  conceptDetection,
-  promptTagFidelity,
-];
+export const metricRegistry: MetricDefinition[] = [promptFidelity, conceptSimilarity, styleRetention, basePreservation, conceptDetection, promptTagFidelity];
 
 export function metricsRequiring(kind: MetricDefinition['requires']): MetricDefinition[] {
   return metricRegistry.filter((m) => m.requires === kind);
@@ -24,6 +17,9 @@ export type { MetricDefinition, MetricContext, MetricResult, MetricValue } from 
 
 /** The definition behind a row's metric name, including companions such as prompt_fidelity_delta or concept_tag:<tag>. */
 export function metricFor(rowMetric: string): MetricDefinition | undefined {
-  const base = rowMetric.replace(/_delta$/, '').replace(/^concept_tag:.*/, 'concept_detection').replace(/^concept_probability$/, 'concept_detection');
+  const base = rowMetric
+    .replace(/_delta$/, '')
+    .replace(/^concept_tag:.*/, 'concept_detection')
+    .replace(/^concept_probability$/, 'concept_detection');
   return metricRegistry.find((m) => m.name === base);
 }

@@ -3,7 +3,10 @@ export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
 /** An error whose message is already written for the user (names the file, field or model and what was expected). */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.badInput) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.badInput,
+  ) {
     super(message);
     this.name = 'UserError';
   }

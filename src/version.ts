@@ -22,7 +22,11 @@ export const TOOL_VERSION = findPackageJson().version;
 /** The commit of the git checkout holding `dir`, when there is one. */
 export function gitSha(dir: string): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || undefined;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+        .toString()
+        .trim() || undefined
+    );
   } catch {
     return undefined;
   }

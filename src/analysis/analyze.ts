@@ -58,16 +58,66 @@ function evaluate(claim: Claim, ctx: ClaimContext): TestRow[] {
 
 function cellsCsv(cells: CellEstimate[], table: ScoreTable): string {
   return stringify(
-    cells.map((c) => [c.metric, spreadsheetSafe(c.model), ...table.factors.map((f) => spreadsheetSafe(c.levels[f] ?? '')), c.n, c.prompts, num(c.mean), num(c.sd), num(c.se), num(c.ciLow), num(c.ciHigh), num(c.transferRatio)]),
+    cells.map((c) => [
+      c.metric,
+      spreadsheetSafe(c.model),
+      ...table.factors.map((f) => spreadsheetSafe(c.levels[f] ?? '')),
+      c.n,
+      c.prompts,
+      num(c.mean),
+      num(c.sd),
+      num(c.se),
+      num(c.ciLow),
+      num(c.ciHigh),
+      num(c.transferRatio),
+    ]),
     { header: true, columns: ['metric', 'model', ...table.factors, 'n', 'prompts', 'mean', 'sd', 'se', 'ci_low', 'ci_high', 'transfer_ratio'] },
   );
 }
 
-export const TESTS_CSV_COLUMNS = ['hypothesis', 'metric', 'test', 'a', 'b', 'where', 'n', 'estimate', 'ci_low', 'ci_high', 'statistic', 'p', 'p_adj', 'effect', 'effect_ci_low', 'effect_ci_high', 'verdict', 'note'];
+export const TESTS_CSV_COLUMNS = [
+  'hypothesis',
+  'metric',
+  'test',
+  'a',
+  'b',
+  'where',
+  'n',
+  'estimate',
+  'ci_low',
+  'ci_high',
+  'statistic',
+  'p',
+  'p_adj',
+  'effect',
+  'effect_ci_low',
+  'effect_ci_high',
+  'verdict',
+  'note',
+];
 
 function testsCsv(tests: TestRow[]): string {
   return stringify(
-    tests.map((t) => [t.hypothesis, t.metric, t.test, spreadsheetSafe(t.a), spreadsheetSafe(t.b), spreadsheetSafe(t.where), t.n, num(t.estimate), num(t.ciLow), num(t.ciHigh), num(t.statistic), num(t.p), num(t.pAdj), num(t.effect), num(t.effectCiLow), num(t.effectCiHigh), t.verdict, t.note ?? '']),
+    tests.map((t) => [
+      t.hypothesis,
+      t.metric,
+      t.test,
+      spreadsheetSafe(t.a),
+      spreadsheetSafe(t.b),
+      spreadsheetSafe(t.where),
+      t.n,
+      num(t.estimate),
+      num(t.ciLow),
+      num(t.ciHigh),
+      num(t.statistic),
+      num(t.p),
+      num(t.pAdj),
+      num(t.effect),
+      num(t.effectCiLow),
+      num(t.effectCiHigh),
+      t.verdict,
+      t.note ?? '',
+    ]),
     { header: true, columns: TESTS_CSV_COLUMNS },
   );
 }

@@ -50,7 +50,19 @@ export function cellEstimates(table: ScoreTable, options: CellOptions = {}): Cel
       ciLow = ci.low;
       ciHigh = ci.high;
     }
-    cells.push({ metric: g.metric, model: g.model, levels: g.levels, n: d.n, prompts: distinctPrompts, mean: d.mean, sd: d.sd, se: d.se, ciLow, ciHigh, transferRatio: NaN });
+    cells.push({
+      metric: g.metric,
+      model: g.model,
+      levels: g.levels,
+      n: d.n,
+      prompts: distinctPrompts,
+      mean: d.mean,
+      sd: d.sd,
+      se: d.se,
+      ciLow,
+      ciHigh,
+      transferRatio: NaN,
+    });
   }
   if (table.factors.includes('base') && table.factors.includes('target')) {
     const byKey = new Map(cells.map((c) => [cellKey(c.metric, c.model, c.levels, table.factors), c]));

@@ -49,7 +49,11 @@ function effectCI(pairs: Pair[], effect: (x: number[], y: number[]) => number, s
     const ci = clusterBootstrap(
       pairs,
       pairs.map((p) => p.prompt),
-      (sample) => effect(sample.map((p) => p.a), sample.map((p) => p.b)),
+      (sample) =>
+        effect(
+          sample.map((p) => p.a),
+          sample.map((p) => p.b),
+        ),
       { seed, reps },
     );
     return { low: ci.low, high: ci.high };
@@ -68,7 +72,11 @@ function guarded(base: Pick<TestRow, 'hypothesis' | 'metric' | 'test' | 'a' | 'b
   }
 }
 
-function directionVerdict(significant: boolean, direction: number, expect: 'less' | 'greater' | 'different' | 'positive' | 'negative' | 'increasing' | 'decreasing'): Verdict {
+function directionVerdict(
+  significant: boolean,
+  direction: number,
+  expect: 'less' | 'greater' | 'different' | 'positive' | 'negative' | 'increasing' | 'decreasing',
+): Verdict {
   if (!significant || direction === 0 || !Number.isFinite(direction)) return 'inconclusive';
   if (expect === 'different') return 'supported';
   const wantsPositive = expect === 'greater' || expect === 'positive' || expect === 'increasing';
@@ -118,29 +126,43 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
     const y = side.pairs.map((p) => p.b);
     const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
     return guarded({ ...base, test: claim.test === 't' ? 'paired t' : 'wilcoxon signed rank' }, n, () => {
-    const diffCI = effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
-    if (claim.test === 't') {
-      const t = pairedT(x, y);
-      const ci = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
-      return { ...base, test: 'paired t', n, estimate: t.estimate, ciLow: t.ci.low, ciHigh: t.ci.high, statistic: t.statistic, p: t.p, pAdj: NaN, effect: cohensDz(x, y), effectCiLow: ci.low, effectCiHigh: ci.high, verdict: 'inconclusive' };
-    }
-    const w = wilcoxonSignedRank(x, y);
-    const ci = effectCI(side.pairs, rankBiserial, seed + 1, ctx.reps);
-    return {
-      ...base,
-      test: w.exact ? 'wilcoxon signed rank exact' : 'wilcoxon signed rank (normal approximation)',
-      n,
-      estimate: mean(x.map((v, i) => v - y[i])),
-      ciLow: diffCI.low,
-      ciHigh: diffCI.high,
-      statistic: w.statistic,
-      p: w.p,
-      pAdj: NaN,
-      effect: rankBiserial(x, y),
-      effectCiLow: ci.low,
-      effectCiHigh: ci.high,
-      verdict: 'inconclusive',
-    };
+      const diffCI = effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
+      if (claim.test === 't') {
+        const t = pairedT(x, y);
+        const ci = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
+        return {
+          ...base,
+          test: 'paired t',
+          n,
+          estimate: t.estimate,
+          ciLow: t.ci.low,
+          ciHigh: t.ci.high,
+          statistic: t.statistic,
+          p: t.p,
+          pAdj: NaN,
+          effect: cohensDz(x, y),
+          effectCiLow: ci.low,
+          effectCiHigh: ci.high,
+          verdict: 'inconclusive',
+        };
+      }
+      const w = wilcoxonSignedRank(x, y);
+      const ci = effectCI(side.pairs, rankBiserial, seed + 1, ctx.reps);
+      return {
+        ...base,
+        test: w.exact ? 'wilcoxon signed rank exact' : 'wilcoxon signed rank (normal approximation)',
+        n,
+        estimate: mean(x.map((v, i) => v - y[i])),
+        ciLow: diffCI.low,
+        ciHigh: diffCI.high,
+        statistic: w.statistic,
+        p: w.p,
+        pAdj: NaN,
+        effect: rankBiserial(x, y),
+        effectCiLow: ci.low,
+        effectCiHigh: ci.high,
+        verdict: 'inconclusive',
+      };
     });
   });
   return applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.test === 'paired t' ? r.estimate : r.effect, claim.expect));
@@ -157,27 +179,27 @@ export function evaluateEquivalence(claim: EquivalenceClaim, ctx: ClaimContext):
     const x = side.pairs.map((p) => p.a);
     const y = side.pairs.map((p) => p.b);
     return guarded({ ...base, test }, n, () => {
-    const tost = tostPaired(x, y, { margin, alpha: claim.alpha, test: claim.test });
-    const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
-    const diffCI = tost.ci ?? effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
-    const dz = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
-    const row: TestRow = {
-      ...base,
-      test,
-      n,
-      estimate: mean(x.map((v, i) => v - y[i])),
-      ciLow: diffCI.low,
-      ciHigh: diffCI.high,
-      statistic: Math.max(tost.lowerTest.statistic, -tost.upperTest.statistic),
-      p: tost.p,
-      pAdj: NaN,
-      effect: cohensDz(x, y),
-      effectCiLow: dz.low,
-      effectCiHigh: dz.high,
-      verdict: 'inconclusive',
-    };
-    twoSided.set(row, claim.test === 't' ? pairedT(x, y).p : wilcoxonSignedRank(x, y).p);
-    return row;
+      const tost = tostPaired(x, y, { margin, alpha: claim.alpha, test: claim.test });
+      const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
+      const diffCI = tost.ci ?? effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
+      const dz = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
+      const row: TestRow = {
+        ...base,
+        test,
+        n,
+        estimate: mean(x.map((v, i) => v - y[i])),
+        ciLow: diffCI.low,
+        ciHigh: diffCI.high,
+        statistic: Math.max(tost.lowerTest.statistic, -tost.upperTest.statistic),
+        p: tost.p,
+        pAdj: NaN,
+        effect: cohensDz(x, y),
+        effectCiLow: dz.low,
+        effectCiHigh: dz.high,
+        verdict: 'inconclusive',
+      };
+      twoSided.set(row, claim.test === 't' ? pairedT(x, y).p : wilcoxonSignedRank(x, y).p);
+      return row;
     });
   });
   // Refuted: a difference is shown (two-sided test significant) and the estimate lies outside the margin.
@@ -209,12 +231,21 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
   const where = claim.where ?? {};
   const over = claim.correlation.over;
   const ys = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors));
-  const xs = claim.correlation.with === 'model_distance' ? [] : metricRows(claim, table, claim.correlation.with).filter((r) => matchesSelector(r, where, table.loraFactors));
+  const xs =
+    claim.correlation.with === 'model_distance'
+      ? []
+      : metricRows(claim, table, claim.correlation.with).filter((r) => matchesSelector(r, where, table.loraFactors));
   const rows = acrossSelectors(ys, acrossFactors(claim)).map((level): TestRow => {
     const fixed = { ...where, ...level };
     const base = { hypothesis: claim.id, metric: claim.metric, a: claim.correlation.with, b: claim.metric, where: formatSelector(fixed) };
-    const yMeans = cellMeans(ys.filter((r) => matchesSelector(r, fixed, table.loraFactors)), over);
-    const xMeans = cellMeans(xs.filter((r) => matchesSelector(r, fixed, table.loraFactors)), over);
+    const yMeans = cellMeans(
+      ys.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
+      over,
+    );
+    const xMeans = cellMeans(
+      xs.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
+      over,
+    );
     const points: [number, number][] = [];
     let unavailable = 0;
     for (const [key, y] of yMeans) {
@@ -224,15 +255,33 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
     }
     const test = 'spearman';
     if (points.length < 3) {
-      const why = claim.correlation.with === 'model_distance' && !ctx.modelDistance ? 'model_distance needs the run folder with its store.sqlite' : `only ${points.length} point(s) with both values (${unavailable} without ${claim.correlation.with})`;
+      const why =
+        claim.correlation.with === 'model_distance' && !ctx.modelDistance
+          ? 'model_distance needs the run folder with its store.sqlite'
+          : `only ${points.length} point(s) with both values (${unavailable} without ${claim.correlation.with})`;
       return emptyTestRow({ ...base, test }, points.length, why);
     }
     return guarded({ ...base, test }, points.length, () => {
-    const result = spearman(
-      points.map((p) => p[0]),
-      points.map((p) => p[1]),
-    );
-    return { ...base, test: `spearman (${result.pMethod})`, n: points.length, estimate: result.rho, ciLow: NaN, ciHigh: NaN, statistic: result.statistic, p: result.p, pAdj: NaN, effect: result.rho, effectCiLow: NaN, effectCiHigh: NaN, verdict: 'inconclusive', note: unavailable ? `${unavailable} point(s) without ${claim.correlation.with} left out` : undefined };
+      const result = spearman(
+        points.map((p) => p[0]),
+        points.map((p) => p[1]),
+      );
+      return {
+        ...base,
+        test: `spearman (${result.pMethod})`,
+        n: points.length,
+        estimate: result.rho,
+        ciLow: NaN,
+        ciHigh: NaN,
+        statistic: result.statistic,
+        p: result.p,
+        pAdj: NaN,
+        effect: result.rho,
+        effectCiLow: NaN,
+        effectCiHigh: NaN,
+        verdict: 'inconclusive',
+        note: unavailable ? `${unavailable} point(s) without ${claim.correlation.with} left out` : undefined,
+      };
     });
   });
   return applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.estimate, claim.expect));
@@ -250,26 +299,26 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
     const weights = inCell.map((r) => Number(r.levels[factor]));
     if (new Set(weights).size < 2) return emptyTestRow({ ...base, test: 'OLS slope' }, inCell.length, `needs at least two ${factor} levels`);
     return guarded({ ...base, test: 'OLS slope' }, inCell.length, () => {
-    const dr = doseResponse(
-      weights,
-      inCell.map((r) => r.value),
-      { clusters: inCell.map((r) => r.prompt), bootstrap: { seed: deriveSeed(ctx.seed, `${claim.id}:${base.where}`), reps: ctx.reps } },
-    );
-    return {
-      ...base,
-      test: `OLS slope over ${factor} (AUC ${dr.auc.toPrecision(4)}, best ${factor} ${dr.bestWeight})`,
-      n: inCell.length,
-      estimate: dr.slope.estimate,
-      ciLow: dr.slopeBootstrap?.low ?? dr.slope.ci.low,
-      ciHigh: dr.slopeBootstrap?.high ?? dr.slope.ci.high,
-      statistic: dr.slope.t,
-      p: dr.slope.p,
-      pAdj: NaN,
-      effect: NaN,
-      effectCiLow: NaN,
-      effectCiHigh: NaN,
-      verdict: 'inconclusive',
-    };
+      const dr = doseResponse(
+        weights,
+        inCell.map((r) => r.value),
+        { clusters: inCell.map((r) => r.prompt), bootstrap: { seed: deriveSeed(ctx.seed, `${claim.id}:${base.where}`), reps: ctx.reps } },
+      );
+      return {
+        ...base,
+        test: `OLS slope over ${factor} (AUC ${dr.auc.toPrecision(4)}, best ${factor} ${dr.bestWeight})`,
+        n: inCell.length,
+        estimate: dr.slope.estimate,
+        ciLow: dr.slopeBootstrap?.low ?? dr.slope.ci.low,
+        ciHigh: dr.slopeBootstrap?.high ?? dr.slope.ci.high,
+        statistic: dr.slope.t,
+        p: dr.slope.p,
+        pAdj: NaN,
+        effect: NaN,
+        effectCiLow: NaN,
+        effectCiHigh: NaN,
+        verdict: 'inconclusive',
+      };
     });
   });
   // Significance needs the corrected OLS p and, when prompts repeat, a prompt-cluster bootstrap CI that excludes 0.

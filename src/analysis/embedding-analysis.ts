@@ -81,7 +81,8 @@ export function analyzeEmbeddings(table: ScoreTable): EmbeddingAnalysis {
         modelDistances.push({ a: targets[i], b: targets[j], n: shared.length, cosineDistance: 1 - cosine(centroid(ra), centroid(rb)), frechet });
       }
     }
-    const distance = (a: string, b: string) => (a === b && natives.has(a) ? 0 : modelDistances.find((d) => (d.a === a && d.b === b) || (d.a === b && d.b === a))?.cosineDistance);
+    const distance = (a: string, b: string) =>
+      a === b && natives.has(a) ? 0 : modelDistances.find((d) => (d.a === a && d.b === b) || (d.a === b && d.b === a))?.cosineDistance;
 
     const groups = new Map<string, { levels: Record<string, string>; prompt: string; rows: Float32Array[] }>();
     for (const img of images) {
@@ -90,7 +91,9 @@ export function analyzeEmbeddings(table: ScoreTable): EmbeddingAnalysis {
       g.rows.push(img.vector);
       groups.set(key, g);
     }
-    const diversity = [...groups.values()].filter((g) => g.rows.length >= 2).map((g) => ({ levels: g.levels, prompt: g.prompt, n: g.rows.length, vendi: vendiScore(g.rows) }));
+    const diversity = [...groups.values()]
+      .filter((g) => g.rows.length >= 2)
+      .map((g) => ({ levels: g.levels, prompt: g.prompt, n: g.rows.length, vendi: vendiScore(g.rows) }));
     return { available: true, modelDistances, diversity, distance };
   } finally {
     store.close();

@@ -59,7 +59,12 @@ export const DoseResponseClaimSchema = z
 /** The union, as published in JSON Schema for editors. */
 export const ClaimSchema = z.union([CompareClaimSchema, EquivalenceClaimSchema, CorrelationClaimSchema, DoseResponseClaimSchema]);
 
-const claimKinds = { compare: CompareClaimSchema, equivalence: EquivalenceClaimSchema, correlation: CorrelationClaimSchema, dose_response: DoseResponseClaimSchema } as const;
+const claimKinds = {
+  compare: CompareClaimSchema,
+  equivalence: EquivalenceClaimSchema,
+  correlation: CorrelationClaimSchema,
+  dose_response: DoseResponseClaimSchema,
+} as const;
 
 /**
  * Validates one claim against the schema its key names (compare, equivalence, correlation or dose_response),
@@ -68,7 +73,12 @@ const claimKinds = { compare: CompareClaimSchema, equivalence: EquivalenceClaimS
 const ClaimBySchemaKey = z.record(z.string(), z.unknown()).transform((value, ctx) => {
   const kinds = Object.keys(claimKinds).filter((k) => k in value) as (keyof typeof claimKinds)[];
   if (kinds.length !== 1) {
-    ctx.addIssue({ code: 'custom', message: kinds.length ? `a hypothesis has exactly one of compare, equivalence, correlation, dose_response; found ${kinds.join(' and ')}` : 'a hypothesis needs one of compare, equivalence, correlation, dose_response' });
+    ctx.addIssue({
+      code: 'custom',
+      message: kinds.length
+        ? `a hypothesis has exactly one of compare, equivalence, correlation, dose_response; found ${kinds.join(' and ')}`
+        : 'a hypothesis needs one of compare, equivalence, correlation, dose_response',
+    });
     return z.NEVER;
   }
   const result = claimKinds[kinds[0]].safeParse(value);

@@ -31,5 +31,19 @@ export interface TestRow {
 }
 
 export function emptyTestRow(base: Pick<TestRow, 'hypothesis' | 'metric' | 'test' | 'a' | 'b' | 'where'>, n: number, note: string): TestRow {
-  return { ...base, n, estimate: NaN, ciLow: NaN, ciHigh: NaN, statistic: NaN, p: NaN, pAdj: NaN, effect: NaN, effectCiLow: NaN, effectCiHigh: NaN, verdict: 'inconclusive', note };
+  return {
+    ...base,
+    n,
+    estimate: NaN,
+    ciLow: NaN,
+    ciHigh: NaN,
+    statistic: NaN,
+    p: NaN,
+    pAdj: NaN,
+    effect: NaN,
+    effectCiLow: NaN,
+    effectCiHigh: NaN,
+    verdict: 'inconclusive',
+    note,
+  };
 }

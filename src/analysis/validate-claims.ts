@@ -60,7 +60,8 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
         const c = claim as Extract<Claim, { correlation: unknown }>;
         if (c.correlation.with !== 'model_distance') checkMetric(c.correlation.with, 'correlation.with: ');
         for (const f of c.correlation.over) checkFactor(f, 'correlation.over: ');
-        if (c.correlation.with === 'model_distance' && c.correlation.over.length !== 2) at('correlation.over: ', 'model_distance needs two factors whose levels are models, e.g. [base, target]');
+        if (c.correlation.with === 'model_distance' && c.correlation.over.length !== 2)
+          at('correlation.over: ', 'model_distance needs two factors whose levels are models, e.g. [base, target]');
         break;
       }
       case 'dose_response': {

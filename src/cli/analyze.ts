@@ -22,7 +22,9 @@ export function register(program: Command): void {
         out.write(`${result.cells.length} cell estimates, ${result.tests.length} tests\n`);
         if (!result.embeddings.available) out.write(`model distance and diversity unavailable: ${result.embeddings.reason}\n`);
         for (const h of result.hypotheses) {
-          out.write(`${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`);
+          out.write(
+            `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
+          );
         }
         out.write(`wrote ${result.files.join(', ')}\n`);
         return EXIT.ok;

@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .command('ingest')
     .description(
       'build a sweep.yaml from generated images: reads A1111 infotext (PNG text, JPEG/WebP EXIF), ComfyUI prompt graphs and\n' +
-        'sd-scripts PNG keys; target = checkpoint, weight = LoRA multiplier, base = --base-of or the LoRA files\' training metadata;\n' +
+        "sd-scripts PNG keys; target = checkpoint, weight = LoRA multiplier, base = --base-of or the LoRA files' training metadata;\n" +
         'X/Y/Z plot grids given with --grid are sliced into cell images first',
     )
     .argument('[folder]', 'folder of generated images (searched recursively)')
@@ -72,7 +72,15 @@ export function register(program: Command): void {
         };
         const options: IngestOptions = {
           out: opts.out,
-          name: opts.name ?? (folder ? folder.replace(/[\\/]+$/, '').split(/[\\/]/).pop() : undefined) ?? undefined,
+          name:
+            opts.name ??
+            (folder
+              ? folder
+                  .replace(/[\\/]+$/, '')
+                  .split(/[\\/]/)
+                  .pop()
+              : undefined) ??
+            undefined,
           baseOf: Object.fromEntries((opts.baseOf as string[]).map(parsePair)),
           lorasFolder: opts.loras,
           loras: opts.lora.length ? opts.lora : undefined,

@@ -37,13 +37,20 @@ export function registerInspectMeta(inspect: Command): void {
             if (opts.raw) out.tensors = header.tensors;
             if (opts.hashes) {
               const addnet = await addnetHash(path);
-              out.hashes = { a1111ModelHash: await a1111ModelHash(path), loraHash: addnet.slice(0, 12), addnetHash: addnet, legacyModelHash: await legacyModelHash(path) };
+              out.hashes = {
+                a1111ModelHash: await a1111ModelHash(path),
+                loraHash: addnet.slice(0, 12),
+                addnetHash: addnet,
+                legacyModelHash: await legacyModelHash(path),
+              };
             }
             process.stdout.write(toJson(out) + '\n');
             return;
           }
           const meta = await readImageMetadata(path);
-          const texts = meta.texts.map((t) => (opts.raw ? t : { type: t.type, keyword: t.keyword, afterImageData: t.afterImageData, characters: t.text.length }));
+          const texts = meta.texts.map((t) =>
+            opts.raw ? t : { type: t.type, keyword: t.keyword, afterImageData: t.afterImageData, characters: t.text.length },
+          );
           const { file: f, format, width, height, carrier, isGrid, generation, infotext, warnings } = meta;
           process.stdout.write(toJson({ file: f, format, width, height, carrier, isGrid, generation, infotext, texts, warnings }) + '\n');
         } catch (e) {

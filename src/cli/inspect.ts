@@ -70,7 +70,12 @@ export function register(program: Command): Command {
         await tagger.release();
         const thresholds = detectionThresholds(tagger.tags, probs, { ...DEFAULT_THRESHOLDS, mode: opts.mcut ? 'mcut' : 'threshold' });
         const ranked = tagger.tags
-          .map((t, i) => ({ tag: t.name, category: CATEGORY_NAMES[t.category] ?? String(t.category), probability: probs[i], detected: probs[i] > thresholds[i] }))
+          .map((t, i) => ({
+            tag: t.name,
+            category: CATEGORY_NAMES[t.category] ?? String(t.category),
+            probability: probs[i],
+            detected: probs[i] > thresholds[i],
+          }))
           .sort((a, b) => b.probability - a.probability)
           .slice(0, top);
         if (opts.json) {

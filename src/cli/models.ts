@@ -56,7 +56,7 @@ export function register(program: Command): void {
     );
   models
     .command('inspect')
-    .description("print the I/O signature (input and output names, dtypes, shapes) of every .onnx file in a model folder")
+    .description('print the I/O signature (input and output names, dtypes, shapes) of every .onnx file in a model folder')
     .argument('<dir>', 'model folder')
     .option('--json', 'print as JSON')
     .action((dir: string, opts) =>

@@ -23,7 +23,8 @@ export function register(program: Command): Command {
         const outDir = resolve(opts.out ?? `runs/${loaded.experiment.name}`);
         const plan = planExperiment(loaded, { outDir });
         for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (plan.baseImage.via !== 'given') process.stderr.write(`pinned ${loaded.experiment.pins.base_image} to ${plan.baseImage.image} (${plan.baseImage.via})\n`);
+        if (plan.baseImage.via !== 'given')
+          process.stderr.write(`pinned ${loaded.experiment.pins.base_image} to ${plan.baseImage.image} (${plan.baseImage.via})\n`);
         if (opts.dryRun) {
           process.stdout.write(formatPlanTable(plan.summary));
           process.stdout.write(`\ndry run: would write ${plan.files.length} files to ${outDir}\n`);

@@ -27,5 +27,3 @@ export function buildProgram(): Command {
   registerInspectMeta(registerInspect(program));
   return program;
 }
-
-

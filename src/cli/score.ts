@@ -27,7 +27,8 @@ export function register(program: Command): void {
       runCommand(async () => {
         if (opts.device !== 'cpu' && opts.device !== 'cuda') throw new UserError(`--device must be cpu or cuda, got "${opts.device}"`);
         const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
-        if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new UserError(`--batch-size must be a positive integer, got "${opts.batchSize}"`);
+        if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
+          throw new UserError(`--batch-size must be a positive integer, got "${opts.batchSize}"`);
         let shard;
         try {
           shard = opts.shard ? parseShard(opts.shard) : undefined;
@@ -53,7 +54,10 @@ export function register(program: Command): void {
           progress,
         });
         const { images } = result;
-        const work = images.encoded === 0 ? `nothing to compute: all ${images.cached} image(s) came from the store` : `${images.encoded} image(s) encoded, ${images.cached} from the store`;
+        const work =
+          images.encoded === 0
+            ? `nothing to compute: all ${images.cached} image(s) came from the store`
+            : `${images.encoded} image(s) encoded, ${images.cached} from the store`;
         progress.info(`scored ${images.scored} of ${images.total} image(s); ${work}`);
         for (const f of result.failures) process.stderr.write(`failed: ${formatFailure(f)}\n`);
         if (result.failures.length) progress.info(`${result.failures.length} image(s) could not be scored (listed above and in run.json)`);

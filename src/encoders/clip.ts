@@ -90,7 +90,10 @@ function checkPixelInput(s: LoadedSession, input: TensorSignature, shape: [numbe
 
 function checkIdsInput(s: LoadedSession, input: TensorSignature): void {
   if ((input.type !== 'int64' && input.type !== 'int32') || input.shape.length !== 2) {
-    throw new ModelLoadError(s.signature.file, `input "${input.name}" should be int64 or int32 [batch,sequence], found ${input.type} ${formatShape(input.shape)}`);
+    throw new ModelLoadError(
+      s.signature.file,
+      `input "${input.name}" should be int64 or int32 [batch,sequence], found ${input.type} ${formatShape(input.shape)}`,
+    );
   }
 }
 
@@ -109,7 +112,11 @@ function idsTensor(type: string, rows: number[][], length: number): ort.Tensor {
   const flat = rows.flat();
   return type === 'int32'
     ? new ort.Tensor('int32', Int32Array.from(flat), [rows.length, length])
-    : new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), [rows.length, length]);
+    : new ort.Tensor(
+        'int64',
+        BigInt64Array.from(flat, (v) => BigInt(v)),
+        [rows.length, length],
+      );
 }
 
 function pixelTensor(pixels: Float32Array[], shape: [number, number, number]): ort.Tensor {
@@ -186,8 +193,19 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
         const result: Float32Array[] = [];
         for (let start = 0; start < texts.length; start += textBatch) {
           const encoded = texts.slice(start, start + textBatch).map((t) => tokenizer.encode(t, contextLength));
-          const feeds: Record<string, ort.Tensor> = { [idsInput.name]: idsTensor(idsInput.type, encoded.map((e) => e.ids), contextLength) };
-          if (maskInput) feeds[maskInput.name] = idsTensor(maskInput.type, encoded.map((e) => e.attentionMask), contextLength);
+          const feeds: Record<string, ort.Tensor> = {
+            [idsInput.name]: idsTensor(
+              idsInput.type,
+              encoded.map((e) => e.ids),
+              contextLength,
+            ),
+          };
+          if (maskInput)
+            feeds[maskInput.name] = idsTensor(
+              maskInput.type,
+              encoded.map((e) => e.attentionMask),
+              contextLength,
+            );
           const out = await text.session.run(feeds, [textOutput]);
           result.push(...rowsOf(out[textOutput] as ort.Tensor));
         }
@@ -215,9 +233,18 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
     const feedsFor = (pixels: Float32Array[], texts: { ids: number[]; attentionMask: number[] }[]) => {
       const feeds: Record<string, ort.Tensor> = {
         [pixelInput.name]: pixelTensor(pixels, pixelShape),
-        [idsInput.name]: idsTensor(idsInput.type, texts.map((t) => t.ids), contextLength),
+        [idsInput.name]: idsTensor(
+          idsInput.type,
+          texts.map((t) => t.ids),
+          contextLength,
+        ),
       };
-      if (maskInput) feeds[maskInput.name] = idsTensor(maskInput.type, texts.map((t) => t.attentionMask), contextLength);
+      if (maskInput)
+        feeds[maskInput.name] = idsTensor(
+          maskInput.type,
+          texts.map((t) => t.attentionMask),
+          contextLength,
+        );
       return feeds;
     };
     return {

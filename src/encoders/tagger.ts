@@ -46,7 +46,10 @@ export function readSelectedTags(file: string): TagInfo[] {
   const header = records[0].map((h) => h.trim());
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length) {
-    throw new ModelLoadError(file, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected header ${REQUIRED_COLUMNS.join(',')}, found ${header.join(',')}`);
+    throw new ModelLoadError(
+      file,
+      `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected header ${REQUIRED_COLUMNS.join(',')}, found ${header.join(',')}`,
+    );
   }
   const col = Object.fromEntries(REQUIRED_COLUMNS.map((c) => [c, header.indexOf(c)]));
   return records.slice(1).map((r, i) => {
@@ -77,13 +80,19 @@ export async function loadTagger(dir: string, options: { device?: Device; thread
   }
   const [, h, w, c] = input.shape;
   if (c !== 3 || typeof h !== 'number' || typeof w !== 'number' || h !== w) {
-    throw new ModelLoadError(modelFile, `input "${input.name}" should be float32 [batch,size,size,3] with a fixed square size (NHWC, BGR); found ${formatShape(input.shape)}`);
+    throw new ModelLoadError(
+      modelFile,
+      `input "${input.name}" should be float32 [batch,size,size,3] with a fixed square size (NHWC, BGR); found ${formatShape(input.shape)}`,
+    );
   }
   const output = signature.outputs[0];
   if (!output) throw new ModelLoadError(modelFile, 'the model has no outputs');
   const width = output.shape[output.shape.length - 1];
   if (typeof width === 'number' && width !== tags.length) {
-    throw new ModelLoadError(tagsFile, `lists ${tags.length} tags but ${basename(modelFile)} outputs ${width} probabilities per image (output "${output.name}" ${formatShape(output.shape)})`);
+    throw new ModelLoadError(
+      tagsFile,
+      `lists ${tags.length} tags but ${basename(modelFile)} outputs ${width} probabilities per image (output "${output.name}" ${formatShape(output.shape)})`,
+    );
   }
   const preprocessor = taggerPreprocessor(h, { resampler: options.resampler });
   return {

@@ -74,9 +74,7 @@ export function clipPreprocessorFromConfig(json: unknown, opts: ClipPreprocessor
   const filter = PIL_RESAMPLE_IDS[params.resample] as PilFilter;
   const [, outH, outW] = inputShape(params, source);
   const lut = normalizationTable(params);
-  const hash = sha256Hex(
-    canonicalJson({ preprocessor: 'clip', version: CLIP_PREPROCESS_VERSION, decode: DECODE_SEMANTICS_VERSION, resampler, params }),
-  );
+  const hash = sha256Hex(canonicalJson({ preprocessor: 'clip', version: CLIP_PREPROCESS_VERSION, decode: DECODE_SEMANTICS_VERSION, resampler, params }));
 
   return {
     params,

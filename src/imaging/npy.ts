@@ -8,9 +8,7 @@ const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 const ARRAY_ALIGN = 64;
 const GROWTH_AXIS_MAX_DIGITS = 21;
 
-export type NpyArray =
-  | { dtype: '<f4'; shape: number[]; data: Float32Array }
-  | { dtype: '|u1'; shape: number[]; data: Uint8Array };
+export type NpyArray = { dtype: '<f4'; shape: number[]; data: Float32Array } | { dtype: '|u1'; shape: number[]; data: Uint8Array };
 
 function checkShape(shape: number[], length: number): void {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {

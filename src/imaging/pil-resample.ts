@@ -239,15 +239,7 @@ function horizontalPass(
   }
 }
 
-function verticalPass(
-  src: Uint8Array,
-  width: number,
-  channels: number,
-  rowOffset: number,
-  dst: Uint8Array,
-  outHeight: number,
-  c: Coefficients,
-): void {
+function verticalPass(src: Uint8Array, width: number, channels: number, rowOffset: number, dst: Uint8Array, outHeight: number, c: Coefficients): void {
   const { ksize, start, count, weights } = c;
   const stride = width * channels;
   const acc = new Float64Array(stride);

@@ -87,19 +87,19 @@ function transposeToRgb(src: PixelBuffer): Uint8Array {
 }
 
 /** Whether resizeLikePil will hand this resize to sharp (otherwise it runs the exact port). */
-export function resizesWithSharp(src: { width: number; height: number }, outWidth: number, outHeight: number, filter: PilFilter, resampler: Resampler): boolean {
+export function resizesWithSharp(
+  src: { width: number; height: number },
+  outWidth: number,
+  outHeight: number,
+  filter: PilFilter,
+  resampler: Resampler,
+): boolean {
   const same = outWidth === src.width && outHeight === src.height;
   return !same && resampler === 'fast' && filter === 'bicubic' && outWidth <= src.width && outHeight <= src.height;
 }
 
 /** Resize to outWidth × outHeight as Pillow's Image.resize would (alpha ignored). */
-export async function resizeLikePil(
-  src: PixelBuffer,
-  outWidth: number,
-  outHeight: number,
-  filter: PilFilter,
-  resampler: Resampler,
-): Promise<ResizedRgb> {
+export async function resizeLikePil(src: PixelBuffer, outWidth: number, outHeight: number, filter: PilFilter, resampler: Resampler): Promise<ResizedRgb> {
   if (outWidth === src.width && outHeight === src.height) {
     return { data: src.data, width: src.width, height: src.height, channels: src.channels, transposed: false };
   }

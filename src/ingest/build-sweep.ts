@@ -145,7 +145,9 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     promptKinds.set(p.promptText, (promptKinds.get(p.promptText) ?? false) || concept);
   }
   if (!options.trigger && placed.length) {
-    notes.push('prompt kinds are guessed from where the LoRA was applied (every such prompt is "concept"); give --trigger <word> to mark prompts without the trigger as "unrelated"');
+    notes.push(
+      'prompt kinds are guessed from where the LoRA was applied (every such prompt is "concept"); give --trigger <word> to mark prompts without the trigger as "unrelated"',
+    );
   }
 
   // Cells and duplicates.
@@ -169,7 +171,11 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     if (prior) {
       problems.push({
         file: p.record.path,
-        reason: `same cell as ${prior} (${Object.entries(levels).map(([k, v]) => `${k}=${v}`).join(' ')} prompt=${id} seed=${p.seed})${p.weight === 0 ? "; weight-0 images are the target's native output, whatever LoRA run made them: one per cell is kept" : ''}`,
+        reason: `same cell as ${prior} (${Object.entries(levels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(
+            ' ',
+          )} prompt=${id} seed=${p.seed})${p.weight === 0 ? "; weight-0 images are the target's native output, whatever LoRA run made them: one per cell is kept" : ''}`,
       });
       continue;
     }
@@ -178,7 +184,9 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     images.push({ path: p.record.path, prompt: id, seed: p.seed, ...levels });
   }
   if (images.length === 0) {
-    throw new UserError(`no usable images: ${problems.length ? `${problems.length} left out (${problems[0].reason}${problems.length > 1 ? ', …' : ''})` : 'none found'}`);
+    throw new UserError(
+      `no usable images: ${problems.length ? `${problems.length} left out (${problems[0].reason}${problems.length > 1 ? ', …' : ''})` : 'none found'}`,
+    );
   }
 
   // Paths relative to the sweep file, or to a root folder when the images live elsewhere.
@@ -230,7 +238,9 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     throw new Error(`the sweep built from the images does not validate: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   if (placeholders.length) {
-    notes.push(`fill in ${placeholders.join(', ')} in the sweep file: generation metadata does not record the trigger word, its description or the concept tags`);
+    notes.push(
+      `fill in ${placeholders.join(', ')} in the sweep file: generation metadata does not record the trigger word, its description or the concept tags`,
+    );
   }
   return { sweep: parsed.data, problems, notes, references, placeholders };
 }

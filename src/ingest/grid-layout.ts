@@ -228,14 +228,22 @@ function plainLayout(px: Pixels, req: GridLayoutRequest, W: number, H: number, p
   const { cols, rows } = req;
   const w = W / cols;
   const h = H / rows;
-  if (!Number.isInteger(w) || !Number.isInteger(h) || (req.cellWidth !== undefined && req.cellWidth !== w) || (req.cellHeight !== undefined && req.cellHeight !== h) || (req.margin ?? 0) !== 0) {
+  if (
+    !Number.isInteger(w) ||
+    !Number.isInteger(h) ||
+    (req.cellWidth !== undefined && req.cellWidth !== w) ||
+    (req.cellHeight !== undefined && req.cellHeight !== h) ||
+    (req.margin ?? 0) !== 0
+  ) {
     throw new GridLayoutRefusal(
       `without legend the ${W * panels}×${H} image would be ${cols}×${rows} cells edge to edge, but ${W}×${H} does not divide into ${req.cellWidth !== undefined ? `${req.cellWidth}×${req.cellHeight} ` : ''}cells that way`,
     );
   }
   const hinted = req.cellWidth !== undefined && req.cellHeight !== undefined;
   if (!hinted && (px.rowBgFrom(0, 0) || px.rectBg(0, 0, 1, H))) {
-    throw new GridLayoutRefusal('the first pixel row or column is all background, as in a label band: give --cell-size WxH to slice it as a grid without legend');
+    throw new GridLayoutRefusal(
+      'the first pixel row or column is all background, as in a label band: give --cell-size WxH to slice it as a grid without legend',
+    );
   }
   return finish({ w, h, m: 0, x0: 0, y0: 0 }, hinted ? 'no legend; cell size from the metadata' : 'no legend; equal division', req, panels, W);
 }
@@ -333,7 +341,9 @@ function choose(px: Pixels, passing: Candidate[], req: GridLayoutRequest, W: num
   });
   const plausible = scored.filter((s) => s.asymmetry <= s.symTol && s.offset <= s.centreTol);
   if (plausible.length === 0) {
-    throw new GridLayoutRefusal(`found ${tight.length} possible label band heights (${tight.map((c) => c.y0).join(', ')} px) but none with centred labels; give --cell-size WxH`);
+    throw new GridLayoutRefusal(
+      `found ${tight.length} possible label band heights (${tight.map((c) => c.y0).join(', ')} px) but none with centred labels; give --cell-size WxH`,
+    );
   }
   // Text lines inside a multi-line band also look like band bottoms, but sit above the real one.
   plausible.sort((a, b) => b.c.y0 - a.c.y0 || a.offset - b.offset);

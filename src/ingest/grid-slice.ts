@@ -112,10 +112,16 @@ function crop(img: RawImage, left: number, top: number, width: number, height: n
   return out;
 }
 
-function layoutAttempts(base: Omit<GridLayoutRequest, 'rowLabels' | 'topLabels' | 'cellWidth' | 'cellHeight'>, labels: { row: boolean; top: boolean }, hint: [number, number] | undefined, userSize: boolean) {
+function layoutAttempts(
+  base: Omit<GridLayoutRequest, 'rowLabels' | 'topLabels' | 'cellWidth' | 'cellHeight'>,
+  labels: { row: boolean; top: boolean },
+  hint: [number, number] | undefined,
+  userSize: boolean,
+) {
   const attempts: { request: GridLayoutRequest; note: string }[] = [];
   const withHint = (rowLabels: boolean, topLabels: boolean, note: string) => {
-    if (hint) attempts.push({ request: { ...base, rowLabels, topLabels, cellWidth: hint[0], cellHeight: hint[1] }, note: `${note}, ${hint[0]}×${hint[1]} cells` });
+    if (hint)
+      attempts.push({ request: { ...base, rowLabels, topLabels, cellWidth: hint[0], cellHeight: hint[1] }, note: `${note}, ${hint[0]}×${hint[1]} cells` });
     if (!userSize) attempts.push({ request: { ...base, rowLabels, topLabels }, note: `${note}, cell size searched` });
   };
   withHint(labels.row, labels.top, labels.row || labels.top ? 'with legend' : 'without legend');
@@ -131,7 +137,10 @@ export async function sliceGrid(gridPath: string, options: SliceGridOptions): Pr
     meta = await readImageMetadata(gridPath);
   } catch (e) {
     if (!options.x && !options.y) {
-      throw new GridLayoutError(gridPath, `${e instanceof IngestFileError ? e.reason : (e as Error).message}; without an infotext give the axis values with --x/--y`);
+      throw new GridLayoutError(
+        gridPath,
+        `${e instanceof IngestFileError ? e.reason : (e as Error).message}; without an infotext give the axis values with --x/--y`,
+      );
     }
     warnings.push(`no infotext in the grid (${(e as Error).message}); cells get only the axis values`);
   }
@@ -193,7 +202,9 @@ export async function sliceGrid(gridPath: string, options: SliceGridOptions): Pr
     }
     cellInfo.params['Grid cell'] = `${basename(gridPath)} x${cell.ix} y${cell.iy}${panels > 1 ? ` z${cell.iz}` : ''}`;
     const pixels = crop(img, cell.left, cell.top, cell.width, cell.height);
-    const png = await sharp(pixels, { raw: { width: cell.width, height: cell.height, channels: img.channels as 1 | 2 | 3 | 4 } }).png().toBuffer();
+    const png = await sharp(pixels, { raw: { width: cell.width, height: cell.height, channels: img.channels as 1 | 2 | 3 | 4 } })
+      .png()
+      .toBuffer();
     const path = join(dir, `cell-x${cell.ix}-y${cell.iy}${panels > 1 ? `-z${cell.iz}` : ''}.png`);
     const file = insertPngTextChunks(png, [{ keyword: 'parameters', text: formatInfotext(cellInfo) }]);
     cells.push({

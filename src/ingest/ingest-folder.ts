@@ -130,7 +130,16 @@ export async function ingestFolder(folder: string | undefined, options: IngestOp
   const grids: SlicedGrid[] = [];
   for (const grid of options.grids ?? []) {
     try {
-      const sliced = await sliceGrid(resolve(grid), { outDir: cellsDir, x: options.x, y: options.y, z: options.z, cellSize: options.cellSize, margin: options.margin, lora: options.loras?.[0], write: false });
+      const sliced = await sliceGrid(resolve(grid), {
+        outDir: cellsDir,
+        x: options.x,
+        y: options.y,
+        z: options.z,
+        cellSize: options.cellSize,
+        margin: options.margin,
+        lora: options.loras?.[0],
+        write: false,
+      });
       grids.push(sliced);
       notes.push(
         `${grid}: ${sliced.cells.length} cells of ${sliced.layout.cellWidth}×${sliced.layout.cellHeight} (margin ${sliced.layout.margin}, label column ${sliced.layout.padLeft}, label band ${sliced.layout.padTop}; ${sliced.layout.method}) written to ${relative(process.cwd(), dirname(sliced.cells[0].path)) || '.'}`,
@@ -171,9 +180,11 @@ export async function ingestFolder(folder: string | undefined, options: IngestOp
       mkdirSync(referencesCreated, { recursive: true });
       writeFileSync(
         join(referencesCreated, 'README.txt'),
-        'Put the LoRA\'s training (reference) images here (.png, .jpg, .jpeg, .webp).\nlora-eval compares generated images with them (concept similarity, style retention); the sweep does not load until this folder holds images.\n',
+        "Put the LoRA's training (reference) images here (.png, .jpg, .jpeg, .webp).\nlora-eval compares generated images with them (concept similarity, style retention); the sweep does not load until this folder holds images.\n",
       );
-      notes.push(`created the empty reference folder ${relative(process.cwd(), referencesCreated) || referencesCreated}: put the LoRA's training images in it (or pass --references <folder>); loading the sweep fails until it holds images`);
+      notes.push(
+        `created the empty reference folder ${relative(process.cwd(), referencesCreated) || referencesCreated}: put the LoRA's training images in it (or pass --references <folder>); loading the sweep fails until it holds images`,
+      );
     }
   }
   return { sweepFile, sweep: built.sweep, yaml, imageCount: (built.sweep.images as unknown[]).length, problems, notes, grids, referencesCreated, written };

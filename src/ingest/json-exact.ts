@@ -38,7 +38,5 @@ export function parseJsonExact(text: string): unknown {
     out += c;
     i++;
   }
-  return JSON.parse(out, (_key, value) =>
-    typeof value === 'string' && value.startsWith('\u0000bigint:') ? BigInt(value.slice(8)) : value,
-  );
+  return JSON.parse(out, (_key, value) => (typeof value === 'string' && value.startsWith('\u0000bigint:') ? BigInt(value.slice(8)) : value));
 }

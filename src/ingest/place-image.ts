@@ -96,7 +96,9 @@ export function placeImage(
 
   const target = g.checkpoint ? modelStem(g.checkpoint) : defaults.defaultTarget;
   if (!target) {
-    return { reason: `no checkpoint (model) in the ${g.source} metadata${g.source === 'sd-scripts' ? ' (sd-scripts does not record it)' : ''}; give --target <name>` };
+    return {
+      reason: `no checkpoint (model) in the ${g.source} metadata${g.source === 'sd-scripts' ? ' (sd-scripts does not record it)' : ''}; give --target <name>`,
+    };
   }
   if (g.seed === undefined) return { reason: 'no seed in the metadata' };
   const seed = Number(g.seed);

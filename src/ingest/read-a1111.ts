@@ -58,5 +58,11 @@ export function generationFromInfotext(info: Infotext): GenerationInfo {
 
 /** Parameters that mark an image as an X/Y/Z plot (a grid, not one generation). */
 export function isGridInfotext(info: Infotext): boolean {
-  return 'X Values' in info.params || 'Y Values' in info.params || 'Z Values' in info.params || info.params.Script === 'X/Y/Z plot' || info.params.Script === 'X/Y plot';
+  return (
+    'X Values' in info.params ||
+    'Y Values' in info.params ||
+    'Z Values' in info.params ||
+    info.params.Script === 'X/Y/Z plot' ||
+    info.params.Script === 'X/Y plot'
+  );
 }

@@ -135,7 +135,12 @@ function modelChain(graph: Graph, value: unknown): ModelChain {
     if (typeof inputs.lora_name === 'string') {
       const weight = numberOrUndefined(literal(graph, inputs.strength_model ?? inputs.strength ?? inputs.lora_strength, ['value', 'float']));
       const clipWeight = numberOrUndefined(literal(graph, inputs.strength_clip, ['value', 'float']));
-      chain.loras.unshift({ name: inputs.lora_name, weight: weight ?? 1, clipWeight: clipWeight !== undefined && clipWeight !== weight ? clipWeight : undefined, via: 'loader-node' });
+      chain.loras.unshift({
+        name: inputs.lora_name,
+        weight: weight ?? 1,
+        clipWeight: clipWeight !== undefined && clipWeight !== weight ? clipWeight : undefined,
+        via: 'loader-node',
+      });
     }
     const ckpt = literal(graph, inputs.ckpt_name ?? inputs.unet_name ?? inputs.model_name, ['value', 'ckpt_name']);
     if (typeof ckpt === 'string' && !('model' in inputs)) {
@@ -181,7 +186,10 @@ function compareIds(a: string, b: string): number {
 export function generationFromComfyPrompt(text: string): GenerationInfo {
   const graph = toGraph(parseJsonExact(text));
   const warnings: string[] = [];
-  const samplers = [...graph.entries()].filter(([, n]) => isSampler(n)).map(([id]) => id).sort(compareIds);
+  const samplers = [...graph.entries()]
+    .filter(([, n]) => isSampler(n))
+    .map(([id]) => id)
+    .sort(compareIds);
   if (samplers.length === 0) throw new Error('the ComfyUI graph has no sampler node (KSampler, KSamplerAdvanced, SamplerCustom)');
   const outputAncestors = new Set<string>();
   for (const [id, node] of graph) if (isOutput(node)) for (const a of ancestors(graph, id)) outputAncestors.add(a);
@@ -189,7 +197,9 @@ export function generationFromComfyPrompt(text: string): GenerationInfo {
   const candidates = (firstPass.length ? firstPass : samplers).filter((id) => outputAncestors.size === 0 || outputAncestors.has(id));
   const chosen = (candidates.length ? candidates : samplers)[0];
   if (samplers.length > 1) {
-    warnings.push(`the graph has ${samplers.length} samplers (nodes ${samplers.join(', ')}); seed, steps, cfg, prompt and checkpoint come from node ${chosen}, the first pass`);
+    warnings.push(
+      `the graph has ${samplers.length} samplers (nodes ${samplers.join(', ')}); seed, steps, cfg, prompt and checkpoint come from node ${chosen}, the first pass`,
+    );
   }
   const sampler = graph.get(chosen)!;
   const inputs = sampler.inputs;
@@ -200,7 +210,10 @@ export function generationFromComfyPrompt(text: string): GenerationInfo {
     const ckpt = modelChain(graph, graph.get(id)!.inputs.model).checkpoint;
     if (ckpt) checkpoints.add(ckpt);
   }
-  if (checkpoints.size > 1) warnings.push(`the graph loads ${checkpoints.size} checkpoints (${[...checkpoints].join(', ')}); the target is ${chain.checkpoint ?? 'unknown'}, the first pass's`);
+  if (checkpoints.size > 1)
+    warnings.push(
+      `the graph loads ${checkpoints.size} checkpoints (${[...checkpoints].join(', ')}); the target is ${chain.checkpoint ?? 'unknown'}, the first pass's`,
+    );
   const positive = conditioningTexts(graph, inputs.positive);
   const negative = conditioningTexts(graph, inputs.negative);
   const size = latentSize(graph, chosen);

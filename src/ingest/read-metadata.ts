@@ -11,7 +11,13 @@ import type { GenerationInfo } from './generation.js';
 import { parseInfotext, type Infotext } from './infotext.js';
 import { generationFromInfotext, isGridInfotext } from './read-a1111.js';
 import { generationFromComfyPrompt } from './read-comfyui.js';
-import { generationFromFooocus, generationFromInvokeAi, generationFromInvokeAiDream, generationFromInvokeAiLegacy, generationFromNovelAi } from './read-other-tools.js';
+import {
+  generationFromFooocus,
+  generationFromInvokeAi,
+  generationFromInvokeAiDream,
+  generationFromInvokeAiLegacy,
+  generationFromNovelAi,
+} from './read-other-tools.js';
 import { generationFromSdScripts, looksLikeSdScripts } from './read-sd-scripts.js';
 import { isPng, scanPngChunks, type PngTextChunk } from './png-text.js';
 import { readStealthText } from './stealth-png.js';
@@ -41,7 +47,8 @@ export interface ImageMetadata {
 export function detectFormat(head: Uint8Array): ImageFormat | undefined {
   if (isPng(head)) return 'png';
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
-  if (head.length >= 12 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'RIFF' && Buffer.from(head.subarray(8, 12)).toString('latin1') === 'WEBP') return 'webp';
+  if (head.length >= 12 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'RIFF' && Buffer.from(head.subarray(8, 12)).toString('latin1') === 'WEBP')
+    return 'webp';
   return undefined;
 }
 
@@ -143,7 +150,8 @@ export async function readImageMetadata(file: string): Promise<ImageMetadata> {
         if (hidden) found = fromInfotext(hidden, 'PNG alpha-channel stealth text');
       }
       if (!found) {
-        if (scan.texts.some((t) => t.keyword === 'workflow')) fail('ComfyUI workflow (UI graph) without the "prompt" API graph: generation settings cannot be read from it');
+        if (scan.texts.some((t) => t.keyword === 'workflow'))
+          fail('ComfyUI workflow (UI graph) without the "prompt" API graph: generation settings cannot be read from it');
         fail(`no generation metadata (${describeTexts(scan.texts)})`);
       }
       return { file, format, width: scan.width, height: scan.height, texts: scan.texts, warnings: [...warnings, ...found!.generation.warnings], ...found! };

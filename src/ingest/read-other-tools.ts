@@ -28,7 +28,8 @@ export function generationFromFooocus(text: string): GenerationInfo {
   const loras: LoraUse[] = [];
   if (Array.isArray(data.loras)) {
     for (const entry of data.loras) {
-      if (Array.isArray(entry) && typeof entry[0] === 'string') loras.push({ name: entry[0], weight: numberOrUndefined(entry[1]) ?? 1, hash: str(entry[2]), via: 'metadata-list' });
+      if (Array.isArray(entry) && typeof entry[0] === 'string')
+        loras.push({ name: entry[0], weight: numberOrUndefined(entry[1]) ?? 1, hash: str(entry[2]), via: 'metadata-list' });
     }
   }
   const resolution = /\(\s*(\d+)\s*,\s*(\d+)\s*\)/.exec(str(data.resolution) ?? '');

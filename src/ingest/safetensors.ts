@@ -42,7 +42,8 @@ export async function readSafetensorsHeader(file: string, options: { maxHeaderBy
     const lengthBytes = Buffer.alloc(8);
     await handle.read(lengthBytes, 0, 8, 0);
     const length = lengthBytes.readBigUInt64LE(0);
-    if (length > BigInt(maxHeaderBytes)) bad(`safetensors header length ${length} bytes exceeds the limit of ${maxHeaderBytes} bytes (corrupt file or not safetensors)`);
+    if (length > BigInt(maxHeaderBytes))
+      bad(`safetensors header length ${length} bytes exceeds the limit of ${maxHeaderBytes} bytes (corrupt file or not safetensors)`);
     const headerBytes = Number(length);
     if (headerBytes < 2) bad(`safetensors header length ${headerBytes} is too small for a JSON object`);
     if (8 + headerBytes > size) bad(`safetensors header length ${headerBytes} runs past the end of the ${size}-byte file (truncated?)`);

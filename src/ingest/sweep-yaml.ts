@@ -17,7 +17,7 @@ export function sweepToYaml(sweep: Sweep, context: SweepYamlContext): string {
   const doc = new Document(sweep);
   doc.commentBefore = [
     ` Written by lora-eval ingest from ${context.sources.join(', ')}.`,
-    ' Factors, prompts and seeds come from the images\' generation metadata.',
+    " Factors, prompts and seeds come from the images' generation metadata.",
     ...(context.placeholders.length ? [` Fill in before scoring: ${context.placeholders.join(', ')}.`] : []),
   ].join('\n');
   const root = doc.contents;
@@ -29,13 +29,14 @@ export function sweepToYaml(sweep: Sweep, context: SweepYamlContext): string {
       if (pair && isScalar(pair.key)) pair.key.commentBefore = ` ${text}`;
     };
     if (context.placeholders.includes('lora.trigger')) note('trigger', 'FILL IN: the trigger word the concept prompts use');
-    if (context.placeholders.includes('lora.description')) note('description', 'FILL IN: plain words for the concept, e.g. "a girl with blonde hair and green eyes"');
+    if (context.placeholders.includes('lora.description'))
+      note('description', 'FILL IN: plain words for the concept, e.g. "a girl with blonde hair and green eyes"');
     if (context.placeholders.includes('lora.concept_tags')) note('concept_tags', 'FILL IN: tagger tags that show the concept, e.g. [blonde_hair, green_eyes]');
     note(
       'references',
       context.referencesCreated
-        ? 'FILL IN: put the LoRA\'s training (reference) images in this folder; it was created empty, and loading fails until it holds images'
-        : 'folder of the LoRA\'s training (reference) images',
+        ? "FILL IN: put the LoRA's training (reference) images in this folder; it was created empty, and loading fails until it holds images"
+        : "folder of the LoRA's training (reference) images",
     );
   }
   for (const key of ['images', 'seeds']) {

@@ -8,9 +8,24 @@ import { modelStem, setLoraWeight } from './lora-tags.js';
 /** Axis types whose values are integers / floats in xyz_grid.py (ranges are expanded for these). */
 const INT_AXES = new Set(['Seed', 'Var. seed', 'Steps', 'Hires steps', 'Clip skip', 'UniPC Order']);
 const FLOAT_AXES = new Set([
-  'Var. strength', 'CFG Scale', 'Image CFG Scale', 'Negative Guidance minimum sigma', 'Sigma Churn', 'Sigma min', 'Sigma max',
-  'Sigma noise', 'Schedule min sigma', 'Schedule max sigma', 'Schedule rho', 'Eta', 'Denoising', 'Initial noise multiplier',
-  'Extra noise', 'Token merging ratio', 'Token merging ratio high-res', 'Refiner switch at',
+  'Var. strength',
+  'CFG Scale',
+  'Image CFG Scale',
+  'Negative Guidance minimum sigma',
+  'Sigma Churn',
+  'Sigma min',
+  'Sigma max',
+  'Sigma noise',
+  'Schedule min sigma',
+  'Schedule max sigma',
+  'Schedule rho',
+  'Eta',
+  'Denoising',
+  'Initial noise multiplier',
+  'Extra noise',
+  'Token merging ratio',
+  'Token merging ratio high-res',
+  'Refiner switch at',
 ]);
 
 /** Friendly axis names accepted on the command line, mapped to A1111's labels or to `LoRA weight`. */

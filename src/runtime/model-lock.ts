@@ -23,7 +23,9 @@ export class ModelLock {
   }
 
   private keyOf(modelFile: string): string {
-    return relative(dirname(resolve(this.file)), resolve(modelFile)).split(sep).join('/');
+    return relative(dirname(resolve(this.file)), resolve(modelFile))
+      .split(sep)
+      .join('/');
   }
 
   /** Pins the file on first use; throws when it differs from its pin. */

@@ -42,7 +42,13 @@ interface PreparedImage {
  * the current one, so at most two batches are in memory, and each batch's vectors are committed to the store in
  * one transaction before the next batch is encoded.
  */
-export async function encodeImages(files: ImageFile[], encoders: ImageEncoder[], store: Store, progress: Progress, options: EncodeOptions = {}): Promise<EncodedImages> {
+export async function encodeImages(
+  files: ImageFile[],
+  encoders: ImageEncoder[],
+  store: Store,
+  progress: Progress,
+  options: EncodeOptions = {},
+): Promise<EncodedImages> {
   const result: EncodedImages = { shas: new Map(), vectors: new Map(encoders.map((e) => [e.model, new Map()])), failures: [], computed: 0, cached: 0 };
   const fail = (f: Failure) => {
     if (options.strict) throw new Error(`${f.file}: ${f.reason}`);

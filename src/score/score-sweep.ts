@@ -118,11 +118,20 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   t = Date.now();
   const lock = new ModelLock(resolve(options.lock ?? join('models', 'models.lock.json')));
   const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant, resampler: options.resampler });
-  const tagger: TaggerScoring | undefined = options.tagger ? await loadTaggerScoring(resolve(options.tagger), { device: options.device, lora: sweep.lora, resampler: options.resampler, thresholds: { mode: options.tagThresholds ?? 'threshold' } }) : undefined;
+  const tagger: TaggerScoring | undefined = options.tagger
+    ? await loadTaggerScoring(resolve(options.tagger), {
+        device: options.device,
+        lora: sweep.lora,
+        resampler: options.resampler,
+        thresholds: { mode: options.tagThresholds ?? 'threshold' },
+      })
+    : undefined;
   const modelFiles = [clip.imageFile, clip.textFile, ...(tagger ? [tagger.modelFile] : [])];
   const modelShas = await pinModelFiles(modelFiles, lock, options.relock ?? false);
   lap('load_models_ms', t);
-  progress.info(`models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}`);
+  progress.info(
+    `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}`,
+  );
 
   const store = new Store(resolve(options.store ?? join(outDir, 'store.sqlite')));
   try {
@@ -194,7 +203,10 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
               styleCentroid,
             }
           : undefined,
-        tagger: tagger && taggerVectors ? tagger.inputsFor(vectorOf(image.path, taggerVectors), native ? vectorOf(native.path, taggerVectors) : undefined) : undefined,
+        tagger:
+          tagger && taggerVectors
+            ? tagger.inputsFor(vectorOf(image.path, taggerVectors), native ? vectorOf(native.path, taggerVectors) : undefined)
+            : undefined,
       };
       for (const metric of metricRegistry) {
         if (metric.requires === 'tagger' && !tagger) continue;
@@ -206,7 +218,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
           continue;
         }
         const model = metric.requires === 'tagger' ? tagger!.model : clip.id;
-        for (const v of result.values) rows.push({ image: image.key, sha256: sha, levels: image.levels, prompt: image.prompt, seed: image.seed, metric: v.metric, model, value: v.value });
+        for (const v of result.values)
+          rows.push({ image: image.key, sha256: sha, levels: image.levels, prompt: image.prompt, seed: image.seed, metric: v.metric, model, value: v.value });
       }
     }
     lap('metrics_ms', t);
@@ -215,7 +228,9 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     const scoresCsv = join(outDir, 'scores.csv');
     writeFileSync(scoresCsv, formatScoresCsv(rows, loaded.factorNames));
     store.replaceImages(
-      images.filter((i) => encoded.shas.has(i.path)).map((i) => ({ key: i.key, sha256: encoded.shas.get(i.path)!, levels: i.levels, prompt: i.prompt, seed: i.seed, weight: i.weight, native: i.native })),
+      images
+        .filter((i) => encoded.shas.has(i.path))
+        .map((i) => ({ key: i.key, sha256: encoded.shas.get(i.path)!, levels: i.levels, prompt: i.prompt, seed: i.seed, weight: i.weight, native: i.native })),
     );
     store.replaceScores(rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })));
 
@@ -223,13 +238,43 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     const run = {
       tool: { name: 'lora-eval', version: TOOL_VERSION, git: gitSha(dirname(new URL(import.meta.url).pathname)) },
       created: new Date().toISOString(),
-      sweep: { file: loaded.file, name: sweep.name, sha256: loaded.sha256, git: gitSha(dirname(loaded.file)), factors: loaded.factorNames, lora_factors: loaded.loraFactors },
+      sweep: {
+        file: loaded.file,
+        name: sweep.name,
+        sha256: loaded.sha256,
+        git: gitSha(dirname(loaded.file)),
+        factors: loaded.factorNames,
+        lora_factors: loaded.loraFactors,
+      },
       models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f] })),
-      clip: { id: clip.id, layout: clip.layout, variant: options.variant ?? null, context_length: clip.contextLength, preprocessing: clip.preprocessor.hash, image_model_sha256: modelShas[clip.imageFile] },
+      clip: {
+        id: clip.id,
+        layout: clip.layout,
+        variant: options.variant ?? null,
+        context_length: clip.contextLength,
+        preprocessing: clip.preprocessor.hash,
+        image_model_sha256: modelShas[clip.imageFile],
+      },
       tagger: tagger ? { id: tagger.model, preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash } : null,
-      options: { device: options.device ?? 'cpu', resampler: options.resampler ?? 'fast', tag_thresholds: options.tagThresholds ?? 'threshold', batch_size: options.batchSize ?? null, shard: options.shard ?? null, strict: options.strict ?? false },
+      options: {
+        device: options.device ?? 'cpu',
+        resampler: options.resampler ?? 'fast',
+        tag_thresholds: options.tagThresholds ?? 'threshold',
+        batch_size: options.batchSize ?? null,
+        shard: options.shard ?? null,
+        strict: options.strict ?? false,
+      },
       store: store.file,
-      counts: { images: images.length, scored, encoded: encoded.computed, cached: encoded.cached, references: references.length, style_references: styleRefs.length, rows: rows.length, failures: failures.length },
+      counts: {
+        images: images.length,
+        scored,
+        encoded: encoded.computed,
+        cached: encoded.cached,
+        references: references.length,
+        style_references: styleRefs.length,
+        rows: rows.length,
+        failures: failures.length,
+      },
       timings,
       unavailable: Object.fromEntries(unavailable),
       failures,

@@ -22,7 +22,10 @@ function closest(name: string, names: string[]): string[] {
 }
 
 /** Loads a tagger for scoring and checks that the LoRA's concept tags and threshold overrides are tags it knows. */
-export async function loadTaggerScoring(dir: string, options: { device?: Device; lora: LoraSpec; thresholds?: Partial<ThresholdSettings>; resampler?: Resampler }): Promise<TaggerScoring> {
+export async function loadTaggerScoring(
+  dir: string,
+  options: { device?: Device; lora: LoraSpec; thresholds?: Partial<ThresholdSettings>; resampler?: Resampler },
+): Promise<TaggerScoring> {
   const tagger = await loadTagger(dir, { device: options.device, resampler: options.resampler });
   const names = tagger.tags.map((t) => t.name);
   const known = new Set(names);
@@ -30,7 +33,10 @@ export async function loadTaggerScoring(dir: string, options: { device?: Device;
   for (const tag of [...options.lora.concept_tags, ...Object.keys(overrides)]) {
     if (!known.has(tag)) {
       const near = closest(tag, names);
-      throw new ModelLoadError(`${dir}/selected_tags.csv`, `the sweep names tag "${tag}", which this tagger does not have${near.length ? `; similar tags: ${near.join(', ')}` : ''}`);
+      throw new ModelLoadError(
+        `${dir}/selected_tags.csv`,
+        `the sweep names tag "${tag}", which this tagger does not have${near.length ? `; similar tags: ${near.join(', ')}` : ''}`,
+      );
     }
   }
   const settings: ThresholdSettings = { ...DEFAULT_THRESHOLDS, ...options.thresholds, overrides };

@@ -39,7 +39,10 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
 /** Quantile, R's quantile(type = 7). */
 export function quantile(values: readonly number[], p: number): number {
   requireFiniteNumbers('quantile', 'values', values, 1);
-  return quantileSorted([...values].sort((a, b) => a - b), p);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 }
 
 export function median(values: readonly number[]): number {

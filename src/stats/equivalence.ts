@@ -120,9 +120,7 @@ export function nonInferiority(x: readonly number[], y: readonly number[], optio
   const test = options.test ?? 't';
   if (test !== 't' && test !== 'wilcoxon') throw new StatsInputError(`${where}: test must be "t" or "wilcoxon", got ${String(test)}`);
   const higherIsBetter = options.higherIsBetter ?? true;
-  const detail = higherIsBetter
-    ? runPaired(test, x, y, -margin, 'greater', 1 - alpha)
-    : runPaired(test, x, y, margin, 'less', 1 - alpha);
+  const detail = higherIsBetter ? runPaired(test, x, y, -margin, 'greater', 1 - alpha) : runPaired(test, x, y, margin, 'less', 1 - alpha);
   return {
     method: `Non-inferiority test (${test === 't' ? 'paired t' : 'Wilcoxon signed rank'}), margin ${margin}`,
     test,

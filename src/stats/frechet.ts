@@ -16,7 +16,10 @@ export function embeddingMoments(rows: EmbeddingRows, where = 'embeddingMoments'
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += x.get(i, j);
   for (let j = 0; j < dim; j++) mean[j] /= n;
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) x.set(i, j, x.get(i, j) - mean[j]);
-  const covariance = x.transpose().mmul(x).div(n - 1);
+  const covariance = x
+    .transpose()
+    .mmul(x)
+    .div(n - 1);
   return { mean, covariance };
 }
 

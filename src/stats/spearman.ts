@@ -76,11 +76,7 @@ export function spearman(x: readonly number[], y: readonly number[], options: Sp
     greater: tail(true),
     less: tail(false),
   };
-  const pMethod: SpearmanPMethod = useExactDistribution
-    ? n <= SPEARMAN_EXACT_MAX_N
-      ? 'exact permutation'
-      : 'AS 89 Edgeworth series'
-    : 't approximation';
+  const pMethod: SpearmanPMethod = useExactDistribution ? (n <= SPEARMAN_EXACT_MAX_N ? 'exact permutation' : 'AS 89 Edgeworth series') : 't approximation';
   const result: SpearmanResult = { ...base, p: pValues[alternative], pValues, pMethod, exact: useExactDistribution && n <= SPEARMAN_EXACT_MAX_N };
   if (wantExact && ties) result.warning = 'Cannot compute exact p-value with ties; used the t approximation';
   return result;

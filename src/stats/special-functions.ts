@@ -13,13 +13,7 @@ const STIRLING_MIN = 10;
  */
 function stirlingCorrection(x: number): number {
   const z = 1 / (x * x);
-  return (
-    (1 / 12 -
-      z *
-        (1 / 360 -
-          z * (1 / 1260 - z * (1 / 1680 - z * (1 / 1188 - z * (691 / 360360 - z * (1 / 156 - (z * 3617) / 122400))))))) /
-    x
-  );
+  return (1 / 12 - z * (1 / 360 - z * (1 / 1260 - z * (1 / 1680 - z * (1 / 1188 - z * (691 / 360360 - z * (1 / 156 - (z * 3617) / 122400))))))) / x;
 }
 
 /** ln Γ(x) for x > 0. Below 10 the recurrence Γ(x) = Γ(x + k) / (x(x+1)…(x+k−1)) lifts x into the Stirling range. */

@@ -20,13 +20,15 @@ export function parseYamlFile<T>(file: string, schema: { safeParse(v: unknown): 
   return parseYamlText(text, file, schema);
 }
 
-export function parseYamlText<T>(text: string, file: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }): T {
+export function parseYamlText<T>(
+  text: string,
+  file: string,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } },
+): T {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new SweepError(
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
-    );
+    throw new SweepError(doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` })));
   }
   const result = schema.safeParse(doc.toJS());
   if (result.success) return result.data;
@@ -92,7 +94,10 @@ function planFromTemplate(sweep: Sweep, loraFactors: string[], file: string, pro
   const spec = typeof sweep.images === 'string' ? { template: sweep.images, native: undefined } : (sweep.images as { template: string; native?: string });
   const factorEntries = Object.entries(sweep.factors).map(([k, v]) => [k, v.map(levelString)] as [string, string[]]);
   const known = new Set([...Object.keys(sweep.factors), 'prompt', 'seed']);
-  for (const [field, template] of [['images.template', spec.template], ['images.native', spec.native]] as const) {
+  for (const [field, template] of [
+    ['images.template', spec.template],
+    ['images.native', spec.native],
+  ] as const) {
     if (!template) continue;
     for (const name of templateFields(template)) {
       if (!known.has(name)) problems.push({ file, field, message: `template uses {${name}}, which is not a factor; known: ${[...known].join(', ')}` });
@@ -128,14 +133,29 @@ function planFromTemplate(sweep: Sweep, loraFactors: string[], file: string, pro
           if (seenNative.has(id)) continue;
           seenNative.add(id);
         }
-        planned.push({ relPath, levels: cellLevels, prompt: prompt.id, seed, weight, native, origin: { field: native && spec.native ? 'images.native' : 'images.template' } });
+        planned.push({
+          relPath,
+          levels: cellLevels,
+          prompt: prompt.id,
+          seed,
+          weight,
+          native,
+          origin: { field: native && spec.native ? 'images.native' : 'images.template' },
+        });
       }
     }
   }
   return planned;
 }
 
-function planFromList(sweep: Sweep, list: ExplicitImage[], loraFactors: string[], file: string, problems: SweepProblem[], lineOf: (i: number) => number | undefined): PlannedImage[] {
+function planFromList(
+  sweep: Sweep,
+  list: ExplicitImage[],
+  loraFactors: string[],
+  file: string,
+  problems: SweepProblem[],
+  lineOf: (i: number) => number | undefined,
+): PlannedImage[] {
   const planned: PlannedImage[] = [];
   const promptIds = new Set(sweep.prompts.map((p) => p.id));
   const seeds = new Set(sweep.seeds);
@@ -227,7 +247,12 @@ export function loadSweep(sweepFile: string): LoadedSweep {
     const cellKey = JSON.stringify([p.levels, p.prompt, p.seed]);
     const sameCell = byCell.get(cellKey);
     if (sameCell) {
-      problems.push({ file, field: p.origin.field, line: p.origin.line, message: `"${p.relPath}" and "${sameCell.relPath}" are both ${cellLabel(p.levels, p.prompt, p.seed)}` });
+      problems.push({
+        file,
+        field: p.origin.field,
+        line: p.origin.line,
+        message: `"${p.relPath}" and "${sameCell.relPath}" are both ${cellLabel(p.levels, p.prompt, p.seed)}`,
+      });
     }
     byCell.set(cellKey, p);
   }

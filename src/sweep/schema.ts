@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 /** Factor names become template placeholders and CSV columns, so keep them plain. */
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
 
 const reservedFactorNames = new Set(['image', 'sha256', 'prompt', 'seed', 'metric', 'model', 'value', 'path']);
 
@@ -16,10 +14,7 @@ export const PromptSchema = z
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'prompt ids may use letters, digits, "_", "." and "-"'),
     kind: PromptKindSchema,
     text: z.string().min(1),
-    tags: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('danbooru tags this prompt asks for (prompt_tag_fidelity); default: read from the text'),
+    tags: z.array(z.string().min(1)).optional().describe('danbooru tags this prompt asks for (prompt_tag_fidelity); default: read from the text'),
   })
   .strict();
 
@@ -27,21 +22,11 @@ export const LoraSchema = z
   .object({
     name: z.string().min(1).optional(),
     trigger: z.string().min(1).describe('trigger word used in concept prompts'),
-    description: z
-      .string()
-      .min(1)
-      .describe('plain words that replace the trigger when a prompt is scored against an image'),
+    description: z.string().min(1).describe('plain words that replace the trigger when a prompt is scored against an image'),
     concept_tags: z.array(z.string().min(1)).default([]).describe('tagger tags that show the concept'),
     references: z.string().min(1).describe('folder of reference (training) images, relative to the sweep file'),
-    style_references: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('folder of images that carry the trained style; default: references'),
-    tag_thresholds: z
-      .record(z.string(), z.number().min(0).max(1))
-      .optional()
-      .describe('per-tag detection thresholds that override the category defaults'),
+    style_references: z.string().min(1).optional().describe('folder of images that carry the trained style; default: references'),
+    tag_thresholds: z.record(z.string(), z.number().min(0).max(1)).optional().describe('per-tag detection thresholds that override the category defaults'),
   })
   .strict();
 
@@ -59,11 +44,7 @@ export const ImagesSchema = z.union([
   z
     .object({
       template: z.string().min(1),
-      native: z
-        .string()
-        .min(1)
-        .optional()
-        .describe('template for weight-0 images, which no LoRA factor changes, e.g. "native/{target}/{prompt}-{seed}.png"'),
+      native: z.string().min(1).optional().describe('template for weight-0 images, which no LoRA factor changes, e.g. "native/{target}/{prompt}-{seed}.png"'),
     })
     .strict(),
   z.array(ExplicitImageSchema).min(1),
@@ -75,13 +56,8 @@ export const SweepSchema = z
     name: z.string().min(1),
     root: z.string().min(1).optional().describe('folder the image paths are relative to; default: the sweep file folder'),
     lora: LoraSchema,
-    factors: z
-      .record(identifier, z.array(FactorLevelSchema).min(1))
-      .describe('named factors of the design with their levels; target and weight are required'),
-    lora_factors: z
-      .array(identifier)
-      .optional()
-      .describe('factors that only matter when the LoRA is applied (default: every factor but target and weight)'),
+    factors: z.record(identifier, z.array(FactorLevelSchema).min(1)).describe('named factors of the design with their levels; target and weight are required'),
+    lora_factors: z.array(identifier).optional().describe('factors that only matter when the LoRA is applied (default: every factor but target and weight)'),
     prompts: z.array(PromptSchema).min(1),
     seeds: z.array(z.number().int()).min(1),
     images: ImagesSchema,

@@ -174,7 +174,11 @@ export function checkCliArgs(args: CliArgs, table: ReadonlyMap<string, ArgSpec>,
     }
     const many = spec.kind.endsWith('*');
     if (spec.kind === 'flag' ? values.length !== 0 : many ? values.length === 0 : values.length !== 1) {
-      problems.push({ file, field: option, message: `expects ${spec.kind === 'flag' ? 'no value' : many ? 'one or more values' : 'one value'}, got ${values.length}` });
+      problems.push({
+        file,
+        field: option,
+        message: `expects ${spec.kind === 'flag' ? 'no value' : many ? 'one or more values' : 'one value'}, got ${values.length}`,
+      });
       continue;
     }
     const base = spec.kind.replace('*', '');

@@ -30,14 +30,26 @@ export function pinnedRequirements(exp: Experiment, version: SdScriptsVersion): 
     out.push(`${line}==${version_}`);
   }
   for (const [name, v] of Object.entries(exp.pins.python_packages).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!out.some((l) => l.replace(/\[.*?\]/, '').split('==')[0].toLowerCase() === name.toLowerCase())) out.push(`${name}==${v}`);
+    if (
+      !out.some(
+        (l) =>
+          l
+            .replace(/\[.*?\]/, '')
+            .split('==')[0]
+            .toLowerCase() === name.toLowerCase(),
+      )
+    )
+      out.push(`${name}==${v}`);
   }
   if (exp.training.network === 'lycoris') out.push(`lycoris_lora==${exp.pins.lycoris_lora}`);
   return out;
 }
 
 function dockerTagName(name: string): string {
-  return `lora-eval-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')}`;
+  return `lora-eval-${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')}`;
 }
 
 export function containerFiles(exp: Experiment, version: SdScriptsVersion, baseImage: string): ContainerFiles {

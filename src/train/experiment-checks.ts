@@ -62,14 +62,35 @@ export function checkExperiment(exp: Experiment): ExperimentIssue[] {
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
   const t = exp.training;
 
-  issues.push(...duplicates(exp.bases, (b) => b.name, (i) => ['bases', i, 'name'], 'base name'));
-  issues.push(...duplicates(exp.targets, (b) => b.name, (i) => ['targets', i, 'name'], 'target name'));
+  issues.push(
+    ...duplicates(
+      exp.bases,
+      (b) => b.name,
+      (i) => ['bases', i, 'name'],
+      'base name',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      exp.targets,
+      (b) => b.name,
+      (i) => ['targets', i, 'name'],
+      'target name',
+    ),
+  );
   exp.bases.forEach((b, i) => {
     if (b.name === NATIVE_DIR) add(['bases', i, 'name'], `"${NATIVE_DIR}" is reserved for the weight-0 images' folder`);
   });
   issues.push(...duplicates(exp.weights, String, (i) => ['weights', i], 'weight'));
   issues.push(...duplicates(exp.seeds, String, (i) => ['seeds', i], 'seed'));
-  issues.push(...duplicates(exp.prompts, (p) => p.id, (i) => ['prompts', i, 'id'], 'prompt id'));
+  issues.push(
+    ...duplicates(
+      exp.prompts,
+      (p) => p.id,
+      (i) => ['prompts', i, 'id'],
+      'prompt id',
+    ),
+  );
   exp.prompts.forEach((p, i) => {
     const wrong = promptTextProblem(p.text);
     if (wrong) add(['prompts', i, 'text'], `prompt text ${wrong}`);
@@ -90,7 +111,8 @@ export function checkExperiment(exp: Experiment): ExperimentIssue[] {
   if (t.network === 'lycoris' && !t.algo) add(['training', 'algo'], `training.network "lycoris" needs training.algo (one of locon, loha, lokr, …)`);
   if (t.network === 'lora' && t.algo) add(['training', 'algo'], 'training.algo is a LyCORIS setting: set training.network to "lycoris" or remove it');
   if (t.conv_alpha !== undefined && t.conv_dim === undefined) add(['training', 'conv_alpha'], 'training.conv_alpha needs training.conv_dim');
-  if (t.network === 'lycoris' && !exp.pins.lycoris_lora) add(['pins', 'lycoris_lora'], 'training.network "lycoris" needs pins.lycoris_lora (the lycoris_lora version to install)');
+  if (t.network === 'lycoris' && !exp.pins.lycoris_lora)
+    add(['pins', 'lycoris_lora'], 'training.network "lycoris" needs pins.lycoris_lora (the lycoris_lora version to install)');
   const resolution = Array.isArray(t.resolution) ? t.resolution : [t.resolution];
   if (resolution.some((r) => r < 64 || r % 64 !== 0)) add(['training', 'resolution'], 'training resolution must be a multiple of 64');
   if (t.cache_latents && (exp.dataset.color_aug || exp.dataset.random_crop)) {
@@ -110,10 +132,14 @@ export function checkExperiment(exp: Experiment): ExperimentIssue[] {
   }
   issues.push(...trainingExtra(exp, version).issues);
   const samplers = version.genImg.get('sampler')?.choices ?? [];
-  if (!samplers.includes(exp.generation.sampler)) add(['generation', 'sampler'], `gen_img.py has no sampler "${exp.generation.sampler}"; choices: ${samplers.join(', ')}`);
+  if (!samplers.includes(exp.generation.sampler))
+    add(['generation', 'sampler'], `gen_img.py has no sampler "${exp.generation.sampler}"; choices: ${samplers.join(', ')}`);
   for (const name of unpinnedRequirements(version)) {
     if (!exp.pins.python_packages[name]) {
-      add(['pins', 'python_packages'], `sd-scripts requires "${name}" without a version at ${version.commit.slice(0, 10)}: pin it, e.g. python_packages: { ${name}: "<version>" }`);
+      add(
+        ['pins', 'python_packages'],
+        `sd-scripts requires "${name}" without a version at ${version.commit.slice(0, 10)}: pin it, e.g. python_packages: { ${name}: "<version>" }`,
+      );
     }
   }
   return issues;

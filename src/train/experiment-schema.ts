@@ -26,7 +26,9 @@ const required = (what: string) => ({
 
 /** A version string; YAML reads 2.0 as the number 2, so numbers are refused with a hint. */
 const versionString = (example: string) =>
-  z.string({ error: (iss) => (typeof iss.input === 'number' ? `write the version in quotes, e.g. "${example}" (YAML reads an unquoted 2.0 as the number 2)` : undefined) });
+  z.string({
+    error: (iss) => (typeof iss.input === 'number' ? `write the version in quotes, e.g. "${example}" (YAML reads an unquoted 2.0 as the number 2)` : undefined),
+  });
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
@@ -56,8 +58,14 @@ export const RegularizationSchema = section('dataset.regularization', {
 });
 
 export const DatasetSchema = section('dataset', {
-  images: z.string(required('dataset.images (folder of training images)')).min(1).describe('folder of training images with their caption files, relative to the experiment file'),
-  caption_extension: z.string().regex(/^\.[A-Za-z0-9_.-]+$/, 'caption_extension starts with a dot, e.g. ".txt"').default('.txt'),
+  images: z
+    .string(required('dataset.images (folder of training images)'))
+    .min(1)
+    .describe('folder of training images with their caption files, relative to the experiment file'),
+  caption_extension: z
+    .string()
+    .regex(/^\.[A-Za-z0-9_.-]+$/, 'caption_extension starts with a dot, e.g. ".txt"')
+    .default('.txt'),
   repeats: z.number().int().min(1).describe('times each image is repeated per epoch'),
   regularization: RegularizationSchema.optional(),
   shuffle_caption: z.boolean().optional(),
@@ -144,7 +152,10 @@ export const PinsSchema = section('pins', {
     .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), versionString('1.26.4').regex(/^[0-9][0-9A-Za-z.+!-]*$/, 'a version such as 1.26.4'))
     .default({})
     .describe('versions for requirements that sd-scripts leaves unpinned (e.g. numpy, tensorboard)'),
-  lycoris_lora: versionString('3.2.0.post2').regex(/^[0-9][0-9A-Za-z.+!-]*$/, 'a version such as 3.2.0.post2').optional().describe('lycoris_lora version, required for training.network: lycoris'),
+  lycoris_lora: versionString('3.2.0.post2')
+    .regex(/^[0-9][0-9A-Za-z.+!-]*$/, 'a version such as 3.2.0.post2')
+    .optional()
+    .describe('lycoris_lora version, required for training.network: lycoris'),
 });
 
 /** The experiment without its cross-field checks (those need the parsed values). */

@@ -95,8 +95,14 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
   const tomlFiles: { path: string; table: TomlTable }[] = [{ path: 'dataset.toml', table: dataset }, ...trainConfigs];
   const tomlComment = (path: string) =>
     path === 'dataset.toml'
-      ? [`Written by \`lora-eval plan\` for experiment "${exp.name}"; re-run the plan instead of editing.`, `sd-scripts dataset config (--dataset_config), ${pinsNote}. Paths are inside the container.`]
-      : [`Written by \`lora-eval plan\` for experiment "${exp.name}"; re-run the plan instead of editing.`, `train_network.py --config_file, ${pinsNote}. Sections only group the keys; paths are inside the container.`];
+      ? [
+          `Written by \`lora-eval plan\` for experiment "${exp.name}"; re-run the plan instead of editing.`,
+          `sd-scripts dataset config (--dataset_config), ${pinsNote}. Paths are inside the container.`,
+        ]
+      : [
+          `Written by \`lora-eval plan\` for experiment "${exp.name}"; re-run the plan instead of editing.`,
+          `train_network.py --config_file, ${pinsNote}. Sections only group the keys; paths are inside the container.`,
+        ];
 
   const files: PlanFile[] = [
     { path: 'container/Dockerfile', content: container.dockerfile },
@@ -116,17 +122,20 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
   for (const job of jobs) {
     problems.push(...checkCliArgs([...jobArgs(job), ['--from_file', job.promptFile]], version.genImg, 'run.sh', 'gen_img.py'));
     for (const option of job.lineOptions) {
-      if (!version.genImgPromptOptions.has(option)) problems.push({ file: job.promptFile, field: `--${option}`, message: 'gen_img.py reads no such prompt option' });
+      if (!version.genImgPromptOptions.has(option))
+        problems.push({ file: job.promptFile, field: `--${option}`, message: 'gen_img.py reads no such prompt option' });
     }
   }
   if (problems.length) throw new ExperimentError(toProblems(problems, outDir));
   for (const f of tomlFiles) checkTomlRoundTrip(files.find((x) => x.path === f.path)!.content, f.table, join(outDir, f.path));
   const reread = SweepSchema.safeParse(parseYaml(sweepText));
-  if (!reread.success) throw new Error(`internal: the planned sweep.yaml does not validate: ${reread.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!reread.success)
+    throw new Error(`internal: the planned sweep.yaml does not validate: ${reread.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
 
   const warnings: string[] = [];
   if (datasetImages === undefined) warnings.push(`dataset.images: folder not found here: ${resolve(loaded.dir, exp.dataset.images)}`);
-  else if (datasetImages === 0) warnings.push(`dataset.images: no training images (${TRAIN_IMAGE_EXTENSIONS.join(', ')}) in ${resolve(loaded.dir, exp.dataset.images)}`);
+  else if (datasetImages === 0)
+    warnings.push(`dataset.images: no training images (${TRAIN_IMAGE_EXTENSIONS.join(', ')}) in ${resolve(loaded.dir, exp.dataset.images)}`);
   for (const m of mounts) {
     if (m.container === '/data/images') continue;
     const host = resolve(outDir, m.host);

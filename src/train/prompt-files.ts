@@ -68,7 +68,11 @@ export function commonArgs(exp: Experiment): CliArgs {
 
 /** The gen_img.py arguments that apply a LoRA file; each prompt line sets its weight with --am. */
 function loraArgs(exp: Experiment, file: string): CliArgs {
-  return [['--network_module', networkModule(exp)], ['--network_weights', `${RUN_MOUNT}/${file}`], ['--network_mul', '1.0']];
+  return [
+    ['--network_module', networkModule(exp)],
+    ['--network_weights', `${RUN_MOUNT}/${file}`],
+    ['--network_mul', '1.0'],
+  ];
 }
 
 /** All arguments of a job, in the order run.sh passes them. */

@@ -22,7 +22,16 @@ function plantedScores(retention: Record<string, number>, noise = 0.05, seed = 7
         for (const prompt of prompts) {
           for (const s of seeds) {
             const value = weight * retention[base] + promptEffect[prompt] + noise * rng.normal();
-            rows.push({ image: `${base}/${target}/w${weight}/${prompt}-${s}.png`, sha256: 'x', levels: { base, target, weight: String(weight) }, prompt, seed: s, metric: 'style_retention', model: 'clip', value });
+            rows.push({
+              image: `${base}/${target}/w${weight}/${prompt}-${s}.png`,
+              sha256: 'x',
+              levels: { base, target, weight: String(weight) },
+              prompt,
+              seed: s,
+              metric: 'style_retention',
+              model: 'clip',
+              value,
+            });
           }
         }
       }
@@ -72,7 +81,26 @@ describe('analyze on planted scores', () => {
       ['dose', 'supported'],
     ]);
     const tests = parse(readFileSync(join(dir, 'tests.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-    expect(Object.keys(tests[0])).toEqual(['hypothesis', 'metric', 'test', 'a', 'b', 'where', 'n', 'estimate', 'ci_low', 'ci_high', 'statistic', 'p', 'p_adj', 'effect', 'effect_ci_low', 'effect_ci_high', 'verdict', 'note']);
+    expect(Object.keys(tests[0])).toEqual([
+      'hypothesis',
+      'metric',
+      'test',
+      'a',
+      'b',
+      'where',
+      'n',
+      'estimate',
+      'ci_low',
+      'ci_high',
+      'statistic',
+      'p',
+      'p_adj',
+      'effect',
+      'effect_ci_low',
+      'effect_ci_high',
+      'verdict',
+      'note',
+    ]);
     const first = tests[0];
     expect(first.where).toBe('weight=1;target=t1');
     expect(first.a).toBe('base=a');
@@ -102,7 +130,8 @@ describe('analyze on planted scores', () => {
 
   it('shows equivalence within a margin and not outside it', () => {
     const dir = plantedScores({ a: 0.4, b: 0.4 }, 0.02);
-    const yaml = (margin: number) => `hypotheses:\n  - id: same\n    metric: style_retention\n    equivalence: { a: { base: a }, b: { base: b }, margin: ${margin} }\n    where: { weight: 1 }\n`;
+    const yaml = (margin: number) =>
+      `hypotheses:\n  - id: same\n    metric: style_retention\n    equivalence: { a: { base: a }, b: { base: b }, margin: ${margin} }\n    where: { weight: 1 }\n`;
     expect(analyze({ input: join(dir, 'scores.csv'), hypotheses: hypotheses(dir, yaml(0.05)), reps: 300 }).hypotheses[0].verdict).toBe('supported');
     expect(analyze({ input: join(dir, 'scores.csv'), hypotheses: hypotheses(dir, yaml(0.001)), reps: 300 }).hypotheses[0].verdict).toBe('inconclusive');
   });

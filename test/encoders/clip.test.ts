@@ -10,7 +10,9 @@ import { CLIP_TOKENIZER_DIR, missingShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLIP = resolve('fixtures/models/clip');
-const IMAGES = ['fixtures/demo/refs/ref-01.png', 'fixtures/demo/native/anything/cafe-1.png', 'fixtures/demo/native/counterfeit/portrait-2.png'].map((p) => resolve(p));
+const IMAGES = ['fixtures/demo/refs/ref-01.png', 'fixtures/demo/native/anything/cafe-1.png', 'fixtures/demo/native/counterfeit/portrait-2.png'].map((p) =>
+  resolve(p),
+);
 
 async function embedAll(dir: string, variant?: string) {
   const clip = await loadClip(dir, { variant });
@@ -56,7 +58,9 @@ describe('CLIP loading', () => {
   });
 
   it('says which files it looked for when a folder has none', async () => {
-    await expect(loadClip(withOnly([]))).rejects.toThrow(/no CLIP model files: expected onnx\/vision_model\.onnx with onnx\/text_model\.onnx, or onnx\/model\.onnx/);
+    await expect(loadClip(withOnly([]))).rejects.toThrow(
+      /no CLIP model files: expected onnx\/vision_model\.onnx with onnx\/text_model\.onnx, or onnx\/model\.onnx/,
+    );
   });
 });
 

@@ -48,6 +48,13 @@ describe('detection thresholds', () => {
 
 describe('prompt tags', () => {
   it('reads danbooru tags from a prompt: weights, brackets, LoRA tags and spaces', () => {
-    expect(promptTags('anisphia, 1girl, (blonde hair:1.2), [smile], <lora:anis:0.8>, upper body\nmasterpiece')).toEqual(['anisphia', '1girl', 'blonde_hair', 'smile', 'upper_body', 'masterpiece']);
+    expect(promptTags('anisphia, 1girl, (blonde hair:1.2), [smile], <lora:anis:0.8>, upper body\nmasterpiece')).toEqual([
+      'anisphia',
+      '1girl',
+      'blonde_hair',
+      'smile',
+      'upper_body',
+      'masterpiece',
+    ]);
   });
 });

@@ -68,7 +68,10 @@ describe('a broken tagger folder gives one clear message and a non-zero exit', (
     [
       'a CSV with a missing column',
       (dir) => {
-        const csv = readFileSync(join(dir, 'selected_tags.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, 3).join(',')).join('\n');
+        const csv = readFileSync(join(dir, 'selected_tags.csv'), 'utf8')
+          .split('\n')
+          .map((l) => l.split(',').slice(0, 3).join(','))
+          .join('\n');
         writeFileSync(join(dir, 'selected_tags.csv'), csv);
       },
       /selected_tags\.csv: missing column count; expected header tag_id,name,category,count, found tag_id,name,category/,

@@ -38,7 +38,9 @@ describe('bad input on the command line', () => {
     expect(run.code).toBe(1);
     const failed = run.stderr.split('\n').filter((l) => l.startsWith('failed: '));
     expect(failed).toHaveLength(3);
-    expect(failed[0]).toBe(`failed: ${join(dir, 'anylora/anything/w1/portrait-2.png')}: missing image for base=anylora target=anything weight=1 prompt=portrait seed=2`);
+    expect(failed[0]).toBe(
+      `failed: ${join(dir, 'anylora/anything/w1/portrait-2.png')}: missing image for base=anylora target=anything weight=1 prompt=portrait seed=2`,
+    );
     expect(failed.find((l) => l.includes('portrait-3.png'))).toMatch(/portrait-3\.png: .*(truncated|corrupt)/i);
     expect(failed.find((l) => l.includes('portrait-4.png'))).toMatch(/portrait-4\.png: .*not an image/i);
     // The rest of the sweep is scored: four weight-0 images and portrait-1 at weight 1.
@@ -68,7 +70,9 @@ describe('bad input on the command line', () => {
     writeFileSync(join(dir, 'clip/onnx/vision_model.onnx'), buildClipVisionModel({ inputName: 'images' }));
     const run = runCli(['inspect', 'preprocess', '--model', join(dir, 'clip'), join(DEMO, 'refs', 'ref-01.png'), '--out', join(dir, 'x.npy')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/vision_model\.onnx: expected an input "pixel_values" \(float32 images\); the model has images float32 \[batch_size,3,224,224\]/);
+    expect(run.stderr).toMatch(
+      /vision_model\.onnx: expected an input "pixel_values" \(float32 images\); the model has images float32 \[batch_size,3,224,224\]/,
+    );
   }, 120_000);
 
   it('refuses a model file whose sha256 changed since it was pinned', () => {

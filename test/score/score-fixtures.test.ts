@@ -37,13 +37,24 @@ describe('score on the planted demo sweep', () => {
     const header = readFileSync(result.scoresCsv, 'utf8').split('\n')[0];
     expect(header).toBe('image,sha256,base,target,weight,prompt,seed,metric,model,value');
     const metrics = new Set(result.rows.map((r) => r.metric));
-    for (const m of ['prompt_fidelity', 'prompt_fidelity_delta', 'concept_similarity', 'style_retention', 'base_preservation', 'concept_detection', 'concept_probability', 'prompt_tag_fidelity']) {
+    for (const m of [
+      'prompt_fidelity',
+      'prompt_fidelity_delta',
+      'concept_similarity',
+      'style_retention',
+      'base_preservation',
+      'concept_detection',
+      'concept_probability',
+      'prompt_tag_fidelity',
+    ]) {
       expect(metrics, m).toContain(m);
     }
   });
 
   it('recovers the planted style_retention ordering of the bases away from home', () => {
-    const byBase = Object.fromEntries(['nai', 'anylora', 'sd15'].map((b) => [b, meanOf(result.rows, 'style_retention', (r) => r.levels.base === b && awayFromHome(r))]));
+    const byBase = Object.fromEntries(
+      ['nai', 'anylora', 'sd15'].map((b) => [b, meanOf(result.rows, 'style_retention', (r) => r.levels.base === b && awayFromHome(r))]),
+    );
     const planted = Object.fromEntries(Object.entries(truth.retain).map(([b, t]) => [b, (t.anything + t.counterfeit) / 2]));
     const order = (m: Record<string, number>) => Object.keys(m).sort((a, b) => m[b] - m[a]);
     expect(order(byBase)).toEqual(order(planted));
@@ -52,7 +63,8 @@ describe('score on the planted demo sweep', () => {
   });
 
   it('recovers the planted concept loss of sd15 with the tagger', () => {
-    const concept = (b: string) => meanOf(result.rows, 'concept_detection', (r) => r.levels.base === b && r.levels.weight === '1' && (r.prompt === 'portrait' || r.prompt === 'outdoors'));
+    const concept = (b: string) =>
+      meanOf(result.rows, 'concept_detection', (r) => r.levels.base === b && r.levels.weight === '1' && (r.prompt === 'portrait' || r.prompt === 'outdoors'));
     expect(concept('anylora') - concept('sd15')).toBeGreaterThan(0.3);
     // Weight-0 images are the leakage baseline: the target's native output does not show the concept.
     expect(meanOf(result.rows, 'concept_detection', (r) => r.levels.weight === '0')).toBeLessThan(0.1);

@@ -34,7 +34,14 @@ function problemsOf(fn: () => unknown): SweepError {
   throw new Error('expected a SweepError');
 }
 
-const allFiles = ['nai/anything/w1/portrait-1.png', 'nai/anything/w1/portrait-2.png', 'sd15/anything/w1/portrait-1.png', 'sd15/anything/w1/portrait-2.png', 'native/anything/portrait-1.png', 'native/anything/portrait-2.png'];
+const allFiles = [
+  'nai/anything/w1/portrait-1.png',
+  'nai/anything/w1/portrait-2.png',
+  'sd15/anything/w1/portrait-1.png',
+  'sd15/anything/w1/portrait-2.png',
+  'native/anything/portrait-1.png',
+  'native/anything/portrait-2.png',
+];
 
 describe('loadSweep', () => {
   it('resolves the design: LoRA images per base and weight-0 images shared by every base', () => {
@@ -84,7 +91,10 @@ describe('loadSweep', () => {
   });
 
   it('checks explicit image lists against the declared levels, prompts and seeds', () => {
-    const yaml = base.replace(/images:\n[\s\S]*$/, 'images:\n  - { path: a.png, base: nai, target: anything, weight: 1, prompt: portrait, seed: 1 }\n  - { path: b.png, base: xl, target: anything, weight: 1, prompt: portrait, seed: 3 }\n  - { path: c.png, target: anything, weight: 0, prompt: portrait, seed: 1 }\n');
+    const yaml = base.replace(
+      /images:\n[\s\S]*$/,
+      'images:\n  - { path: a.png, base: nai, target: anything, weight: 1, prompt: portrait, seed: 1 }\n  - { path: b.png, base: xl, target: anything, weight: 1, prompt: portrait, seed: 3 }\n  - { path: c.png, target: anything, weight: 0, prompt: portrait, seed: 1 }\n',
+    );
     const err = problemsOf(() => loadSweep(join(sweepDir(yaml, ['a.png', 'b.png', 'c.png']), 'sweep.yaml')));
     expect(err.problems.map((p) => p.message)).toEqual(['base "xl" is not a declared level; levels are nai, sd15', 'seed 3 is not listed in seeds']);
     expect(err.problems[0]).toMatchObject({ field: 'images.1', line: 12 });
@@ -94,7 +104,10 @@ describe('loadSweep', () => {
     const yaml = base
       .replace('weight: [0, 1]', 'weight: [0, -1]')
       .replace('seeds: [1, 2]', 'seeds: [1, 2]\nlora_factors: [checkpoint]')
-      .replace('  - { id: portrait, kind: concept, text: "anis, 1girl" }', '  - { id: portrait, kind: concept, text: "anis, 1girl" }\n  - { id: portrait, kind: style, text: "x" }');
+      .replace(
+        '  - { id: portrait, kind: concept, text: "anis, 1girl" }',
+        '  - { id: portrait, kind: concept, text: "anis, 1girl" }\n  - { id: portrait, kind: style, text: "x" }',
+      );
     const err = problemsOf(() => loadSweep(join(sweepDir(yaml, allFiles), 'sweep.yaml')));
     const messages = err.problems.map((p) => `${p.field}: ${p.message}`);
     expect(messages).toContain('factors.weight.1: weight must be a number ≥ 0, got "-1"');

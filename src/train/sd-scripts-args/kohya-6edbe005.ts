@@ -436,7 +436,11 @@ export const KOHYA_6EDBE005: SdScriptsVersion = {
   commit: COMMIT,
   sources: [
     { file: 'train_network.py', commit: COMMIT, read: 'setup_parser' },
-    { file: 'library/train_util.py', commit: COMMIT, read: 'add_sd_models_arguments, add_dataset_arguments, add_training_arguments, add_masked_loss_arguments, add_optimizer_arguments' },
+    {
+      file: 'library/train_util.py',
+      commit: COMMIT,
+      read: 'add_sd_models_arguments, add_dataset_arguments, add_training_arguments, add_masked_loss_arguments, add_optimizer_arguments',
+    },
     { file: 'requirements.txt', commit: COMMIT, read: 'every line' },
     { file: 'library/config_util.py', commit: '264167fa1636c79f106c63c3cdb67b6bee80aceb', read: 'add_config_arguments, ConfigSanitizer schemas' },
     { file: 'library/custom_train_functions.py', commit: '0329bea5848f1761a3bb1a540cb47324dd88e059', read: 'add_custom_train_arguments' },
