@@ -15,7 +15,7 @@ import {
 import type { ScoreRow } from '../report/scores-csv.js';
 import type { Claim, CompareClaim, CorrelationClaim, DoseResponseClaim, EquivalenceClaim, Selector } from './hypothesis-schema.js';
 import type { ScoreTable } from './score-table.js';
-import { formatSelector, matchesSelector, pairRows, type Pair } from './selection.js';
+import { formatSelector, levelOf, matchesSelector, pairRows, type Pair } from './selection.js';
 import { emptyTestRow, type TestRow, type Verdict } from './test-row.js';
 import { acrossFactors } from './validate-claims.js';
 
@@ -36,8 +36,8 @@ function acrossSelectors(rows: ScoreRow[], factors: string[]): Selector[] {
   if (factors.length === 0) return [{}];
   const seen = new Map<string, Selector>();
   for (const r of rows) {
-    if (factors.some((f) => r.levels[f] === '')) continue;
-    const sel = Object.fromEntries(factors.map((f) => [f, r.levels[f]]));
+    if (factors.some((f) => levelOf(r, f) === '')) continue;
+    const sel = Object.fromEntries(factors.map((f) => [f, levelOf(r, f)!]));
     seen.set(JSON.stringify(sel), sel);
   }
   return [...seen.values()];
@@ -215,8 +215,8 @@ export function evaluateEquivalence(claim: EquivalenceClaim, ctx: ClaimContext):
 function cellMeans(rows: ScoreRow[], over: string[]): Map<string, { levels: Record<string, string>; mean: number }> {
   const groups = new Map<string, { levels: Record<string, string>; sum: number; n: number }>();
   for (const r of rows) {
-    if (over.some((f) => r.levels[f] === '')) continue;
-    const levels = Object.fromEntries(over.map((f) => [f, r.levels[f]]));
+    if (over.some((f) => levelOf(r, f) === '')) continue;
+    const levels = Object.fromEntries(over.map((f) => [f, levelOf(r, f)!]));
     const key = JSON.stringify(levels);
     const g = groups.get(key) ?? { levels, sum: 0, n: 0 };
     g.sum += r.value;

@@ -42,7 +42,7 @@ export function loadScoreTable(input: string): ScoreTable {
 
 /** Distinct non-blank levels of a factor, in order of first appearance. */
 export function levelsOf(table: ScoreTable, factor: string): string[] {
-  return [...new Set(table.rows.map((r) => r.levels[factor]).filter((l) => l !== undefined && l !== ''))];
+  return [...new Set(table.rows.map((r) => (factor === 'prompt' ? r.prompt : r.levels[factor])).filter((l) => l !== undefined && l !== ''))];
 }
 
 export function metricsOf(table: ScoreTable): string[] {

@@ -5,9 +5,14 @@ import type { Selector } from './hypothesis-schema.js';
  * Whether a row lies in the part of the design a selector names. Weight-0 rows leave LoRA-only factors blank:
  * they are every base's native output, so a blank level matches any level of such a factor.
  */
+/** A row's level of a factor; "prompt" names the prompt id, so claims can select prompts too. */
+export function levelOf(row: ScoreRow, factor: string): string | undefined {
+  return factor === 'prompt' ? row.prompt : row.levels[factor];
+}
+
 export function matchesSelector(row: ScoreRow, selector: Selector, loraFactors: string[]): boolean {
   return Object.entries(selector).every(([factor, level]) => {
-    const value = row.levels[factor];
+    const value = levelOf(row, factor);
     const levels = Array.isArray(level) ? level : [level];
     return levels.some((l) => sameLevel(value, l)) || (value === '' && loraFactors.includes(factor));
   });

@@ -27,8 +27,8 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
       if (!claim.model && models.length > 1) at('', `metric "${name}" was scored by several models (${list(models)}): name one with model:`);
     };
     const checkFactor = (factor: string, where: string): boolean => {
-      if (table.factors.includes(factor)) return true;
-      at(where, `factor "${factor}" does not exist; factors: ${list(table.factors)}`);
+      if (table.factors.includes(factor) || factor === 'prompt') return true;
+      at(where, `factor "${factor}" does not exist; factors: ${list(table.factors)} (and prompt)`);
       return false;
     };
     const checkSelector = (selector: Selector | undefined, where: string) => {

@@ -173,7 +173,7 @@ describe('analyze on planted scores', () => {
     expect(error).toBeInstanceOf(UserError);
     const message = (error as Error).message;
     expect(message).toContain('metric "style_retension" is not in the scores; metrics: style_retention');
-    expect(message).toContain('compare.a: factor "bse" does not exist; factors: base, target, weight');
+    expect(message).toContain('compare.a: factor "bse" does not exist; factors: base, target, weight (and prompt)');
     expect(message).toContain('compare.b: base "c" is not a level; levels: a, b');
   });
 

@@ -54,13 +54,13 @@ describe('bad input on the command line', () => {
   it('names the model file, what it expected and what it found when a model does not match', () => {
     const dir = tempDir();
     cpSync(CLIP, join(dir, 'clip'), { recursive: true });
-    writeFileSync(join(dir, 'clip/onnx/vision_model.onnx'), buildClipVisionModel({ inputDims: ['batch_size', 3, 64, 64] }));
+    writeFileSync(join(dir, 'clip/onnx/vision_model.onnx'), buildClipVisionModel({ imageSize: 336 }));
     const sweep = smallSweep();
     const run = runCli(['score', join(sweep, 'sweep.yaml'), '--clip', join(dir, 'clip'), '--out', join(sweep, 'out'), '--lock', join(dir, 'lock.json')]);
     expect(run.code).toBe(2);
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error: '));
     expect(errors).toEqual([
-      `error: ${join(dir, 'clip/onnx/vision_model.onnx')}: input "pixel_values" expects float32 [batch_size,3,64,64] but preprocessor_config.json gives images of 3×224×224: expected float32 [batch,3,224,224]`,
+      `error: ${join(dir, 'clip/onnx/vision_model.onnx')}: input "pixel_values" expects float32 [batch_size,3,336,336] but preprocessor_config.json gives images of 3×224×224: expected float32 [batch,3,224,224]`,
     ]);
   }, 120_000);
 
