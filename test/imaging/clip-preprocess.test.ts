@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  ClipConfigError,
-  clipPreprocessorFromConfig,
-  resizeOutputSize,
-  resolveClipParams,
-} from '../../src/imaging/clip-preprocess.js';
+import { ClipConfigError, clipPreprocessorFromConfig, resizeOutputSize, resolveClipParams } from '../../src/imaging/clip-preprocess.js';
 import { decodeImage, type DecodedImage } from '../../src/imaging/decode.js';
 import {
   CLIP_CONFIG_PATH,

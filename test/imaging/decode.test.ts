@@ -44,7 +44,12 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function expectDecodeError(promise: Promise<unknown>, path: string, code: string, reason: RegExp) {
@@ -161,18 +166,16 @@ describe('decodeImage failures are ImageDecodeError with path and reason', () =>
   });
 
   it('a PNG signature followed by garbage is corrupt, not an unsupported format', async () => {
-    const path = writeTmp('garbage.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('garbage that is not a chunk')]));
+    const path = writeTmp(
+      'garbage.png',
+      Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('garbage that is not a chunk')]),
+    );
     await expectDecodeError(decodeImage(path), path, 'corrupt', /^corrupt (png file|or truncated image header)/);
   });
 
   it('image over the pixel limit, checked from the header', async () => {
     const path = join(IMAGES_DIR, 'landscape_600x400.png');
-    await expectDecodeError(
-      decodeImage(path, { maxPixels: 100_000 }),
-      path,
-      'too-large',
-      /^too large: 600×400 = 240,000 pixels exceeds the limit of 100,000$/,
-    );
+    await expectDecodeError(decodeImage(path, { maxPixels: 100_000 }), path, 'too-large', /^too large: 600×400 = 240,000 pixels exceeds the limit of 100,000$/);
     await expect(decodeImage(path, { maxPixels: 240_000 })).resolves.toMatchObject({ width: 600, height: 400 });
   });
 

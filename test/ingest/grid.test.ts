@@ -36,7 +36,7 @@ describe('X/Y/Z axis values (reference: xyz_grid.py process_axis with numpy)', (
     expect(splitCsvLine('"say ""hi""", x')).toEqual(['say "hi"', 'x']);
   });
 
-  it('applies a cell\'s values to the grid infotext', () => {
+  it("applies a cell's values to the grid infotext", () => {
     const grid = parseInfotext(
       'anis, 1girl, <lora:anis:1>\nNegative prompt: <lora:anis:1> never here\nSteps: 20, Seed: 5, Size: 64x48, Model: a, Script: X/Y/Z plot, X Type: Prompt S/R, X Values: "<lora:anis:1>, <lora:anis:0.5>", Y Type: Checkpoint name, Y Values: "b.safetensors [0123456789], c"',
     );
@@ -88,7 +88,13 @@ describe('sliceGrid', () => {
     const cell = sliced.cells.find((c) => c.ix === 1 && c.iy === 1)!;
     const meta = await readImageMetadata(cell.path);
     expect(meta.isGrid).toBe(false);
-    expect(meta.generation).toMatchObject({ prompt: 'anis, 1girl, <lora:anis:0.5>', checkpoint: 'counterfeit-v3', checkpointHash: 'abcdef0123', seed: '42', loras: [{ name: 'anis', weight: 0.5 }] });
+    expect(meta.generation).toMatchObject({
+      prompt: 'anis, 1girl, <lora:anis:0.5>',
+      checkpoint: 'counterfeit-v3',
+      checkpointHash: 'abcdef0123',
+      seed: '42',
+      loras: [{ name: 'anis', weight: 0.5 }],
+    });
     expect(cell.labels).toEqual({ x: '<lora:anis:0.5>', y: 'counterfeit-v3.safetensors [abcdef0123]' });
   });
 
@@ -104,9 +110,22 @@ describe('sliceGrid', () => {
   });
 
   it('uses the given cell size and margin and --x/--y values for a grid without an infotext', async () => {
-    const grid = await buildA1111Grid({ cellWidth: 40, cellHeight: 30, xLabels: ['Seed: 1', 'Seed: 2'], yLabels: ['CFG Scale: 5', 'CFG Scale: 7'], margin: 6, seed: 9 });
+    const grid = await buildA1111Grid({
+      cellWidth: 40,
+      cellHeight: 30,
+      xLabels: ['Seed: 1', 'Seed: 2'],
+      yLabels: ['CFG Scale: 5', 'CFG Scale: 7'],
+      margin: 6,
+      seed: 9,
+    });
     const file = await writeGrid('plain.png', grid.png);
-    const sliced = await sliceGrid(file, { outDir: join(dir, 'cells'), x: { values: '1, 2', type: 'seed' }, y: { values: '5, 7', type: 'cfg' }, cellSize: [40, 30], margin: 6 });
+    const sliced = await sliceGrid(file, {
+      outDir: join(dir, 'cells'),
+      x: { values: '1, 2', type: 'seed' },
+      y: { values: '5, 7', type: 'cfg' },
+      cellSize: [40, 30],
+      margin: 6,
+    });
     await expectCellsEqual(sliced, grid.cells);
     expect(sliced.cells.map((c) => [c.generation.seed, c.generation.cfg])).toEqual([
       ['1', 5],
@@ -187,8 +206,17 @@ describe('sliceGrid', () => {
   });
 
   it('slices an X/Y/Z grid: Z panels side by side under their own labels', async () => {
-    const grid = await buildA1111Grid({ cellWidth: 50, cellHeight: 40, xLabels: ['Seed: 1', 'Seed: 2', 'Seed: 3'], yLabels: ['CFG Scale: 5', 'CFG Scale: 7'], zLabels: ['anything-v4.5', 'counterfeit-v3'], margin: 4, seed: 5 });
-    const infotext = 'p, <lora:anis:1>\nSteps: 20, Seed: 1, Size: 50x40, Model: anything-v4.5, Script: X/Y/Z plot, X Type: Seed, X Values: "1-3", Y Type: CFG Scale, Y Values: "5, 7", Z Type: Checkpoint name, Z Values: "anything-v4.5, counterfeit-v3"';
+    const grid = await buildA1111Grid({
+      cellWidth: 50,
+      cellHeight: 40,
+      xLabels: ['Seed: 1', 'Seed: 2', 'Seed: 3'],
+      yLabels: ['CFG Scale: 5', 'CFG Scale: 7'],
+      zLabels: ['anything-v4.5', 'counterfeit-v3'],
+      margin: 4,
+      seed: 5,
+    });
+    const infotext =
+      'p, <lora:anis:1>\nSteps: 20, Seed: 1, Size: 50x40, Model: anything-v4.5, Script: X/Y/Z plot, X Type: Seed, X Values: "1-3", Y Type: CFG Scale, Y Values: "5, 7", Z Type: Checkpoint name, Z Values: "anything-v4.5, counterfeit-v3"';
     const file = await writeGrid('xyz.png', grid.png, infotext);
     const sliced = await sliceGrid(file, { outDir: join(dir, 'cells') });
     expect(sliced.cells).toHaveLength(12);
@@ -207,7 +235,12 @@ describe('sliceGrid', () => {
     const grid = await buildA1111Grid({ cellWidth: W, cellHeight: H, xLabels: X_LABELS, yLabels: Y_LABELS, margin: 8, seed: 7 });
     const file = join(dir, 'xy.jpg');
     writeFileSync(file, await sharp(grid.png).jpeg({ quality: 95 }).toBuffer());
-    const sliced = await sliceGrid(file, { outDir: join(dir, 'cells'), x: { values: X_VALUES, type: 'Prompt S/R' }, y: { values: 'a, b', type: 'Checkpoint name' }, cellSize: [W, H] });
+    const sliced = await sliceGrid(file, {
+      outDir: join(dir, 'cells'),
+      x: { values: X_VALUES, type: 'Prompt S/R' },
+      y: { values: 'a, b', type: 'Checkpoint name' },
+      cellSize: [W, H],
+    });
     expect(sliced.layout).toMatchObject({ margin: 8, padLeft: 72 });
     const decoded = await sharp(file).raw().toBuffer({ resolveWithObject: true });
     for (const cell of sliced.cells) {

@@ -47,7 +47,9 @@ describe('infotext edge cases', () => {
 
   it('maps the fields ingest needs', () => {
     const g = generationFromInfotext(
-      parseInfotext('anis, <lora:anis_nai:0.65:0.4>, smile\nNegative prompt: bad\nSteps: 28, Sampler: DPM++ 2M, CFG scale: 6.5, Seed: 4294967295, Size: 512x768, Model hash: 6e430eb514, Model: anything-v4.5, Clip skip: 2, Lora hashes: "anis_nai: 0123456789ab"'),
+      parseInfotext(
+        'anis, <lora:anis_nai:0.65:0.4>, smile\nNegative prompt: bad\nSteps: 28, Sampler: DPM++ 2M, CFG scale: 6.5, Seed: 4294967295, Size: 512x768, Model hash: 6e430eb514, Model: anything-v4.5, Clip skip: 2, Lora hashes: "anis_nai: 0123456789ab"',
+      ),
     );
     expect(g).toMatchObject({
       source: 'a1111',
@@ -71,7 +73,11 @@ describe('infotext edge cases', () => {
   });
 
   it('reads sd-webui-additional-networks entries as LoRAs', () => {
-    const g = generationFromInfotext(parseInfotext('p\nSteps: 1, Seed: 1, Model: m, AddNet Enabled: True, AddNet Module 1: LoRA, AddNet Model 1: anis_nai(0123456789ab), AddNet Weight A 1: 0.8, AddNet Weight B 1: 0.8'));
+    const g = generationFromInfotext(
+      parseInfotext(
+        'p\nSteps: 1, Seed: 1, Model: m, AddNet Enabled: True, AddNet Module 1: LoRA, AddNet Model 1: anis_nai(0123456789ab), AddNet Weight A 1: 0.8, AddNet Weight B 1: 0.8',
+      ),
+    );
     expect(g.loras).toEqual([{ name: 'anis_nai', weight: 0.8, hash: '0123456789ab', via: 'metadata-list' }]);
   });
 
@@ -99,7 +105,22 @@ describe('infotext properties', () => {
   });
 
   it('never throws on text built from infotext pieces', () => {
-    const piece = fc.constantFrom('\n', ', ', ': ', '"', '\\', 'Negative prompt:', 'Steps', 'Seed: 1', 'Size: 5x5', '<lora:', ':0.5>', 'Lora hashes: "a: 1, b: 2"', ' ', 'x');
+    const piece = fc.constantFrom(
+      '\n',
+      ', ',
+      ': ',
+      '"',
+      '\\',
+      'Negative prompt:',
+      'Steps',
+      'Seed: 1',
+      'Size: 5x5',
+      '<lora:',
+      ':0.5>',
+      'Lora hashes: "a: 1, b: 2"',
+      ' ',
+      'x',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 60 }), (pieces) => {
         const info = parseInfotext(pieces.join(''));
@@ -114,9 +135,7 @@ describe('infotext properties', () => {
     .filter((s) => !s.includes('\n') && !s.includes('\r') && pyStrip(s) === s && !s.startsWith('Negative prompt:'));
   const text = fc.array(line, { minLength: 0, maxLength: 3 }).map((lines) => lines.join('\n'));
   const key = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 _-]{0,12}[A-Za-z0-9]$/);
-  const value = fc
-    .string({ unit: 'grapheme', minLength: 1, maxLength: 30 })
-    .filter((s) => pyStrip(s) === s && s.trim() === s && !s.startsWith('"'));
+  const value = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((s) => pyStrip(s) === s && s.trim() === s && !s.startsWith('"'));
   const params = fc.uniqueArray(fc.tuple(key, value), { minLength: 3, maxLength: 8, selector: ([k]) => k }).map((entries) => Object.fromEntries(entries));
 
   it('round-trips prompt, negative prompt and parameters through formatInfotext', () => {

@@ -21,7 +21,10 @@ const TARGETS = ['anything-v4.5', 'counterfeit-v3'];
 const PROMPT = 'anis, 1girl, upper body, smile';
 
 /** Writes A1111 outputs for every target × weight × seed, rotating PNG, JPEG and WebP; weight 0 carries no LoRA tag. */
-async function writeA1111Sweep(dir: string, o: { loras: string[]; weights: number[]; seeds: number[]; clipSkip?: (i: number) => number; extraPrompt?: string }) {
+async function writeA1111Sweep(
+  dir: string,
+  o: { loras: string[]; weights: number[]; seeds: number[]; clipSkip?: (i: number) => number; extraPrompt?: string },
+) {
   mkdirSync(dir, { recursive: true });
   let i = 0;
   for (const lora of o.loras) {
@@ -66,7 +69,13 @@ describe('ingestFolder', () => {
     writeFileSync(join(images, 'no-metadata.png'), await noisePng(8, 8, 5));
     writeFileSync(join(images, 'empty.png'), Buffer.alloc(0));
     const references = await makeReferences(join(dir, 'refs'));
-    const result = await ingestFolder(join(dir, 'outputs'), { out: join(dir, 'sweep.yaml'), baseOf: { anis_nai: 'nai' }, references, trigger: 'anis', name: 'anis-transfer' });
+    const result = await ingestFolder(join(dir, 'outputs'), {
+      out: join(dir, 'sweep.yaml'),
+      baseOf: { anis_nai: 'nai' },
+      references,
+      trigger: 'anis',
+      name: 'anis-transfer',
+    });
 
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: TARGETS, weight: [0, 1] });
     expect(result.sweep.seeds).toEqual([1, 2, 3]);
@@ -90,10 +99,17 @@ describe('ingestFolder', () => {
     expect(loaded.references).toEqual([join(references, 'ref1.png')]);
     // One image per line, with its path relative to the sweep file.
     const yaml = readFileSync(join(dir, 'sweep.yaml'), 'utf8');
-    expect(yaml).toMatch(/^ {2}- \{ path: outputs\/txt2img-images\/2024-05-01\/00000-anis_nai-anything-v4\.5-0-1-0\.png, prompt: .*, seed: 1, target: anything-v4\.5, weight: 0 \}$/m);
+    expect(yaml).toMatch(
+      /^ {2}- \{ path: outputs\/txt2img-images\/2024-05-01\/00000-anis_nai-anything-v4\.5-0-1-0\.png, prompt: .*, seed: 1, target: anything-v4\.5, weight: 0 \}$/m,
+    );
 
     // score runs on the ingested sweep.
-    const scored = await scoreSweep({ sweep: join(dir, 'sweep.yaml'), clip: 'fixtures/models/clip', out: join(dir, 'run'), lock: join(dir, 'models.lock.json') });
+    const scored = await scoreSweep({
+      sweep: join(dir, 'sweep.yaml'),
+      clip: 'fixtures/models/clip',
+      out: join(dir, 'run'),
+      lock: join(dir, 'models.lock.json'),
+    });
     expect(scored.failures).toEqual([]);
     expect(scored.images.scored).toBe(12);
     expect(scored.rows.filter((r) => r.metric === 'style_retention')).toHaveLength(6);
@@ -124,12 +140,29 @@ describe('ingestFolder', () => {
 
   it('reads bases from the LoRA files, keeps one weight-0 image per cell and adds a factor for a setting that varies', async () => {
     const dir = join(root, 'two-bases');
-    await writeA1111Sweep(join(dir, 'images'), { loras: ['anis_nai', 'anis_sd15'], weights: [0, 0.65], seeds: [1, 2], clipSkip: (i) => (i % 2 ? 2 : 1), extraPrompt: 'a cafe interior, no humans' });
+    await writeA1111Sweep(join(dir, 'images'), {
+      loras: ['anis_nai', 'anis_sd15'],
+      weights: [0, 0.65],
+      seeds: [1, 2],
+      clipSkip: (i) => (i % 2 ? 2 : 1),
+      extraPrompt: 'a cafe interior, no humans',
+    });
     const loras = join(dir, 'loras');
     mkdirSync(loras);
-    writeFileSync(join(loras, 'anis_nai.safetensors'), writeSafetensors({}, { ss_sd_model_name: 'nai-full.ckpt', ss_base_model_version: 'sd_v1' }, Buffer.from('a')));
-    writeFileSync(join(loras, 'anis_sd15.safetensors'), writeSafetensors({}, { ss_sd_model_name: 'runwayml/stable-diffusion-v1-5', ss_base_model_version: 'sd_v1' }, Buffer.from('b')));
-    const result = await ingestFolder(join(dir, 'images'), { out: join(dir, 'sweep.yaml'), lorasFolder: loras, trigger: 'anis', references: await makeReferences(join(dir, 'refs')) });
+    writeFileSync(
+      join(loras, 'anis_nai.safetensors'),
+      writeSafetensors({}, { ss_sd_model_name: 'nai-full.ckpt', ss_base_model_version: 'sd_v1' }, Buffer.from('a')),
+    );
+    writeFileSync(
+      join(loras, 'anis_sd15.safetensors'),
+      writeSafetensors({}, { ss_sd_model_name: 'runwayml/stable-diffusion-v1-5', ss_base_model_version: 'sd_v1' }, Buffer.from('b')),
+    );
+    const result = await ingestFolder(join(dir, 'images'), {
+      out: join(dir, 'sweep.yaml'),
+      lorasFolder: loras,
+      trigger: 'anis',
+      references: await makeReferences(join(dir, 'refs')),
+    });
     expect(result.sweep.factors).toEqual({ base: ['nai-full', 'stable-diffusion-v1-5'], target: TARGETS, weight: [0, 0.65], clip_skip: [1, 2] });
     expect(result.sweep.prompts.map((p) => [p.text, p.kind])).toEqual(
       expect.arrayContaining([
@@ -154,11 +187,22 @@ describe('ingestFolder', () => {
       for (const strength of [0, 0.8]) {
         for (const seed of ['5', '6']) {
           const graph = comfyGraph({ ckpt, lora: ['loras/anis_nai.safetensors', strength, strength], seed, text: 'anis, 1girl' });
-          writeFileSync(join(dir, 'out', `ComfyUI_${String(n++).padStart(5, '0')}_.png`), await pngWithText(16, 16, n, [{ keyword: 'prompt', text: graph }, { keyword: 'workflow', text: '{}' }]));
+          writeFileSync(
+            join(dir, 'out', `ComfyUI_${String(n++).padStart(5, '0')}_.png`),
+            await pngWithText(16, 16, n, [
+              { keyword: 'prompt', text: graph },
+              { keyword: 'workflow', text: '{}' },
+            ]),
+          );
         }
       }
     }
-    const result = await ingestFolder(join(dir, 'out'), { out: join(dir, 'sweep.yaml'), baseOf: { anis_nai: 'nai' }, loras: ['anis_nai'], references: await makeReferences(join(dir, 'refs')) });
+    const result = await ingestFolder(join(dir, 'out'), {
+      out: join(dir, 'sweep.yaml'),
+      baseOf: { anis_nai: 'nai' },
+      loras: ['anis_nai'],
+      references: await makeReferences(join(dir, 'refs')),
+    });
     expect(result.problems).toEqual([]);
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: ['anything-v4.5', 'counterfeit-v3'], weight: [0, 0.8] });
     expect(result.sweep.seeds).toEqual([5, 6]);
@@ -185,7 +229,13 @@ describe('ingestFolder', () => {
         );
       }
     }
-    const result = await ingestFolder(join(dir, 'out'), { out: join(dir, 'sweep.yaml'), defaultTarget: 'nai', loras: ['anis_nai'], baseOf: { anis_nai: 'nai' }, references: await makeReferences(join(dir, 'refs')) });
+    const result = await ingestFolder(join(dir, 'out'), {
+      out: join(dir, 'sweep.yaml'),
+      defaultTarget: 'nai',
+      loras: ['anis_nai'],
+      baseOf: { anis_nai: 'nai' },
+      references: await makeReferences(join(dir, 'refs')),
+    });
     expect(result.problems).toEqual([]);
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: ['nai'], weight: [0, 0.65] });
     expect(result.sweep.seeds).toEqual([11, 12]);
@@ -194,11 +244,21 @@ describe('ingestFolder', () => {
   it('slices a grid and places its cells: Prompt S/R weights × checkpoints', async () => {
     const dir = join(root, 'grid');
     mkdirSync(dir, { recursive: true });
-    const grid = await buildA1111Grid({ cellWidth: 64, cellHeight: 48, xLabels: ['<lora:anis:0>', '<lora:anis:0.5>', '<lora:anis:1>'], yLabels: ['anything-v4.5', 'counterfeit-v3'] });
+    const grid = await buildA1111Grid({
+      cellWidth: 64,
+      cellHeight: 48,
+      xLabels: ['<lora:anis:0>', '<lora:anis:0.5>', '<lora:anis:1>'],
+      yLabels: ['anything-v4.5', 'counterfeit-v3'],
+    });
     const infotext =
       'anis, 1girl, <lora:anis:0>\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 64x48, Model: anything-v4.5, Script: X/Y/Z plot, X Type: Prompt S/R, X Values: "<lora:anis:0>, <lora:anis:0.5>, <lora:anis:1>", Y Type: Checkpoint name, Y Values: "anything-v4.5, counterfeit-v3"';
     writeFileSync(join(dir, 'xyz_grid-0001.png'), withTextChunks(grid.png, [{ keyword: 'parameters', text: infotext }]));
-    const result = await ingestFolder(dir, { out: join(dir, 'sweep.yaml'), grids: [join(dir, 'xyz_grid-0001.png')], baseOf: { anis: 'nai' }, references: await makeReferences(join(dir, 'refs')) });
+    const result = await ingestFolder(dir, {
+      out: join(dir, 'sweep.yaml'),
+      grids: [join(dir, 'xyz_grid-0001.png')],
+      baseOf: { anis: 'nai' },
+      references: await makeReferences(join(dir, 'refs')),
+    });
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: TARGETS, weight: [0, 0.5, 1] });
     expect(result.sweep.seeds).toEqual([42]);
     // The grid itself sits in the folder too: sliced, not reported.
@@ -210,10 +270,38 @@ describe('ingestFolder', () => {
 
   it('lists images it cannot place, with the reason', async () => {
     const records = [
-      { path: '/s/a.png', generation: { source: 'a1111' as const, prompt: 'p <lora:x:1> <lora:y:1>', seed: '1', checkpoint: 'm', loras: [{ name: 'x', weight: 1, via: 'prompt-tag' as const }, { name: 'y', weight: 1, via: 'prompt-tag' as const }], params: {}, warnings: [] } },
+      {
+        path: '/s/a.png',
+        generation: {
+          source: 'a1111' as const,
+          prompt: 'p <lora:x:1> <lora:y:1>',
+          seed: '1',
+          checkpoint: 'm',
+          loras: [
+            { name: 'x', weight: 1, via: 'prompt-tag' as const },
+            { name: 'y', weight: 1, via: 'prompt-tag' as const },
+          ],
+          params: {},
+          warnings: [],
+        },
+      },
       { path: '/s/b.png', generation: { source: 'sd-scripts' as const, prompt: 'p', seed: '1', loras: [], params: {}, warnings: [] } },
-      { path: '/s/c.png', generation: { source: 'comfyui' as const, prompt: 'p', seed: '18446744073709551615', checkpoint: 'm', loras: [], params: {}, warnings: [] } },
-      { path: '/s/d.png', generation: { source: 'a1111' as const, prompt: 'p <lora:x:-1>', seed: '1', checkpoint: 'm', loras: [{ name: 'x', weight: -1, via: 'prompt-tag' as const }], params: {}, warnings: [] } },
+      {
+        path: '/s/c.png',
+        generation: { source: 'comfyui' as const, prompt: 'p', seed: '18446744073709551615', checkpoint: 'm', loras: [], params: {}, warnings: [] },
+      },
+      {
+        path: '/s/d.png',
+        generation: {
+          source: 'a1111' as const,
+          prompt: 'p <lora:x:-1>',
+          seed: '1',
+          checkpoint: 'm',
+          loras: [{ name: 'x', weight: -1, via: 'prompt-tag' as const }],
+          params: {},
+          warnings: [],
+        },
+      },
       { path: '/s/e.png', generation: { source: 'a1111' as const, prompt: 'p', checkpoint: 'm', loras: [], params: {}, warnings: [] } },
       { path: '/s/ok.png', generation: { source: 'a1111' as const, prompt: 'p', seed: '1', checkpoint: 'm', loras: [], params: {}, warnings: [] } },
     ];
@@ -257,7 +345,20 @@ describe('lora-eval ingest (CLI)', () => {
     const strict = await run(['ingest', join(dir, 'images'), '--out', join(dir, 'strict.yaml'), '--references', refs, '--strict']);
     expect(strict.code).toBe(1);
     expect(existsSync(join(dir, 'strict.yaml'))).toBe(false);
-    const r = await run(['ingest', join(dir, 'images'), '--out', join(dir, 'sweep.yaml'), '--base-of', 'anis_nai=nai', '--references', refs, '--trigger', 'anis', '--concept-tags', 'blonde_hair, green_eyes']);
+    const r = await run([
+      'ingest',
+      join(dir, 'images'),
+      '--out',
+      join(dir, 'sweep.yaml'),
+      '--base-of',
+      'anis_nai=nai',
+      '--references',
+      refs,
+      '--trigger',
+      'anis',
+      '--concept-tags',
+      'blonde_hair, green_eyes',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/skipped .*broken\.png: not a PNG, JPEG or WebP file/);
     expect(r.stderr).toMatch(/wrote .*sweep\.yaml: 8 images; factors base \(1\), target \(2\), weight \(2\); 1 prompts; 2 seeds/);

@@ -32,13 +32,18 @@ describe('<lora:…> tags', () => {
 
   it('gives the same prompt text with and without the tag', () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[a-z0-9() ]{1,12}$/), { minLength: 1, maxLength: 6 }), fc.nat(), fc.double({ min: 0, max: 2, noNaN: true }), (words, at, w) => {
-        const parts = words.map((s) => s.trim()).filter(Boolean);
-        if (parts.length === 0) return;
-        const plain = parts.join(', ');
-        const withTag = [...parts.slice(0, at % (parts.length + 1)), `<lora:anis:${w}>`, ...parts.slice(at % (parts.length + 1))].join(', ');
-        expect(removeLoraTags(withTag)).toBe(tidyPrompt(plain));
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z0-9() ]{1,12}$/), { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        (words, at, w) => {
+          const parts = words.map((s) => s.trim()).filter(Boolean);
+          if (parts.length === 0) return;
+          const plain = parts.join(', ');
+          const withTag = [...parts.slice(0, at % (parts.length + 1)), `<lora:anis:${w}>`, ...parts.slice(at % (parts.length + 1))].join(', ');
+          expect(removeLoraTags(withTag)).toBe(tidyPrompt(plain));
+        },
+      ),
     );
   });
 

@@ -12,7 +12,12 @@ import { a1111Infotext, jpegWithUserComment, noisePng, pngWithText, userCommentB
 const dir = mkdtempSync(join(tmpdir(), 'ingest-png-exif-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const INFOTEXT = a1111Infotext({ prompt: 'anis, 1girl, <lora:anis_nai:0.65>, smile\nsecond line', negative: 'lowres, bad hands', seed: 1234, model: 'anything-v4.5' });
+const INFOTEXT = a1111Infotext({
+  prompt: 'anis, 1girl, <lora:anis_nai:0.65>, smile\nsecond line',
+  negative: 'lowres, bad hands',
+  seed: 1234,
+  model: 'anything-v4.5',
+});
 
 describe('PNG text chunks', () => {
   it('CRC-32 matches the check value', () => {
@@ -100,7 +105,12 @@ describe('EXIF UserComment', () => {
       expect(meta.format).toBe(format);
       expect(meta.width).toBe(24);
       expect(meta.carrier).toBe(`EXIF UserComment (${charset})`);
-      expect(meta.generation).toMatchObject({ seed: '1234', checkpoint: 'anything-v4.5', negativePrompt: 'lowres, bad hands', loras: [{ name: 'anis_nai', weight: 0.65 }] });
+      expect(meta.generation).toMatchObject({
+        seed: '1234',
+        checkpoint: 'anything-v4.5',
+        negativePrompt: 'lowres, bad hands',
+        loras: [{ name: 'anis_nai', weight: 0.65 }],
+      });
     });
   }
 

@@ -15,7 +15,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ComfyUI prompt graph', () => {
   it('walks from the first-pass sampler to the checkpoint, LoRAs, texts, size and clip skip', () => {
-    const g = generationFromComfyPrompt(comfyGraph({ ckpt: 'models/anything-v4.5.safetensors', lora: ['anis_nai.safetensors', 0.65, 1], seed: '18446744073709551615', text: 'anis, 1girl' }));
+    const g = generationFromComfyPrompt(
+      comfyGraph({ ckpt: 'models/anything-v4.5.safetensors', lora: ['anis_nai.safetensors', 0.65, 1], seed: '18446744073709551615', text: 'anis, 1girl' }),
+    );
     expect(g).toMatchObject({
       source: 'comfyui',
       prompt: 'anis, 1girl',
@@ -64,17 +66,28 @@ describe('readImageMetadata', () => {
 
   it('reads an A1111 PNG', async () => {
     const meta = await readImageMetadata(await write('a1111.png', [{ keyword: 'parameters', text: a1111Infotext({ prompt: 'p', seed: 5, model: 'm' }) }]));
-    expect(meta).toMatchObject({ format: 'png', width: 16, height: 16, carrier: 'PNG tEXt parameters', isGrid: false, generation: { source: 'a1111', seed: '5', checkpoint: 'm' } });
+    expect(meta).toMatchObject({
+      format: 'png',
+      width: 16,
+      height: 16,
+      carrier: 'PNG tEXt parameters',
+      isGrid: false,
+      generation: { source: 'a1111', seed: '5', checkpoint: 'm' },
+    });
   });
 
   it('reads an A1111 PNG whose infotext is not Latin-1 (iTXt)', async () => {
-    const meta = await readImageMetadata(await write('a1111-itxt.png', [{ keyword: 'parameters', type: 'iTXt', text: a1111Infotext({ prompt: '猫耳の少女', seed: 6, model: 'm' }) }]));
+    const meta = await readImageMetadata(
+      await write('a1111-itxt.png', [{ keyword: 'parameters', type: 'iTXt', text: a1111Infotext({ prompt: '猫耳の少女', seed: 6, model: 'm' }) }]),
+    );
     expect(meta.generation.prompt).toBe('猫耳の少女');
   });
 
   it('recognises an X/Y/Z grid', async () => {
     const meta = await readImageMetadata(
-      await write('grid.png', [{ keyword: 'parameters', text: a1111Infotext({ prompt: 'p', seed: 5, model: 'm', extra: 'Script: X/Y/Z plot, X Type: Seed, X Values: "1, 2"' }) }]),
+      await write('grid.png', [
+        { keyword: 'parameters', text: a1111Infotext({ prompt: 'p', seed: 5, model: 'm', extra: 'Script: X/Y/Z plot, X Type: Seed, X Values: "1, 2"' }) },
+      ]),
     );
     expect(meta.isGrid).toBe(true);
   });
@@ -101,7 +114,15 @@ describe('readImageMetadata', () => {
         { keyword: 'raw-prompt', text: 'anis, 1girl --n bad --am 0.65 --d 77' },
       ]),
     );
-    expect(meta.generation).toMatchObject({ source: 'sd-scripts', prompt: 'anis, 1girl', negativePrompt: 'bad', seed: '77', steps: 30, cfg: 7.5, loras: [{ name: 'network1', weight: 0.65 }] });
+    expect(meta.generation).toMatchObject({
+      source: 'sd-scripts',
+      prompt: 'anis, 1girl',
+      negativePrompt: 'bad',
+      seed: '77',
+      steps: 30,
+      cfg: 7.5,
+      loras: [{ name: 'network1', weight: 0.65 }],
+    });
     expect(meta.generation.checkpoint).toBeUndefined();
     expect(networkMultipliers('x --am 0.5,1 --d 3')).toEqual([0.5, 1]);
   });

@@ -38,7 +38,13 @@ describe.skipIf(!present)('real generation metadata', () => {
     expect(jpg.carrier).toBe('EXIF UserComment (UNICODE-BE)');
     const stealth = await read('AUTOMATIC1111/automatic1111_stealth.png');
     expect(stealth.carrier).toBe('PNG alpha-channel stealth text');
-    expect(stealth.generation).toMatchObject({ prompt: 'a circle', negativePrompt: 'a square', seed: '2015833630', clipSkip: 2, checkpoint: 'realisticVisionV51_v51VAE' });
+    expect(stealth.generation).toMatchObject({
+      prompt: 'a circle',
+      negativePrompt: 'a square',
+      seed: '2015833630',
+      clipSkip: 2,
+      checkpoint: 'realisticVisionV51_v51VAE',
+    });
   });
 
   it('A1111 zTXt written after the image data', async () => {
@@ -49,10 +55,31 @@ describe.skipIf(!present)('real generation metadata', () => {
 
   it('ComfyUI graphs: first-pass sampler, checkpoint, seeds above 2^48 exact', async () => {
     const expected: Record<string, object> = {
-      'img2img_cropped.png': { seed: '280823642470253', steps: 20, cfg: 8, checkpoint: 'v1-5-pruned-emaonly.ckpt', prompt: 'photograph of victorian woman with wings, sky clouds, meadow grass\n', negativePrompt: 'watermark, text\n' },
-      'night_evening_day_morning_cropped.png': { seed: '335608130539327', steps: 13, cfg: 8.5, checkpoint: 'Anything-V3.0.ckpt', clipSkip: 2, width: 704, height: 1280 },
+      'img2img_cropped.png': {
+        seed: '280823642470253',
+        steps: 20,
+        cfg: 8,
+        checkpoint: 'v1-5-pruned-emaonly.ckpt',
+        prompt: 'photograph of victorian woman with wings, sky clouds, meadow grass\n',
+        negativePrompt: 'watermark, text\n',
+      },
+      'night_evening_day_morning_cropped.png': {
+        seed: '335608130539327',
+        steps: 13,
+        cfg: 8.5,
+        checkpoint: 'Anything-V3.0.ckpt',
+        clipSkip: 2,
+        width: 704,
+        height: 1280,
+      },
       'noisy_latents_3_subjects_cropped.png': { seed: '890421140397575', checkpoint: 'Anything-V3.0.ckpt' },
-      'unclip_2pass_cropped.png': { seed: '1106257833005336', steps: 26, checkpoint: 'wd-1-5-beta2-aesthetic-unclip-h-fp32.safetensors', width: 1280, height: 704 },
+      'unclip_2pass_cropped.png': {
+        seed: '1106257833005336',
+        steps: 26,
+        checkpoint: 'wd-1-5-beta2-aesthetic-unclip-h-fp32.safetensors',
+        width: 1280,
+        height: 704,
+      },
     };
     for (const [file, fields] of Object.entries(expected)) {
       const m = await read(`ComfyUI/${file}`);
@@ -62,11 +89,42 @@ describe.skipIf(!present)('real generation metadata', () => {
   });
 
   it('Fooocus, InvokeAI and NovelAI', async () => {
-    expect((await read('Fooocus/fooocus1_cropped.png')).generation).toMatchObject({ source: 'fooocus', prompt: 'a smiling goldfish', seed: '6952411511246973023', steps: 30, checkpoint: 'juggernautXL_v8Rundiffusion', width: 768, height: 1280 });
-    expect((await read('InvokeAI/invokeai_imeta1.png')).generation).toMatchObject({ source: 'invokeai', seed: '3293022630', steps: 35, checkpoint: 'juggernautXL' });
-    expect((await read('InvokeAI/invokeai_sdmeta1.png')).generation).toMatchObject({ source: 'invokeai', seed: '2980747362', checkpoint: 'deliberateForInvoke_v08', width: 512, height: 768 });
-    expect((await read('InvokeAI/invokeai_dream1.png')).generation).toMatchObject({ source: 'invokeai', seed: '2980747362', steps: 50, cfg: 5, sampler: 'k_lms' });
-    expect((await read('NovelAI/novelai1_cropped.png')).generation).toMatchObject({ source: 'novelai', prompt: 'masterpiece, best quality,  cat, space, icon', seed: '2253955223', steps: 50, cfg: 10 });
+    expect((await read('Fooocus/fooocus1_cropped.png')).generation).toMatchObject({
+      source: 'fooocus',
+      prompt: 'a smiling goldfish',
+      seed: '6952411511246973023',
+      steps: 30,
+      checkpoint: 'juggernautXL_v8Rundiffusion',
+      width: 768,
+      height: 1280,
+    });
+    expect((await read('InvokeAI/invokeai_imeta1.png')).generation).toMatchObject({
+      source: 'invokeai',
+      seed: '3293022630',
+      steps: 35,
+      checkpoint: 'juggernautXL',
+    });
+    expect((await read('InvokeAI/invokeai_sdmeta1.png')).generation).toMatchObject({
+      source: 'invokeai',
+      seed: '2980747362',
+      checkpoint: 'deliberateForInvoke_v08',
+      width: 512,
+      height: 768,
+    });
+    expect((await read('InvokeAI/invokeai_dream1.png')).generation).toMatchObject({
+      source: 'invokeai',
+      seed: '2980747362',
+      steps: 50,
+      cfg: 5,
+      sampler: 'k_lms',
+    });
+    expect((await read('NovelAI/novelai1_cropped.png')).generation).toMatchObject({
+      source: 'novelai',
+      prompt: 'masterpiece, best quality,  cat, space, icon',
+      seed: '2253955223',
+      steps: 50,
+      cfg: 10,
+    });
   });
 
   it('ingests the whole folder and lists what it cannot use, with the reason', async () => {
@@ -79,7 +137,7 @@ describe.skipIf(!present)('real generation metadata', () => {
     // The PNG, its JPEG copy and the zTXt copy are one generation: the first is kept.
     expect(reasons['AUTOMATIC1111/automatic1111_cropped.png']).toMatch(/same cell as .*automatic1111_cropped\.jpg/);
     expect(result.imageCount + result.problems.length).toBe(16);
-    expect(reasons["InvokeAI/invokeai_dream1.png"]).toMatch(/no checkpoint/);
+    expect(reasons['InvokeAI/invokeai_dream1.png']).toMatch(/no checkpoint/);
     expect(result.sweep.factors.target).toEqual(
       expect.arrayContaining(['realistic_realisticVisionV20_v20', 'Anything-V3.0', 'v1-5-pruned-emaonly', 'juggernautXL', 'deliberateForInvoke_v08']),
     );

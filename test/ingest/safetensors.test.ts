@@ -21,7 +21,12 @@ describe('safetensors header', () => {
     const h = await readSafetensorsHeader(file);
     expect(h.fileBytes).toBe(reference.safetensors.length);
     expect(h.headerBytes).toBe(reference.safetensors.headerBytes);
-    expect(h.metadata).toEqual({ ss_sd_model_name: 'animefull-final-pruned.ckpt', ss_base_model_version: 'sd_v1', ss_output_name: 'anis_nai', ss_network_dim: '8' });
+    expect(h.metadata).toEqual({
+      ss_sd_model_name: 'animefull-final-pruned.ckpt',
+      ss_base_model_version: 'sd_v1',
+      ss_output_name: 'anis_nai',
+      ss_network_dim: '8',
+    });
     expect(h.tensors['lora_unet_up.weight']).toEqual({ dtype: 'F16', shape: [100, 7], data_offsets: [1600, 3000] });
   });
 
@@ -45,7 +50,11 @@ describe('safetensors header', () => {
     await bad('past-end.safetensors', Buffer.concat([len(500n), Buffer.from('{}')]), /runs past the end/);
     await bad('notjson.safetensors', Buffer.concat([len(4n), Buffer.from('nope')]), /not valid JSON/);
     await bad('array.safetensors', Buffer.concat([len(2n), Buffer.from('[]')]), /must be a JSON object/);
-    await bad('offsets.safetensors', writeSafetensors({ t: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, {}, Buffer.alloc(8)), /data_offsets \[0, 16\] fall outside the 8 bytes/);
+    await bad(
+      'offsets.safetensors',
+      writeSafetensors({ t: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, {}, Buffer.alloc(8)),
+      /data_offsets \[0, 16\] fall outside the 8 bytes/,
+    );
     await bad('meta.safetensors', writeSafetensors({}, { n: 3 as unknown as string }, Buffer.alloc(0)), /__metadata__.n" must be a string/);
   });
 });
@@ -78,7 +87,10 @@ describe('LoRA folder', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(lib, 'sub'), { recursive: true });
     writeFileSync(join(lib, 'anis_nai.safetensors'), safetensorsBytes());
-    writeFileSync(join(lib, 'sub', 'anis-sd15-e4.safetensors'), writeSafetensors({}, { ss_base_model_version: 'sd_v1', ss_output_name: 'anis_sd15' }, Buffer.from('x')));
+    writeFileSync(
+      join(lib, 'sub', 'anis-sd15-e4.safetensors'),
+      writeSafetensors({}, { ss_base_model_version: 'sd_v1', ss_output_name: 'anis_sd15' }, Buffer.from('x')),
+    );
     writeFileSync(join(lib, 'broken.safetensors'), Buffer.from([1]));
     const library = await LoraLibrary.scan(lib);
     expect(library.files.map((f) => [f.name, f.baseModel, f.baseModelVersion])).toEqual([

@@ -58,10 +58,15 @@ describe('clusterBootstrap with any statistic', () => {
       { x: 0, y: 2 },
       { x: 1, y: 3 },
     ];
-    const r = clusterBootstrap(items, ['flat', 'flat', 'flat', 'step'], (s) => {
-      const xs = new Set(s.map((p) => p.x));
-      return xs.size < 2 ? NaN : 1;
-    }, { reps: 400, seed: 1 });
+    const r = clusterBootstrap(
+      items,
+      ['flat', 'flat', 'flat', 'step'],
+      (s) => {
+        const xs = new Set(s.map((p) => p.x));
+        return xs.size < 2 ? NaN : 1;
+      },
+      { reps: 400, seed: 1 },
+    );
     expect(r.dropped).toBeGreaterThan(160); // 400 · ½ ± 4 SD
     expect(r.dropped).toBeLessThan(240);
     expect(r.estimate).toBe(1);

@@ -14,7 +14,12 @@ describe('special functions', () => {
   });
 
   it('logBeta(a, b) = lnΓ(a) + lnΓ(b) − lnΓ(a + b), including the large-argument branches', () => {
-    for (const [a, b] of [[0.5, 3], [2.5, 12], [15, 40], [0.5, 2000]]) {
+    for (const [a, b] of [
+      [0.5, 3],
+      [2.5, 12],
+      [15, 40],
+      [0.5, 2000],
+    ]) {
       expect(logBeta(a, b)).toBeCloseTo(logGamma(a) + logGamma(b) - logGamma(a + b), 11);
     }
     expect(logBeta(1, 1)).toBeCloseTo(0, 14);

@@ -8,13 +8,31 @@ function gaussianRows(seed: number, n: number, d: number, shift = 0, scale = 1):
 
 describe('vendiScore', () => {
   it('is 1 for identical (or parallel) rows and n for orthogonal rows', () => {
-    expect(vendiScore([[1, 2, 3], [1, 2, 3], [2, 4, 6]])).toBeCloseTo(1, 10);
-    const identity = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+    expect(
+      vendiScore([
+        [1, 2, 3],
+        [1, 2, 3],
+        [2, 4, 6],
+      ]),
+    ).toBeCloseTo(1, 10);
+    const identity = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ];
     expect(vendiScore(identity)).toBeCloseTo(4, 10);
   });
 
   it('counts k equal-sized groups of identical, mutually orthogonal rows as k', () => {
-    const rows = [[1, 0, 0], [1, 0, 0], [0, 3, 0], [0, 3, 0], [0, 0, 2], [0, 0, 2]];
+    const rows = [
+      [1, 0, 0],
+      [1, 0, 0],
+      [0, 3, 0],
+      [0, 3, 0],
+      [0, 0, 2],
+      [0, 0, 2],
+    ];
     expect(vendiScore(rows)).toBeCloseTo(3, 10);
   });
 
@@ -26,8 +44,18 @@ describe('vendiScore', () => {
 
   it('accepts typed-array rows and names bad rows', () => {
     expect(vendiScore([Float32Array.from([1, 0]), Float32Array.from([0, 1])])).toBeCloseTo(2, 6);
-    expect(() => vendiScore([[1, 0], [0, 0]])).toThrow('vendiScore: rows[1] has zero length and cannot be normalised');
-    expect(() => vendiScore([[1, 0], [0, 1, 2]])).toThrow('vendiScore: rows[1] has 3 dimensions, expected 2 like rows[0]');
+    expect(() =>
+      vendiScore([
+        [1, 0],
+        [0, 0],
+      ]),
+    ).toThrow('vendiScore: rows[1] has zero length and cannot be normalised');
+    expect(() =>
+      vendiScore([
+        [1, 0],
+        [0, 1, 2],
+      ]),
+    ).toThrow('vendiScore: rows[1] has 3 dimensions, expected 2 like rows[0]');
     expect(() => vendiScore([])).toThrow(/at least 1 row/);
   });
 });
@@ -42,7 +70,10 @@ describe('frechetDistance', () => {
     const a = gaussianRows(3, 50, 6);
     const delta = [0.5, -1, 0, 2, 0.1, 0];
     const b = a.map((r) => r.map((v, j) => v + delta[j]));
-    expect(frechetDistance(a, b)).toBeCloseTo(delta.reduce((s, v) => s + v * v, 0), 9);
+    expect(frechetDistance(a, b)).toBeCloseTo(
+      delta.reduce((s, v) => s + v * v, 0),
+      9,
+    );
   });
 
   it('known answer: scaling a set by 2 about its mean gives tr Σ (Σ₂ = 4Σ₁, tr√(Σ₁Σ₂) = 2 tr Σ₁)', () => {

@@ -65,7 +65,10 @@ describe('pairedT', () => {
   });
 
   it('oneSampleT on the differences gives the same test under its own name', () => {
-    const one = oneSampleT(x.map((v, i) => v - y[i]), { mu: 0.1 });
+    const one = oneSampleT(
+      x.map((v, i) => v - y[i]),
+      { mu: 0.1 },
+    );
     const paired = pairedT(x, y, { mu: 0.1 });
     expect(one.method).toBe('One Sample t-test');
     expect(paired.method).toBe('Paired t-test');

@@ -24,7 +24,7 @@ describe('doseResponse', () => {
     const r = doseResponse(weights, values);
     expect(r.levels.map((l) => l.weight)).toEqual([0, 0.5, 1]);
     expect(r.levels.map((l) => l.mean)).toEqual([0.1, 0.5, 0.4].map((v) => expect.closeTo(v, 14)));
-    expect(r.auc).toBeCloseTo(0.5 * (0.1 + 0.5) / 2 + 0.5 * (0.5 + 0.4) / 2, 14);
+    expect(r.auc).toBeCloseTo((0.5 * (0.1 + 0.5)) / 2 + (0.5 * (0.5 + 0.4)) / 2, 14);
     expect(r.meanHeight).toBeCloseTo(r.auc, 14);
     expect(r.bestWeight).toBe(0.5);
     expect(r.bestMean).toBeCloseTo(0.5, 14);

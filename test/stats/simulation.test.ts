@@ -67,7 +67,9 @@ describe('false-positive rate on null data (α = 0.05, 4000 datasets, n = 16–2
 
   it('coarsely rounded scores (ties and zeros → normal approximation with corrections): Wilcoxon ≤ 0.06', () => {
     const r = falsePositiveRates(103, 4000, gaussian, 0.5);
-    report(`null rounded to 0.5 (ties/zeros): Wilcoxon FPR ${r.wilcoxon.toFixed(4)} (exact in ${(r.exactShare * 100).toFixed(0)}%), paired t FPR ${r.t.toFixed(4)}`);
+    report(
+      `null rounded to 0.5 (ties/zeros): Wilcoxon FPR ${r.wilcoxon.toFixed(4)} (exact in ${(r.exactShare * 100).toFixed(0)}%), paired t FPR ${r.t.toFixed(4)}`,
+    );
     expect(r.exactShare).toBeLessThan(0.05);
     expect(r.wilcoxon).toBeLessThanOrEqual(0.06);
     expect(r.t).toBeLessThanOrEqual(0.06);
@@ -109,7 +111,9 @@ describe('cluster bootstrap CI coverage (2000 datasets)', () => {
       width += ci.high - ci.low;
     });
     const coverage = covered / datasets;
-    report(`cluster bootstrap 95% CI coverage ${(coverage * 100).toFixed(1)}% (mean width ${(width / datasets).toFixed(3)}), 60 prompts × 3 seeds, ICC 0.5, 1000 reps`);
+    report(
+      `cluster bootstrap 95% CI coverage ${(coverage * 100).toFixed(1)}% (mean width ${(width / datasets).toFixed(3)}), 60 prompts × 3 seeds, ICC 0.5, 1000 reps`,
+    );
     expect(coverage).toBeGreaterThanOrEqual(0.93);
     expect(coverage).toBeLessThanOrEqual(0.97);
   });
@@ -188,7 +192,9 @@ describe('multiplicity control by simulation (families of 10 paired t tests, n =
 
   it('global null: Holm and Bonferroni keep FWER ≤ 0.06 and BH keeps FDR (= FWER here) ≤ 0.06; unadjusted tests do not', () => {
     const r = families(401, 10, 0);
-    report(`global null, m = 10: FWER unadjusted ${r.rawFwer.toFixed(3)}, Holm ${r.holmFwer.toFixed(3)}, Bonferroni ${r.bonferroniFwer.toFixed(3)}; BH FDR ${r.bhFdr.toFixed(3)}`);
+    report(
+      `global null, m = 10: FWER unadjusted ${r.rawFwer.toFixed(3)}, Holm ${r.holmFwer.toFixed(3)}, Bonferroni ${r.bonferroniFwer.toFixed(3)}; BH FDR ${r.bhFdr.toFixed(3)}`,
+    );
     expect(r.rawFwer).toBeGreaterThan(0.3); // 1 − 0.95¹⁰ = 0.40
     expect(r.holmFwer).toBeLessThanOrEqual(0.06);
     expect(r.bonferroniFwer).toBeLessThanOrEqual(0.06);
@@ -197,7 +203,9 @@ describe('multiplicity control by simulation (families of 10 paired t tests, n =
 
   it('5 nulls + 5 planted effects (d_z = 1): Holm FWER ≤ 0.06, BH FDR ≤ 0.05·5/10 + 0.01, BH at least as powerful as Holm', () => {
     const r = families(402, 5, 1);
-    report(`5 null + 5 effects: FWER unadjusted ${r.rawFwer.toFixed(3)}, Holm ${r.holmFwer.toFixed(3)}; BH FDR ${r.bhFdr.toFixed(3)}; power Holm ${r.holmPower.toFixed(3)}, BH ${r.bhPower.toFixed(3)}`);
+    report(
+      `5 null + 5 effects: FWER unadjusted ${r.rawFwer.toFixed(3)}, Holm ${r.holmFwer.toFixed(3)}; BH FDR ${r.bhFdr.toFixed(3)}; power Holm ${r.holmPower.toFixed(3)}, BH ${r.bhPower.toFixed(3)}`,
+    );
     expect(r.holmFwer).toBeLessThanOrEqual(0.06);
     expect(r.bhFdr).toBeLessThanOrEqual(0.035);
     expect(r.bhPower).toBeGreaterThanOrEqual(r.holmPower);

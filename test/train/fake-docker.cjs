@@ -71,7 +71,10 @@ if (command[1] === 'train_network.py') {
   need(value('--ckpt'));
   if (command.includes('--network_weights')) need(value('--network_weights'));
   const outdir = need(value('--outdir'));
-  const lines = fs.readFileSync(need(value('--from_file')), 'utf8').split('\n').filter(Boolean);
+  const lines = fs
+    .readFileSync(need(value('--from_file')), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   for (const line of lines) {
     const file = path.join(outdir, line.slice(line.lastIndexOf(' --f ') + 5));
     if (!fs.existsSync(path.dirname(file))) fail(`FileNotFoundError: ${path.dirname(file)}`, 1);

@@ -76,7 +76,9 @@ describe('resolving a tag to a digest', () => {
   });
 
   it('uses a pulled image first, then the registry through buildx', () => {
-    const local = fakeDocker({ "docker image inspect --format {{json .RepoDigests}} alpine:latest": { status: 0, stdout: JSON.stringify([`alpine@${ALPINE_INDEX}`]) } });
+    const local = fakeDocker({
+      'docker image inspect --format {{json .RepoDigests}} alpine:latest': { status: 0, stdout: JSON.stringify([`alpine@${ALPINE_INDEX}`]) },
+    });
     expect(resolveImageDigest('alpine:latest', local)).toEqual({ ok: true, image: `alpine:latest@${ALPINE_INDEX}`, via: 'docker image inspect' });
     const remote = fakeDocker({ 'docker buildx imagetools inspect alpine:latest': { status: 0, stdout: IMAGETOOLS_ALPINE } });
     expect(resolveImageDigest('alpine:latest', remote)).toEqual({ ok: true, image: `alpine:latest@${ALPINE_INDEX}`, via: 'docker buildx imagetools inspect' });

@@ -80,7 +80,9 @@ describe('plan of the example experiment', () => {
     expect(config.network.network_alpha).toBe(8);
     expect(config.extra.min_snr_gamma).toBe(5);
     expect(file(plan, 'train/nai.toml')).toContain('min_snr_gamma = 5.0\n');
-    expect(file(plan, 'run.sh')).toContain('train nai models/nai/anisphia-000004.safetensors models/nai/anisphia-000008.safetensors models/nai/anisphia.safetensors');
+    expect(file(plan, 'run.sh')).toContain(
+      'train nai models/nai/anisphia-000004.safetensors models/nai/anisphia-000008.safetensors models/nai/anisphia.safetensors',
+    );
   });
 
   it('warns about inputs that are not on this machine instead of failing', () => {

@@ -82,10 +82,12 @@ describe('run.sh', () => {
     const runs = dockerRuns(calls().slice(before));
     expect(runs).toHaveLength(4);
     expect(runs.every((c) => c.includes('gen_img.py'))).toBe(true);
-    expect(readFileSync(join(outDir, 'logs', 'pending', 'generate-alpha-e4-beta.txt'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(' --f ')[1])).toEqual([
-      'alpha/e4/beta/w1/p2-7.png'.replace('w1/p2-7', 'w0.5/p1-8'),
-      'alpha/e4/beta/w1/p2-7.png',
-    ]);
+    expect(
+      readFileSync(join(outDir, 'logs', 'pending', 'generate-alpha-e4-beta.txt'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' --f ')[1]),
+    ).toEqual(['alpha/e4/beta/w1/p2-7.png'.replace('w1/p2-7', 'w0.5/p1-8'), 'alpha/e4/beta/w1/p2-7.png']);
     expect(images()).toHaveLength(72);
   });
 

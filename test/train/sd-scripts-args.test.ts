@@ -65,7 +65,10 @@ describe('argument checks', () => {
   });
 
   it('check dataset configs against the voluptuous schema, where a whole-number float must be written as a float', () => {
-    const good = { general: { caption_extension: '.txt' }, datasets: [{ resolution: [int(512), int(768)], network_multiplier: 1, subsets: [{ image_dir: '/d', num_repeats: int(2) }] }] };
+    const good = {
+      general: { caption_extension: '.txt' },
+      datasets: [{ resolution: [int(512), int(768)], network_multiplier: 1, subsets: [{ image_dir: '/d', num_repeats: int(2) }] }],
+    };
     expect(checkDatasetConfig(good, version, 'dataset.toml')).toEqual([]);
     const bad = {
       general: { image_dir: '/d', batch_size: 2 },
@@ -84,7 +87,16 @@ describe('argument checks', () => {
 
   it('check command lines against gen_img.py', () => {
     const problems = checkCliArgs(
-      [['--steps', '28'], ['--sampler', 'euler_a'], ['--sdpa'], ['--steps', 'x'], ['--sampler', 'dpmpp'], ['--sdpa', '1'], ['--network_weight', 'a'], ['--network_weights']],
+      [
+        ['--steps', '28'],
+        ['--sampler', 'euler_a'],
+        ['--sdpa'],
+        ['--steps', 'x'],
+        ['--sampler', 'dpmpp'],
+        ['--sdpa', '1'],
+        ['--network_weight', 'a'],
+        ['--network_weights'],
+      ],
       version.genImg,
       'run.sh',
       'gen_img.py',

@@ -4,7 +4,7 @@
  * a top band of text height + 2·line spacing when columns have labels, margins between cells, white
  * background; Z panels side by side under a band of Z labels. Labels are SVG text rendered by sharp.
  */
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { noisePixels } from './images.js';
 
 export interface TestGrid {
@@ -56,7 +56,7 @@ async function labelsSvg(width: number, height: number, labels: Label[]): Promis
     .map((l) =>
       text
         ? `<text x="${l.cx}" y="${l.cy}" font-size="${fittedFontSize(l)}" font-family="${FONT}" text-anchor="middle" dominant-baseline="central" fill="black">${escapeXml(l.text)}</text>`
-        : `<rect x="${l.cx - (l.text.length * fittedFontSize(l) * 0.3)}" y="${l.cy - fittedFontSize(l) / 3}" width="${l.text.length * fittedFontSize(l) * 0.6}" height="${(fittedFontSize(l) * 2) / 3}" fill="black"/>`,
+        : `<rect x="${l.cx - l.text.length * fittedFontSize(l) * 0.3}" y="${l.cy - fittedFontSize(l) / 3}" width="${l.text.length * fittedFontSize(l) * 0.6}" height="${(fittedFontSize(l) * 2) / 3}" fill="black"/>`,
     )
     .join('');
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${items}</svg>`);
@@ -84,7 +84,7 @@ async function annotate(
   const padTop = horTexts.some((t) => t.length > 0) ? textHeight(fontSize) + lineSpacing * 2 : 0;
   const width = padLeft + cols * w + margin * (cols - 1);
   const height = padTop + rows * h + margin * (rows - 1);
-  const composites: sharp.OverlayOptions[] = [];
+  const composites: OverlayOptions[] = [];
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const input = cellsIn ? cellsIn[r][c] : crop(image!, c * w, r * h, w, h);
@@ -142,7 +142,19 @@ export async function buildA1111Grid(o: {
     cells.push(rowsOfCells);
     const hor = o.xLabels.length ? o.xLabels : [''];
     const ver = o.yLabels.length ? o.yLabels : [''];
-    panels.push(legend ? await annotate(null, rowsOfCells, w, h, hor, ver, o.margin ?? 0) : await annotate(null, rowsOfCells, w, h, hor.map(() => ''), ver.map(() => ''), 0));
+    panels.push(
+      legend
+        ? await annotate(null, rowsOfCells, w, h, hor, ver, o.margin ?? 0)
+        : await annotate(
+            null,
+            rowsOfCells,
+            w,
+            h,
+            hor.map(() => ''),
+            ver.map(() => ''),
+            0,
+          ),
+    );
   }
   let final: { data: Buffer; width: number; height: number; padTop: number };
   if (zs === 1) final = panels[0];
@@ -157,9 +169,14 @@ export async function buildA1111Grid(o: {
   const margin = legend ? (o.margin ?? 0) : 0;
   const rects = panels.map((p, z) =>
     Array.from({ length: rows }, (_, r) =>
-      Array.from({ length: cols }, (_, c) => ({ left: z * p.width + p.padLeft + (w + margin) * c, top: (zs > 1 ? final.padTop : 0) + p.padTop + (h + margin) * r })),
+      Array.from({ length: cols }, (_, c) => ({
+        left: z * p.width + p.padLeft + (w + margin) * c,
+        top: (zs > 1 ? final.padTop : 0) + p.padTop + (h + margin) * r,
+      })),
     ),
   );
-  const png = await sharp(final.data, { raw: { width: final.width, height: final.height, channels: 3 } }).png().toBuffer();
+  const png = await sharp(final.data, { raw: { width: final.width, height: final.height, channels: 3 } })
+    .png()
+    .toBuffer();
   return { png, width: final.width, height: final.height, cells, rects };
 }

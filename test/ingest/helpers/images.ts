@@ -22,7 +22,9 @@ export function noisePixels(width: number, height: number, seed: number, channel
 }
 
 export async function noisePng(width: number, height: number, seed: number): Promise<Buffer> {
-  return sharp(noisePixels(width, height, seed), { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(noisePixels(width, height, seed), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export function pngChunk(type: string, body: Buffer): Buffer {
@@ -107,7 +109,9 @@ export function exifBlock(userComment: Buffer, bigEndian = true): Buffer {
 }
 
 export async function jpegWithUserComment(width: number, height: number, seed: number, userComment: Buffer, bigEndian = true): Promise<Buffer> {
-  const jpeg = await sharp(noisePixels(width, height, seed), { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  const jpeg = await sharp(noisePixels(width, height, seed), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), exifBlock(userComment, bigEndian)]);
   const app1 = Buffer.concat([Buffer.from([0xff, 0xe1]), Buffer.from([(payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload]);
   return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
@@ -122,7 +126,9 @@ function riffChunk(type: string, body: Buffer): Buffer {
 
 /** A WebP in the extended (VP8X) layout with an EXIF chunk, as piexif.insert writes A1111's WebP files. */
 export async function webpWithUserComment(width: number, height: number, seed: number, userComment: Buffer, bigEndian = true): Promise<Buffer> {
-  const simple = await sharp(noisePixels(width, height, seed), { raw: { width, height, channels: 3 } }).webp({ lossless: true }).toBuffer();
+  const simple = await sharp(noisePixels(width, height, seed), { raw: { width, height, channels: 3 } })
+    .webp({ lossless: true })
+    .toBuffer();
   const imageChunks = simple.subarray(12);
   const vp8x = Buffer.alloc(10);
   vp8x[0] = 0x08; // EXIF present
