@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 const out = 'reports/demo';
 const steps = [
   ['score', 'fixtures/demo/sweep.yaml', '--clip', 'fixtures/models/clip', '--tagger', 'fixtures/models/tagger-v3', '--out', out],
-  ['analyze', out, '--hypotheses', 'fixtures/demo/hypotheses.yaml'],
+  ['analyze', out, '--hypotheses', 'fixtures/demo-hypotheses.yaml'],
 ];
 if (existsSync('dist/src/cli/report.js')) steps.push(['report', out]);
 
