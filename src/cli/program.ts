@@ -4,6 +4,7 @@ import { register as registerAnalyze } from './analyze.js';
 import { register as registerIngest } from './ingest.js';
 import { register as registerInspect } from './inspect.js';
 import { registerInspectMeta } from './inspect-meta.js';
+import { register as registerMerge } from './merge.js';
 import { register as registerModels } from './models.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerScore } from './score.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   registerScore(program);
   registerAnalyze(program);
+  registerMerge(program);
   registerModels(program);
   registerPlan(program);
   registerIngest(program);

@@ -121,6 +121,18 @@ export class Store {
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
+  /** Copies another store's vectors, images and scores into this one (rows already here are kept). */
+  mergeFrom(file: string): void {
+    this.db.prepare('ATTACH DATABASE ? AS other').run(file);
+    try {
+      this.db.transaction(() => {
+        for (const table of ['vectors', 'images', 'scores']) this.db.exec(`INSERT OR IGNORE INTO main.${table} SELECT * FROM other.${table}`);
+      })();
+    } finally {
+      this.db.exec('DETACH DATABASE other');
+    }
+  }
+
   close(): void {
     this.db.close();
   }
