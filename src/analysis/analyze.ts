@@ -6,7 +6,7 @@ import { spreadsheetSafe } from '../report/csv-safe.js';
 import { metricFor } from '../../metrics/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
-import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, type ClaimContext } from './claims.js';
+import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';
@@ -49,6 +49,8 @@ function evaluate(claim: Claim, ctx: ClaimContext): TestRow[] {
       return evaluateCompare(claim as Parameters<typeof evaluateCompare>[0], ctx);
     case 'equivalence':
       return evaluateEquivalence(claim as Parameters<typeof evaluateEquivalence>[0], ctx);
+    case 'non_inferiority':
+      return evaluateNonInferiority(claim as Parameters<typeof evaluateNonInferiority>[0], ctx);
     case 'correlation':
       return evaluateCorrelation(claim as Parameters<typeof evaluateCorrelation>[0], ctx);
     case 'dose_response':

@@ -4,6 +4,7 @@ import {
   deriveSeed,
   doseResponse,
   mean,
+  nonInferiority,
   pairedT,
   pAdjust,
   rankBiserial,
@@ -13,7 +14,8 @@ import {
   wilcoxonSignedRank,
 } from '../stats/index.js';
 import type { ScoreRow } from '../report/scores-csv.js';
-import type { Claim, CompareClaim, CorrelationClaim, DoseResponseClaim, EquivalenceClaim, Selector } from './hypothesis-schema.js';
+import type { Claim, CompareClaim, CorrelationClaim, DoseResponseClaim, EquivalenceClaim, NonInferiorityClaim, Selector } from './hypothesis-schema.js';
+import { metricFor } from '../../metrics/registry.js';
 import type { ScoreTable } from './score-table.js';
 import { formatSelector, levelOf, matchesSelector, pairRows, type Pair } from './selection.js';
 import { emptyTestRow, type TestRow, type Verdict } from './test-row.js';
@@ -209,6 +211,58 @@ export function evaluateEquivalence(claim: EquivalenceClaim, ctx: ClaimContext):
   );
   const differsAt = new Map(rows.map((r, i) => [r, differs[i] < claim.alpha && Math.abs(r.estimate) > margin]));
   return applyCorrection(rows, claim, (r) => (r.pAdj < claim.alpha ? 'supported' : differsAt.get(r) ? 'refuted' : 'inconclusive'));
+}
+
+/**
+ * Non-inferiority of a (new) against b (reference): a may be worse by less than the margin. Supported when the
+ * one-sided test rejects "worse by at least the margin"; refuted when the opposite one-sided test shows a worse
+ * by more than the margin.
+ */
+export function evaluateNonInferiority(claim: NonInferiorityClaim, ctx: ClaimContext): TestRow[] {
+  const { margin } = claim.non_inferiority;
+  const higherIsBetter = claim.non_inferiority.higher_is_better ?? metricFor(claim.metric)?.higherIsBetter ?? true;
+  const inferior = new Map<TestRow, number>();
+  const rows = pairedSides(claim, ctx.table, claim.non_inferiority.a, claim.non_inferiority.b).map((side): TestRow => {
+    const base = { hypothesis: claim.id, metric: claim.metric, a: formatSelector(side.a), b: formatSelector(side.b), where: formatSelector(side.fixed) };
+    const test = `non-inferiority paired ${claim.test === 't' ? 't' : 'wilcoxon'} (margin ${margin}, ${higherIsBetter ? 'higher' : 'lower'} is better)`;
+    const n = side.pairs.length;
+    if (n < 3) return emptyTestRow({ ...base, test }, n, `only ${n} pair(s) share a prompt and seed`);
+    const x = side.pairs.map((p) => p.a);
+    const y = side.pairs.map((p) => p.b);
+    return guarded({ ...base, test }, n, () => {
+      const result = nonInferiority(x, y, { margin, higherIsBetter, alpha: claim.alpha, test: claim.test });
+      const shift = higherIsBetter ? -margin : margin;
+      const worse = higherIsBetter ? 'less' : 'greater';
+      const worsePValue =
+        claim.test === 't' ? pairedT(x, y, { mu: shift, alternative: worse }).p : wilcoxonSignedRank(x, y, { mu: shift, alternative: worse }).p;
+      const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
+      const diffCI = effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
+      const dz = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
+      const row: TestRow = {
+        ...base,
+        test,
+        n,
+        estimate: mean(x.map((v, i) => v - y[i])),
+        ciLow: diffCI.low,
+        ciHigh: diffCI.high,
+        statistic: result.detail.statistic,
+        p: result.p,
+        pAdj: NaN,
+        effect: cohensDz(x, y),
+        effectCiLow: dz.low,
+        effectCiHigh: dz.high,
+        verdict: 'inconclusive',
+      };
+      inferior.set(row, worsePValue);
+      return row;
+    });
+  });
+  const worseAdj = pAdjust(
+    rows.map((r) => inferior.get(r) ?? 1),
+    claim.correction,
+  );
+  const refutedAt = new Map(rows.map((r, i) => [r, worseAdj[i] < claim.alpha]));
+  return applyCorrection(rows, claim, (r) => (r.pAdj < claim.alpha ? 'supported' : refutedAt.get(r) ? 'refuted' : 'inconclusive'));
 }
 
 /** Mean of the metric per combination of `over` levels within a scope. */

@@ -35,6 +35,21 @@ export const EquivalenceClaimSchema = z
   })
   .strict();
 
+export const NonInferiorityClaimSchema = z
+  .object({
+    ...common,
+    non_inferiority: z
+      .object({
+        a: SelectorSchema.describe('the new condition'),
+        b: SelectorSchema.describe('the reference'),
+        margin: z.number().positive().describe('how much worse a may be than b and still count as not inferior'),
+        higher_is_better: z.boolean().optional().describe("the metric's direction; default: from the metric registry"),
+      })
+      .strict(),
+    test: z.enum(['t', 'wilcoxon']).default('t'),
+  })
+  .strict();
+
 export const CorrelationClaimSchema = z
   .object({
     ...common,
@@ -57,11 +72,12 @@ export const DoseResponseClaimSchema = z
   .strict();
 
 /** The union, as published in JSON Schema for editors. */
-export const ClaimSchema = z.union([CompareClaimSchema, EquivalenceClaimSchema, CorrelationClaimSchema, DoseResponseClaimSchema]);
+export const ClaimSchema = z.union([CompareClaimSchema, EquivalenceClaimSchema, NonInferiorityClaimSchema, CorrelationClaimSchema, DoseResponseClaimSchema]);
 
 const claimKinds = {
   compare: CompareClaimSchema,
   equivalence: EquivalenceClaimSchema,
+  non_inferiority: NonInferiorityClaimSchema,
   correlation: CorrelationClaimSchema,
   dose_response: DoseResponseClaimSchema,
 } as const;
@@ -76,8 +92,8 @@ const ClaimBySchemaKey = z.record(z.string(), z.unknown()).transform((value, ctx
     ctx.addIssue({
       code: 'custom',
       message: kinds.length
-        ? `a hypothesis has exactly one of compare, equivalence, correlation, dose_response; found ${kinds.join(' and ')}`
-        : 'a hypothesis needs one of compare, equivalence, correlation, dose_response',
+        ? `a hypothesis has exactly one of ${Object.keys(claimKinds).join(', ')}; found ${kinds.join(' and ')}`
+        : `a hypothesis needs one of ${Object.keys(claimKinds).join(', ')}`,
     });
     return z.NEVER;
   }
@@ -106,6 +122,7 @@ export const HypothesesSchema = z
 export type Selector = z.infer<typeof SelectorSchema>;
 export type CompareClaim = z.infer<typeof CompareClaimSchema>;
 export type EquivalenceClaim = z.infer<typeof EquivalenceClaimSchema>;
+export type NonInferiorityClaim = z.infer<typeof NonInferiorityClaimSchema>;
 export type CorrelationClaim = z.infer<typeof CorrelationClaimSchema>;
 export type DoseResponseClaim = z.infer<typeof DoseResponseClaimSchema>;
 export type Claim = z.infer<typeof ClaimSchema>;
@@ -114,9 +131,10 @@ export type HypothesesFile = z.output<typeof HypothesesSchema>;
 /** JSON Schema of hypotheses.yaml. */
 export const HypothesesJsonSchema = z.object({ $schema: z.string().optional(), hypotheses: z.array(ClaimSchema).min(1) }).strict();
 
-export function claimType(claim: Claim): 'compare' | 'equivalence' | 'correlation' | 'dose_response' {
+export function claimType(claim: Claim): keyof typeof claimKinds {
   if ('compare' in claim) return 'compare';
   if ('equivalence' in claim) return 'equivalence';
+  if ('non_inferiority' in claim) return 'non_inferiority';
   if ('correlation' in claim) return 'correlation';
   return 'dose_response';
 }

@@ -56,6 +56,12 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
         checkSelector(c.equivalence.b, 'equivalence.b: ');
         break;
       }
+      case 'non_inferiority': {
+        const c = claim as Extract<Claim, { non_inferiority: unknown }>;
+        checkSelector(c.non_inferiority.a, 'non_inferiority.a: ');
+        checkSelector(c.non_inferiority.b, 'non_inferiority.b: ');
+        break;
+      }
       case 'correlation': {
         const c = claim as Extract<Claim, { correlation: unknown }>;
         if (c.correlation.with !== 'model_distance') checkMetric(c.correlation.with, 'correlation.with: ');

@@ -183,3 +183,21 @@ describe('analyze on planted scores', () => {
     expect(() => analyze({ input: join(dir, 'scores.csv'), hypotheses: hypotheses(dir, bad) })).toThrow(/hypotheses\.yaml:5: hypotheses\.0\.expect: /);
   });
 });
+
+describe('non-inferiority (the regression gate)', () => {
+  const yaml = (margin: number) => `hypotheses:
+  - id: a-not-worse
+    metric: style_retention
+    non_inferiority: { a: { base: a }, b: { base: b }, margin: ${margin} }
+    where: { weight: 1 }
+    across: target
+`;
+  it('is supported when a is worse by less than the margin, and refuted when it is worse by more', () => {
+    const slightlyWorse = plantedScores({ a: 0.59, b: 0.6 }, 0.02);
+    expect(analyze({ input: join(slightlyWorse, 'scores.csv'), hypotheses: hypotheses(slightlyWorse, yaml(0.05)), reps: 200 }).hypotheses[0].verdict).toBe(
+      'supported',
+    );
+    const muchWorse = plantedScores({ a: 0.4, b: 0.6 }, 0.02);
+    expect(analyze({ input: join(muchWorse, 'scores.csv'), hypotheses: hypotheses(muchWorse, yaml(0.05)), reps: 200 }).hypotheses[0].verdict).toBe('refuted');
+  });
+});
