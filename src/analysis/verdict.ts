@@ -9,7 +9,8 @@ import type { TestRow, Verdict } from './test-row.js';
  */
 export const VERDICT_RULE =
   'per test: p_adj < alpha in the expected direction = supported, against it = refuted, else inconclusive ' +
-  '(equivalence: TOST p_adj < alpha = supported; a significant difference beyond the margin = refuted). ' +
+  '(equivalence: TOST p_adj < alpha = supported; a significant difference beyond the margin = refuted; ' +
+  'non-inferiority: "worse by at least the margin" rejected = supported, "worse by more than the margin" shown = refuted). ' +
   'Per hypothesis: supported when every test that ran is supported; refuted when any test is refuted; else inconclusive.';
 
 export interface HypothesisVerdict {
