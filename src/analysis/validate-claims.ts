@@ -44,22 +44,13 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
     checkSelector(claim.where, 'where: ');
     for (const f of acrossFactors(claim)) checkFactor(f, 'across: ');
     switch (claimType(claim)) {
-      case 'compare': {
-        const c = claim as Extract<Claim, { compare: unknown }>;
-        checkSelector(c.compare.a, 'compare.a: ');
-        checkSelector(c.compare.b, 'compare.b: ');
-        break;
-      }
-      case 'equivalence': {
-        const c = claim as Extract<Claim, { equivalence: unknown }>;
-        checkSelector(c.equivalence.a, 'equivalence.a: ');
-        checkSelector(c.equivalence.b, 'equivalence.b: ');
-        break;
-      }
+      case 'compare':
+      case 'equivalence':
       case 'non_inferiority': {
-        const c = claim as Extract<Claim, { non_inferiority: unknown }>;
-        checkSelector(c.non_inferiority.a, 'non_inferiority.a: ');
-        checkSelector(c.non_inferiority.b, 'non_inferiority.b: ');
+        const kind = claimType(claim) as 'compare' | 'equivalence' | 'non_inferiority';
+        const sides = (claim as Record<typeof kind, { a: Selector; b: Selector }>)[kind];
+        checkSelector(sides.a, `${kind}.a: `);
+        checkSelector(sides.b, `${kind}.b: `);
         break;
       }
       case 'correlation': {
