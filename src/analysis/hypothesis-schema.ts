@@ -138,3 +138,11 @@ export function claimType(claim: Claim): keyof typeof claimKinds {
   if ('correlation' in claim) return 'correlation';
   return 'dose_response';
 }
+
+/** The two sides a paired claim compares, with the key that holds them. */
+export function comparedSides(claim: Claim): { kind: 'compare' | 'equivalence' | 'non_inferiority'; a: Selector; b: Selector } | undefined {
+  if ('compare' in claim) return { kind: 'compare', a: claim.compare.a, b: claim.compare.b };
+  if ('equivalence' in claim) return { kind: 'equivalence', a: claim.equivalence.a, b: claim.equivalence.b };
+  if ('non_inferiority' in claim) return { kind: 'non_inferiority', a: claim.non_inferiority.a, b: claim.non_inferiority.b };
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { claimType, type Claim, type Selector } from './hypothesis-schema.js';
+import { claimType, comparedSides, type Claim, type Selector } from './hypothesis-schema.js';
 import { levelsOf, metricsOf, type ScoreTable } from './score-table.js';
 import { sameLevel } from './selection.js';
 
@@ -47,10 +47,9 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
       case 'compare':
       case 'equivalence':
       case 'non_inferiority': {
-        const kind = claimType(claim) as 'compare' | 'equivalence' | 'non_inferiority';
-        const sides = (claim as Record<typeof kind, { a: Selector; b: Selector }>)[kind];
-        checkSelector(sides.a, `${kind}.a: `);
-        checkSelector(sides.b, `${kind}.b: `);
+        const sides = comparedSides(claim)!;
+        checkSelector(sides.a, `${sides.kind}.a: `);
+        checkSelector(sides.b, `${sides.kind}.b: `);
         break;
       }
       case 'correlation': {
