@@ -7,8 +7,8 @@ const out = 'reports/demo';
 const steps = [
   ['score', 'fixtures/demo/sweep.yaml', '--clip', 'fixtures/models/clip', '--tagger', 'fixtures/models/tagger-v3', '--out', out],
   ['analyze', out, '--hypotheses', 'fixtures/demo-hypotheses.yaml'],
+  ['report', out],
 ];
-if (existsSync('dist/src/cli/report.js')) steps.push(['report', out]);
 
 for (const args of steps) {
   console.error(`\n$ lora-eval ${args.join(' ')}`);
@@ -19,6 +19,6 @@ for (const args of steps) {
   }
 }
 console.error(`\nDemo results are in ${out}/:`);
-for (const f of ['scores.csv', 'run.json', 'cells.csv', 'tests.csv', 'summary.json', 'report.html']) {
+for (const f of ['scores.csv', 'run.json', 'cells.csv', 'tests.csv', 'summary.json', 'report.html', 'tables.tex', 'charts/']) {
   if (existsSync(`${out}/${f}`)) console.error(`  ${out}/${f}`);
 }

@@ -8,3 +8,8 @@ const plainNumber = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function spreadsheetSafe(text: string): string {
   return formulaStart.test(text) && !plainNumber.test(text) ? `'${text}` : text;
 }
+
+/** Undoes spreadsheetSafe when reading a CSV that lora-eval wrote. */
+export function fromSpreadsheetSafe(text: string): string {
+  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+}

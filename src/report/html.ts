@@ -1,0 +1,101 @@
+import { escapeHtml as h } from './escape.js';
+import type { Analysis, CellRow } from './read-analysis.js';
+
+export interface RenderedChart {
+  name: string;
+  title: string;
+  svg: string;
+}
+
+const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const fmtP = (v: number) => (Number.isFinite(v) ? (v < 1e-4 ? v.toExponential(1) : v.toFixed(4)) : '–');
+
+const STYLE = `
+body { font-family: 'DejaVu Sans', system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+.meta { color: #666; font-size: 0.85rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
+th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.verdict { font-weight: bold; padding: 0.1rem 0.4rem; border-radius: 3px; }
+.supported { background: #d8f3e3; color: #1d6b40; } .refuted { background: #f9dcd8; color: #8e2a1f; } .inconclusive { background: #eee; color: #555; }
+figure { margin: 1rem 0; } figcaption { font-size: 0.9rem; color: #444; margin-bottom: 0.3rem; }
+details summary { cursor: pointer; }
+`;
+
+function verdictBadge(verdict: string): string {
+  const cls = ['supported', 'refuted', 'inconclusive'].includes(verdict) ? verdict : 'inconclusive';
+  return `<span class="verdict ${cls}">${h(verdict)}</span>`;
+}
+
+function cellTable(cells: CellRow[], factors: string[]): string {
+  const head = [...factors, 'n', 'prompts', 'mean', '95% CI', 'transfer ratio'];
+  const rows = cells.map(
+    (c) =>
+      `<tr>${factors.map((f) => `<td>${h(c.levels[f] || '(native)')}</td>`).join('')}<td class="num">${c.n}</td><td class="num">${c.prompts}</td>` +
+      `<td class="num">${fmt(c.mean)}</td><td class="num">${Number.isFinite(c.ciLow) ? `${fmt(c.ciLow)} – ${fmt(c.ciHigh)}` : '–'}</td><td class="num">${fmt(c.transferRatio, 2)}</td></tr>`,
+  );
+  return `<table><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/**
+ * One self-contained HTML page: verdicts, charts (inline SVG rendered at build time, so the page needs no script and
+ * no network), the tests behind each verdict and the cell estimates. Every piece of user text is escaped.
+ */
+export function reportHtml(analysis: Analysis, charts: RenderedChart[]): string {
+  const { summary } = analysis;
+  const prov = summary.provenance;
+  const title = `lora-eval report${prov?.sweep?.name ? `: ${prov.sweep.name}` : ''}`;
+  const hypotheses = summary.hypotheses.length
+    ? `<table><thead><tr><th>hypothesis</th><th>type</th><th>metric</th><th>verdict</th><th>tests</th><th>description</th></tr></thead><tbody>${summary.hypotheses
+        .map(
+          (x) =>
+            `<tr><td>${h(x.id)}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>` +
+            `<td>${x.supported} supported, ${x.refuted} refuted, ${x.inconclusive} inconclusive of ${x.tests}${x.notRun ? ` (${x.notRun} could not run)` : ''}</td><td>${h(x.description ?? '')}</td></tr>`,
+        )
+        .join('')}</tbody></table><p class="meta">${h(summary.settings.verdict_rule)}</p>`
+    : '<p>No hypotheses were tested (run <code>lora-eval analyze --hypotheses …</code>).</p>';
+  const tests = analysis.tests.length
+    ? `<table><thead><tr><th>hypothesis</th><th>test</th><th>a</th><th>b</th><th>where</th><th>n</th><th>estimate</th><th>95% CI</th><th>p</th><th>p adj.</th><th>effect</th><th>verdict</th><th>note</th></tr></thead><tbody>${analysis.tests
+        .map(
+          (t) =>
+            `<tr><td>${h(t.hypothesis)}</td><td>${h(t.test)}</td><td>${h(t.a)}</td><td>${h(t.b)}</td><td>${h(t.where)}</td><td class="num">${t.n}</td>` +
+            `<td class="num">${fmt(t.estimate)}</td><td class="num">${Number.isFinite(t.ciLow) ? `${fmt(t.ciLow)} – ${fmt(t.ciHigh)}` : '–'}</td>` +
+            `<td class="num">${fmtP(t.p)}</td><td class="num">${fmtP(t.pAdj)}</td><td class="num">${fmt(t.effect, 2)}</td><td>${verdictBadge(t.verdict)}</td><td>${h(t.note)}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : '';
+  const metrics = [...new Set(analysis.cells.map((c) => c.metric))];
+  const cellSections = metrics
+    .map(
+      (m) =>
+        `<details><summary>${h(m)} (${analysis.cells.filter((c) => c.metric === m).length} cells)</summary>${cellTable(
+          analysis.cells.filter((c) => c.metric === m),
+          analysis.factors,
+        )}</details>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${h(title)}</h1>
+<p class="meta">lora-eval ${h(prov?.tool?.version ?? '')}${prov?.tool?.git ? ` (${h(prov.tool.git.slice(0, 10))})` : ''} · analyzed ${h(summary.created)} · sweep sha256 ${h(prov?.sweep?.sha256?.slice(0, 12) ?? '–')} · seed ${summary.settings.seed}, ${summary.settings.bootstrap_reps} bootstrap replicates</p>
+${prov?.models?.length ? `<p class="meta">models: ${prov.models.map((m) => `${h(m.file.split('/').slice(-3).join('/'))} (${h(m.sha256.slice(0, 12))})`).join(', ')}</p>` : ''}
+<h2>Hypotheses</h2>
+${hypotheses}
+<h2>Charts</h2>
+${charts.map((c) => `<figure id="chart-${h(c.name)}"><figcaption>${h(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
+${tests ? `<h2>Tests</h2>\n${tests}` : ''}
+<h2>Cell estimates</h2>
+<p class="meta">Mean and 95% CI from a bootstrap that resamples prompts; transfer ratio = cell mean ÷ the home cell's (target = base).</p>
+${cellSections}
+</body>
+</html>
+`;
+}

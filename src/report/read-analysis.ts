@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { UserError } from '../errors.js';
+import { fromSpreadsheetSafe as text } from './csv-safe.js';
+
+export interface CellRow {
+  metric: string;
+  model: string;
+  levels: Record<string, string>;
+  n: number;
+  prompts: number;
+  mean: number;
+  sd: number;
+  se: number;
+  ciLow: number;
+  ciHigh: number;
+  transferRatio: number;
+}
+
+export interface TestCsvRow {
+  hypothesis: string;
+  metric: string;
+  test: string;
+  a: string;
+  b: string;
+  where: string;
+  n: number;
+  estimate: number;
+  ciLow: number;
+  ciHigh: number;
+  p: number;
+  pAdj: number;
+  effect: number;
+  verdict: string;
+  note: string;
+}
+
+export interface HypothesisSummary {
+  id: string;
+  type: string;
+  metric: string;
+  description?: string;
+  verdict: string;
+  tests: number;
+  supported: number;
+  refuted: number;
+  inconclusive: number;
+  notRun: number;
+}
+
+export interface Analysis {
+  runDir: string;
+  factors: string[];
+  cells: CellRow[];
+  tests: TestCsvRow[];
+  summary: {
+    created: string;
+    source: string;
+    provenance: {
+      tool?: { version?: string; git?: string };
+      sweep?: { name?: string; sha256?: string; file?: string };
+      models?: { file: string; sha256: string }[];
+    } | null;
+    settings: { seed: number; bootstrap_reps: number; verdict_rule: string };
+    factors: string[];
+    metrics: { name: string; unit: string | null; higher_is_better: boolean | null }[];
+    hypotheses: HypothesisSummary[];
+  };
+}
+
+const num = (v: string) => (v === '' ? NaN : Number(v));
+
+function readCsv(file: string): Record<string, string>[] {
+  return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+}
+
+/** Reads what `lora-eval analyze` wrote into a run folder: cells.csv, tests.csv and summary.json. */
+export function readAnalysis(runDir: string): Analysis {
+  const missing = ['cells.csv', 'tests.csv', 'summary.json'].filter((f) => !existsSync(join(runDir, f)));
+  if (missing.length) throw new UserError(`${runDir}: no ${missing.join(', ')} (run "lora-eval analyze ${runDir}" first)`);
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Analysis['summary'];
+  const factors = summary.factors;
+  const cells = readCsv(join(runDir, 'cells.csv')).map((r) => ({
+    metric: r.metric,
+    model: text(r.model),
+    levels: Object.fromEntries(factors.map((f) => [f, text(r[f] ?? '')])),
+    n: num(r.n),
+    prompts: num(r.prompts),
+    mean: num(r.mean),
+    sd: num(r.sd),
+    se: num(r.se),
+    ciLow: num(r.ci_low),
+    ciHigh: num(r.ci_high),
+    transferRatio: num(r.transfer_ratio),
+  }));
+  const tests = readCsv(join(runDir, 'tests.csv')).map((r) => ({
+    hypothesis: r.hypothesis,
+    metric: r.metric,
+    test: r.test,
+    a: text(r.a),
+    b: text(r.b),
+    where: text(r.where),
+    n: num(r.n),
+    estimate: num(r.estimate),
+    ciLow: num(r.ci_low),
+    ciHigh: num(r.ci_high),
+    p: num(r.p),
+    pAdj: num(r.p_adj),
+    effect: num(r.effect),
+    verdict: r.verdict,
+    note: r.note ?? '',
+  }));
+  return { runDir, factors, cells, tests, summary };
+}

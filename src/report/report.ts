@@ -1,0 +1,62 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CHART_METRICS, doseChart, forestChart, heatmapChart, type ChartSpec } from './charts.js';
+import { reportHtml, type RenderedChart } from './html.js';
+import { metricTable, testsTable } from './latex.js';
+import { readAnalysis } from './read-analysis.js';
+import { renderSvg, svgToPng } from './render-chart.js';
+
+export interface ReportOptions {
+  /** Run folder with cells.csv, tests.csv and summary.json (from `lora-eval analyze`). */
+  run: string;
+  /** Output folder; default the run folder. */
+  out?: string;
+  /** Also rasterize every chart to PNG. */
+  png?: boolean;
+}
+
+export interface ReportResult {
+  html: string;
+  latex: string;
+  charts: string[];
+}
+
+/** Charts (Vega-Lite spec, SVG, optionally PNG), a self-contained report.html and LaTeX tables from an analyzed run. */
+export async function writeReport(options: ReportOptions): Promise<ReportResult> {
+  const runDir = resolve(options.run);
+  const analysis = readAnalysis(runDir);
+  const outDir = resolve(options.out ?? runDir);
+  const chartsDir = join(outDir, 'charts');
+  mkdirSync(chartsDir, { recursive: true });
+
+  const present = new Set(analysis.cells.map((c) => c.metric));
+  const metrics = CHART_METRICS.filter((m) => present.has(m));
+  const specs: ChartSpec[] = [
+    ...metrics.slice(0, 3).flatMap((m) => [heatmapChart(m, analysis.cells), doseChart(m, analysis.cells)]),
+    forestChart(analysis.tests),
+  ].filter((s): s is ChartSpec => s !== undefined);
+
+  const rendered: RenderedChart[] = [];
+  const files: string[] = [];
+  for (const chart of specs) {
+    const svg = await renderSvg(chart.spec);
+    writeFileSync(join(chartsDir, `${chart.name}.vl.json`), JSON.stringify(chart.spec, null, 2) + '\n');
+    writeFileSync(join(chartsDir, `${chart.name}.svg`), svg);
+    files.push(join(chartsDir, `${chart.name}.svg`));
+    if (options.png) writeFileSync(join(chartsDir, `${chart.name}.png`), await svgToPng(svg));
+    rendered.push({ name: chart.name, title: chart.title, svg });
+  }
+
+  const html = join(outDir, 'report.html');
+  writeFileSync(html, reportHtml(analysis, rendered));
+
+  const maxWeight = [...new Set(analysis.cells.map((c) => c.levels.weight).filter((w) => w && Number(w) > 0))].sort((a, b) => Number(b) - Number(a))[0];
+  const tables = [
+    '% lora-eval tables; needs \\usepackage{booktabs}',
+    ...(maxWeight ? metrics.map((m) => metricTable(analysis, m, maxWeight)) : []),
+    testsTable(analysis),
+  ].filter((t): t is string => t !== undefined);
+  const latex = join(outDir, 'tables.tex');
+  writeFileSync(latex, tables.join('\n\n') + '\n');
+  return { html, latex, charts: files };
+}
