@@ -3,6 +3,7 @@ export { scoreSweep, type ScoreOptions, type ScoreResult } from './score/score-s
 export { loadSweep } from './sweep/load.js';
 export { SweepSchema, type Sweep } from './sweep/schema.js';
 export { SweepError, type LoadedSweep, type SweepImage } from './sweep/types.js';
+export { compareSeeds, isSafeSeed, parseSeed, SeedError, type Seed } from './sweep/seed.js';
 export { loadClip, type ClipModel } from './encoders/clip.js';
 export { loadTagger, readSelectedTags, type TaggerModel } from './encoders/tagger.js';
 export { ClipTokenizer } from './encoders/tokenizer.js';

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { SweepSchema, type ExplicitImage, type Sweep } from '../sweep/schema.js';
+import { compareSeeds } from '../sweep/seed.js';
 import type { IngestProblem } from './errors.js';
 import type { GenerationInfo } from './generation.js';
 import type { LoraLibrary } from './lora-library.js';
@@ -230,7 +231,7 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     factors,
     lora_factors: ['base', 'lora'].filter((f) => f in factors),
     prompts,
-    seeds: [...new Set(images.map((i) => i.seed))].sort((a, b) => a - b),
+    seeds: [...new Set(images.map((i) => i.seed))].sort(compareSeeds),
     images,
   };
   const parsed = SweepSchema.safeParse(sweepObject);

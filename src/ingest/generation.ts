@@ -1,4 +1,5 @@
 /** What ingest reads from one image, whatever tool wrote it. */
+import { tryParseSeed, type Seed } from '../sweep/seed.js';
 
 export type MetadataSource = 'a1111' | 'comfyui' | 'sd-scripts' | 'fooocus' | 'invokeai' | 'novelai';
 
@@ -20,8 +21,8 @@ export interface GenerationInfo {
   /** Positive prompt as written (LoRA tags included). */
   prompt: string;
   negativePrompt?: string;
-  /** Exact decimal seed; ComfyUI and Fooocus seeds can exceed 2^53. */
-  seed?: string;
+  /** Canonical decimal seed; ComfyUI and Fooocus seeds can exceed 2^53. */
+  seed?: Seed;
   steps?: number;
   cfg?: number;
   sampler?: string;
@@ -45,10 +46,11 @@ export function numberOrUndefined(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** A seed as an exact decimal string, or undefined when the value is not an integer. */
-export function seedString(value: unknown): string | undefined {
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number') return Number.isInteger(value) ? (Number.isSafeInteger(value) ? String(value) : BigInt(value).toString()) : undefined;
-  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return BigInt(value.trim()).toString();
-  return undefined;
+/**
+ * A recorded seed as its canonical decimal string, or undefined when the value is not an integer.
+ * Metadata JSON is read with parseJsonExact, so seeds beyond 2^53 arrive as bigint or digits, never rounded.
+ */
+export function seedString(value: unknown): Seed | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
+  return tryParseSeed(typeof value === 'string' ? value.trim() : value);
 }

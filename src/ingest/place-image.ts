@@ -1,4 +1,5 @@
 /** Where one image goes in a sweep: its target, weight, LoRA, seed, prompt text and settings, or why it cannot go. */
+import type { Seed } from '../sweep/seed.js';
 import type { GenerationInfo, LoraUse } from './generation.js';
 import { modelStem, removeLoraTags, sameLoraName, tidyPrompt } from './lora-tags.js';
 
@@ -15,7 +16,7 @@ export interface Placed {
   /** The studied LoRA applied (weight > 0), by its canonical name. */
   lora?: string;
   loraHash?: string;
-  seed: number;
+  seed: Seed;
   /** Prompt with the studied LoRA's tags removed: what groups images into prompts. */
   promptText: string;
   /** The LoRA was applied (or tagged, at weight 0) in this image. */
@@ -101,8 +102,7 @@ export function placeImage(
     };
   }
   if (g.seed === undefined) return { reason: 'no seed in the metadata' };
-  const seed = Number(g.seed);
-  if (!Number.isSafeInteger(seed)) return { reason: `seed ${g.seed} is beyond 2^53 and cannot be written exactly as a sweep seed` };
+  const seed = g.seed;
 
   const promptText = tidyPrompt(removeLoraTags(g.prompt, (t) => studied.has(t.name)));
   if (!promptText) return { reason: 'empty prompt once the LoRA tag is removed' };

@@ -1,6 +1,7 @@
 /** Writes an ingested sweep as YAML: one image per line, comments on the fields the user must fill in. */
 import { Document, isMap, isPair, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { Sweep } from '../sweep/schema.js';
+import { sweepWithYamlSeeds } from '../sweep/yaml-seeds.js';
 
 export interface SweepYamlContext {
   /** Where the images came from, for the header comment. */
@@ -14,7 +15,7 @@ function pairOf(map: YAMLMap, key: string) {
 }
 
 export function sweepToYaml(sweep: Sweep, context: SweepYamlContext): string {
-  const doc = new Document(sweep);
+  const doc = new Document(sweepWithYamlSeeds(sweep));
   doc.commentBefore = [
     ` Written by lora-eval ingest from ${context.sources.join(', ')}.`,
     " Factors, prompts and seeds come from the images' generation metadata.",

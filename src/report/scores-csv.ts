@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { spreadsheetSafe } from './csv-safe.js';
+import { tryParseSeed, type Seed } from '../sweep/seed.js';
+import { fromSpreadsheetSafe, spreadsheetSafe } from './csv-safe.js';
 
 /** One tidy row of scores.csv: one image × metric × model. */
 export interface ScoreRow {
@@ -9,7 +10,8 @@ export interface ScoreRow {
   sha256: string;
   levels: Record<string, string>;
   prompt: string;
-  seed: number;
+  /** Canonical decimal seed, written as plain digits (exact beyond 2^53). */
+  seed: Seed;
   metric: string;
   model: string;
   value: number;
@@ -50,12 +52,13 @@ export function readScoresCsv(file: string): { factors: string[]; rows: ScoreRow
     throw new ScoresCsvError(`${file}: expected the columns ${scoresCsvColumns(['<factors…>']).join(',')}, found ${header.join(',')}`);
   }
   const factors = header.slice(2, promptAt);
-  const unquote = (s: string) => (s.startsWith("'") && /^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s);
+  const unquote = fromSpreadsheetSafe;
   const rows = records.slice(1).map((r, i) => {
     if (r.length !== header.length) throw new ScoresCsvError(`${file}:${i + 2}: expected ${header.length} fields, found ${r.length}`);
     const value = r[header.length - 1] === '' ? NaN : Number(r[header.length - 1]);
-    const seed = Number(r[promptAt + 1]);
-    if (!Number.isInteger(seed)) throw new ScoresCsvError(`${file}:${i + 2}: seed "${r[promptAt + 1]}" is not an integer`);
+    const seed = tryParseSeed(r[promptAt + 1]);
+    if (seed === undefined)
+      throw new ScoresCsvError(`${file}:${i + 2}: seed "${r[promptAt + 1]}" is not an integer (decimal digits, optionally with a leading "-")`);
     return {
       image: unquote(r[0]),
       sha256: r[1],

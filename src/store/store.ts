@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Seed } from '../sweep/seed.js';
 
 export interface StoredImage {
   key: string;
   sha256: string;
   levels: Record<string, string>;
   prompt: string;
-  seed: number;
+  seed: Seed;
   weight: number;
   native: boolean;
 }
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS images (
   sha256 TEXT NOT NULL,
   levels TEXT NOT NULL,
   prompt TEXT NOT NULL,
-  seed INTEGER NOT NULL,
+  seed TEXT NOT NULL,
   weight REAL NOT NULL,
   native INTEGER NOT NULL
 );
@@ -65,8 +66,26 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.migrateIntegerSeeds();
     this.getVector = this.db.prepare('SELECT data FROM vectors WHERE content_sha = ? AND model_sha = ? AND prep_hash = ?');
     this.putVector = this.db.prepare('INSERT OR REPLACE INTO vectors (content_sha, model_sha, prep_hash, dim, data) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /**
+   * Stores written before seeds became exact kept them in an INTEGER column, where a seed beyond 2^63 turns into a
+   * float. The images table only holds the last run, so it is rebuilt with a TEXT column and the seeds it holds.
+   */
+  private migrateIntegerSeeds(): void {
+    const columns = this.db.prepare('PRAGMA table_info(images)').all() as { name: string; type: string }[];
+    if (columns.find((c) => c.name === 'seed')?.type.toUpperCase() !== 'INTEGER') return;
+    this.db.transaction(() => {
+      this.db.exec('ALTER TABLE images RENAME TO images_integer_seed');
+      this.db.exec(SCHEMA);
+      this.db.exec(
+        'INSERT INTO images (key, sha256, levels, prompt, seed, weight, native) SELECT key, sha256, levels, prompt, CAST(seed AS TEXT), weight, native FROM images_integer_seed ORDER BY rowid',
+      );
+      this.db.exec('DROP TABLE images_integer_seed');
+    })();
   }
 
   vector(contentSha: string, modelSha: string, prepHash: string): Float32Array | undefined {
@@ -98,7 +117,7 @@ export class Store {
       sha256: r.sha256 as string,
       levels: JSON.parse(r.levels as string),
       prompt: r.prompt as string,
-      seed: r.seed as number,
+      seed: String(r.seed),
       weight: r.weight as number,
       native: r.native === 1,
     }));

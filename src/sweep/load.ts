@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { ZodError } from 'zod';
 import { SweepSchema, type ExplicitImage, type Sweep } from './schema.js';
+import type { Seed } from './seed.js';
 import { fillTemplate, templateFields } from './template.js';
 import { SweepError, type LoadedSweep, type SweepImage, type SweepProblem } from './types.js';
 
@@ -60,7 +61,7 @@ function levelString(v: string | number): string {
   return String(v);
 }
 
-function cellLabel(levels: Record<string, string>, prompt: string, seed: number): string {
+function cellLabel(levels: Record<string, string>, prompt: string, seed: Seed): string {
   const parts = Object.entries(levels)
     .filter(([, v]) => v !== '')
     .map(([k, v]) => `${k}=${v}`);
@@ -83,7 +84,7 @@ interface PlannedImage {
   relPath: string;
   levels: Record<string, string>;
   prompt: string;
-  seed: number;
+  seed: Seed;
   weight: number;
   native: boolean;
   /** where the image came from, for messages */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SeedSchema } from './seed.js';
 
 /** Factor names become template placeholders and CSV columns, so keep them plain. */
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
@@ -34,7 +35,7 @@ export const ExplicitImageSchema = z
   .object({
     path: z.string().min(1),
     prompt: z.string().min(1),
-    seed: z.number().int(),
+    seed: SeedSchema,
   })
   .catchall(FactorLevelSchema)
   .describe('one image with its factor levels given inline, e.g. { path, base, target, weight, prompt, seed }');
@@ -59,7 +60,7 @@ export const SweepSchema = z
     factors: z.record(identifier, z.array(FactorLevelSchema).min(1)).describe('named factors of the design with their levels; target and weight are required'),
     lora_factors: z.array(identifier).optional().describe('factors that only matter when the LoRA is applied (default: every factor but target and weight)'),
     prompts: z.array(PromptSchema).min(1),
-    seeds: z.array(z.number().int()).min(1),
+    seeds: z.array(SeedSchema).min(1).describe('generation seeds; quote seeds beyond 2^53, e.g. "18446744073709551615"'),
     images: ImagesSchema,
   })
   .strict()
@@ -102,7 +103,8 @@ export const SweepSchema = z
       if (promptIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['prompts', i, 'id'], message: `duplicate prompt id "${p.id}"` });
       promptIds.add(p.id);
     });
-    const seeds = new Set<number>();
+    // Seeds are canonical strings by now, so 7, "7" and "007" are one seed.
+    const seeds = new Set<string>();
     sweep.seeds.forEach((s, i) => {
       if (seeds.has(s)) ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
       seeds.add(s);
@@ -114,3 +116,5 @@ export type SweepPrompt = z.infer<typeof PromptSchema>;
 export type PromptKind = z.infer<typeof PromptKindSchema>;
 export type LoraSpec = z.infer<typeof LoraSchema>;
 export type ExplicitImage = z.infer<typeof ExplicitImageSchema>;
+/** A sweep as written in YAML, before seeds become canonical strings. */
+export type SweepInput = z.input<typeof SweepSchema>;

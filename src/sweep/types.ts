@@ -1,4 +1,5 @@
 import type { Sweep, SweepPrompt } from './schema.js';
+import type { Seed } from './seed.js';
 
 /** One image of a sweep, resolved to a file and to its cell. */
 export interface SweepImage {
@@ -9,7 +10,8 @@ export interface SweepImage {
   /** Factor name → level as written in the sweep; LoRA-only factors are "" on weight-0 images. */
   levels: Record<string, string>;
   prompt: string;
-  seed: number;
+  /** Canonical decimal seed (exact beyond 2^53). */
+  seed: Seed;
   /** Numeric LoRA weight. */
   weight: number;
   /** True for weight-0 images: the target's native output, shared by every base. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PromptSchema } from '../sweep/schema.js';
+import { parseSeed } from '../sweep/seed.js';
 import { checkExperiment } from './experiment-checks.js';
 
 /** Base, target, LoRA and experiment names become folder names, docker tags and sweep factor levels. */
@@ -158,6 +159,22 @@ export const PinsSchema = section('pins', {
     .describe('lycoris_lora version, required for training.network: lycoris'),
 });
 
+/** gen_img.py seeds its generator with 32 bits; like sweep seeds, a seed may also be written as quoted digits. */
+const GEN_IMG_SEED_RANGE = 'gen_img.py seeds are integers from 0 to 4294967295 (below 2^32)';
+const GenerationSeedSchema = z
+  .union(
+    [
+      z.number().int({ error: GEN_IMG_SEED_RANGE, abort: true }).min(0, GEN_IMG_SEED_RANGE).max(4294967295, GEN_IMG_SEED_RANGE),
+      z.string().regex(/^\d+$/, GEN_IMG_SEED_RANGE),
+    ],
+    {
+      error: GEN_IMG_SEED_RANGE,
+    },
+  )
+  .transform((value) => parseSeed(value))
+  .refine((seed) => BigInt(seed) < 2n ** 32n, GEN_IMG_SEED_RANGE)
+  .describe('generation seed, 0 to 4294967295');
+
 /** The experiment without its cross-field checks (those need the parsed values). */
 export const ExperimentObjectSchema = section('', {
   $schema: z.string().optional(),
@@ -171,7 +188,7 @@ export const ExperimentObjectSchema = section('', {
     .min(1)
     .describe('LoRA weights to generate at; 0 (the target without the LoRA) is added automatically'),
   prompts: z.array(PromptSchema).min(1),
-  seeds: z.array(z.number().int().min(0).max(4294967295, { error: 'gen_img.py seeds are below 2^32' })).min(1),
+  seeds: z.array(GenerationSeedSchema).min(1),
   checkpoints: z
     .array(z.number().int().min(1))
     .optional()

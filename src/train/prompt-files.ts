@@ -1,3 +1,4 @@
+import type { Seed } from '../sweep/seed.js';
 import { fillTemplate } from '../sweep/template.js';
 import type { CliArgs } from './arg-check.js';
 import type { Experiment, ModelRef } from './experiment-schema.js';
@@ -84,7 +85,7 @@ export function jobArgs(job: GenerationJob): CliArgs {
  * The prompt line for one image: the prompt, then " --n" negative prompt, " --d" seed, " --am" LoRA weight
  * (LoRA files only) and " --f" file name last, so run.sh can read the output path back from the line's end.
  */
-function promptLine(exp: Experiment, text: string, seed: number, weight: number | undefined, image: string): string {
+function promptLine(exp: Experiment, text: string, seed: Seed, weight: number | undefined, image: string): string {
   const parts = [text];
   if (exp.generation.negative_prompt) parts.push(`--n ${exp.generation.negative_prompt}`);
   parts.push(`--d ${seed}`);

@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Sweep } from '../sweep/schema.js';
+import { sweepWithYamlSeeds } from '../sweep/yaml-seeds.js';
 import type { Experiment } from './experiment-schema.js';
 import { checkpointLevel, hasCheckpointFactor, imageTemplates, OUTPUTS_DIR, sampledEpochs, sweepWeights } from './layout.js';
 
@@ -41,5 +42,5 @@ export function sweepYamlText(sweep: Sweep, experimentName: string): string {
     '# Score the generated images with: lora-eval score sweep.yaml',
     '',
   ].join('\n');
-  return header + stringify(sweep, { lineWidth: 0 });
+  return header + stringify(sweepWithYamlSeeds(sweep), { lineWidth: 0 });
 }

@@ -27,7 +27,7 @@ function plantedScores(retention: Record<string, number>, noise = 0.05, seed = 7
               sha256: 'x',
               levels: { base, target, weight: String(weight) },
               prompt,
-              seed: s,
+              seed: String(s),
               metric: 'style_retention',
               model: 'clip',
               value,

@@ -78,7 +78,7 @@ describe('ingestFolder', () => {
     });
 
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: TARGETS, weight: [0, 1] });
-    expect(result.sweep.seeds).toEqual([1, 2, 3]);
+    expect(result.sweep.seeds).toEqual(['1', '2', '3']);
     expect(result.sweep.lora_factors).toEqual(['base']);
     expect(result.sweep.prompts).toEqual([{ id: promptId(PROMPT), kind: 'concept', text: PROMPT }]);
     expect(result.sweep.lora).toMatchObject({ name: 'anis_nai', trigger: 'anis', references: 'refs' });
@@ -205,8 +205,35 @@ describe('ingestFolder', () => {
     });
     expect(result.problems).toEqual([]);
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: ['anything-v4.5', 'counterfeit-v3'], weight: [0, 0.8] });
-    expect(result.sweep.seeds).toEqual([5, 6]);
+    expect(result.sweep.seeds).toEqual(['5', '6']);
     expect(loadSweep(join(dir, 'sweep.yaml')).images).toHaveLength(8);
+  });
+
+  it('keeps 64-bit ComfyUI seeds exact: quoted in sweep.yaml, read back by loadSweep, sorted numerically', async () => {
+    const dir = join(root, 'comfy-64bit');
+    mkdirSync(join(dir, 'out'), { recursive: true });
+    const max64 = '18446744073709551615'; // 2^64 − 1
+    const above53 = '9007199254740993'; // 2^53 + 1: the nearest double is 2^53
+    let n = 0;
+    for (const seed of [max64, '5', above53]) {
+      const graph = comfyGraph({ ckpt: 'anything-v4.5.safetensors', lora: ['loras/anis_nai.safetensors', 0.8, 0.8], seed, text: 'anis, 1girl' });
+      writeFileSync(join(dir, 'out', `ComfyUI_${String(n++).padStart(5, '0')}_.png`), await pngWithText(16, 16, n, [{ keyword: 'prompt', text: graph }]));
+    }
+    const result = await ingestFolder(join(dir, 'out'), {
+      out: join(dir, 'sweep.yaml'),
+      baseOf: { anis_nai: 'nai' },
+      references: await makeReferences(join(dir, 'refs')),
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.sweep.seeds).toEqual(['5', above53, max64]);
+    const yaml = readFileSync(join(dir, 'sweep.yaml'), 'utf8');
+    expect(yaml).toMatch(/^seeds: \[ 5, "9007199254740993", "18446744073709551615" \]$/m);
+    expect(yaml).toMatch(/_00000_\.png, prompt: [^,]+, seed: "18446744073709551615", /);
+
+    const loaded = loadSweep(join(dir, 'sweep.yaml'));
+    expect(loaded.sweep.seeds).toEqual(['5', above53, max64]);
+    const bySeed = Object.fromEntries(loaded.images.map((i) => [i.seed, i.key]));
+    expect(bySeed).toEqual({ [max64]: 'out/ComfyUI_00000_.png', '5': 'out/ComfyUI_00001_.png', [above53]: 'out/ComfyUI_00002_.png' });
   });
 
   it('ingests sd-scripts outputs: target from --target, the --am multiplier named by --lora', async () => {
@@ -238,7 +265,7 @@ describe('ingestFolder', () => {
     });
     expect(result.problems).toEqual([]);
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: ['nai'], weight: [0, 0.65] });
-    expect(result.sweep.seeds).toEqual([11, 12]);
+    expect(result.sweep.seeds).toEqual(['11', '12']);
   });
 
   it('slices a grid and places its cells: Prompt S/R weights × checkpoints', async () => {
@@ -260,7 +287,7 @@ describe('ingestFolder', () => {
       references: await makeReferences(join(dir, 'refs')),
     });
     expect(result.sweep.factors).toEqual({ base: ['nai'], target: TARGETS, weight: [0, 0.5, 1] });
-    expect(result.sweep.seeds).toEqual([42]);
+    expect(result.sweep.seeds).toEqual(['42']);
     // The grid itself sits in the folder too: sliced, not reported.
     expect(result.problems).toEqual([]);
     const loaded = loadSweep(join(dir, 'sweep.yaml'));
@@ -309,10 +336,11 @@ describe('ingestFolder', () => {
     expect(built.problems.map((p) => [p.file, p.reason.split(';')[0]])).toEqual([
       ['/s/a.png', 'applies 2 of the studied LoRAs (x, y)'],
       ['/s/b.png', 'no checkpoint (model) in the sd-scripts metadata (sd-scripts does not record it)'],
-      ['/s/c.png', 'seed 18446744073709551615 is beyond 2^53 and cannot be written exactly as a sweep seed'],
       ['/s/d.png', 'LoRA x has a negative weight -1'],
       ['/s/e.png', 'no seed in the metadata'],
     ]);
+    // A 64-bit ComfyUI seed is placed like any other, exactly.
+    expect(built.sweep.seeds).toEqual(['1', '18446744073709551615']);
     await expect(buildSweep(records.slice(0, 2), { sweepFile: '/s/sweep.yaml', loras: ['x', 'y'] })).rejects.toThrow(/no usable images: 2 left out/);
   });
 });

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestFolder } from '../../src/ingest/ingest-folder.js';
 import { readImageMetadata } from '../../src/ingest/read-metadata.js';
+import { parseYamlText } from '../../src/sweep/load.js';
+import { SweepSchema } from '../../src/sweep/schema.js';
 
 const DATA = resolve(__dirname, '../../../shared/data/real-metadata');
 const present = existsSync(DATA);
@@ -133,13 +135,26 @@ describe.skipIf(!present)('real generation metadata', () => {
     expect(reasons['bad_images/empty_file.png']).toBe('empty file (0 bytes)');
     expect(reasons['bad_images/empty_image.png']).toBe('no generation metadata (text chunks found: date:create, date:modify, date:timestamp)');
     expect(reasons['bad_images/empty_image.jpg']).toBe('no generation metadata (no EXIF block)');
-    expect(reasons['Fooocus/fooocus1_cropped.png']).toMatch(/beyond 2\^53/);
+    // Fooocus's 64-bit seed is kept exact, in the sweep and in the YAML written for it.
+    expect(reasons['Fooocus/fooocus1_cropped.png']).toBeUndefined();
+    const fooocus = result.sweep.images as { path: string; seed: string }[];
+    expect(fooocus.find((i) => i.path.endsWith('Fooocus/fooocus1_cropped.png'))?.seed).toBe('6952411511246973023');
+    expect(result.sweep.seeds).toContain('6952411511246973023');
+    expect(result.yaml).toMatch(/fooocus1_cropped\.png, prompt: [^,]+, seed: "6952411511246973023", /);
+    expect(parseYamlText(result.yaml, 'sweep.yaml', SweepSchema).seeds).toEqual(result.sweep.seeds);
     // The PNG, its JPEG copy and the zTXt copy are one generation: the first is kept.
     expect(reasons['AUTOMATIC1111/automatic1111_cropped.png']).toMatch(/same cell as .*automatic1111_cropped\.jpg/);
     expect(result.imageCount + result.problems.length).toBe(16);
     expect(reasons['InvokeAI/invokeai_dream1.png']).toMatch(/no checkpoint/);
     expect(result.sweep.factors.target).toEqual(
-      expect.arrayContaining(['realistic_realisticVisionV20_v20', 'Anything-V3.0', 'v1-5-pruned-emaonly', 'juggernautXL', 'deliberateForInvoke_v08']),
+      expect.arrayContaining([
+        'realistic_realisticVisionV20_v20',
+        'Anything-V3.0',
+        'v1-5-pruned-emaonly',
+        'juggernautXL',
+        'deliberateForInvoke_v08',
+        'juggernautXL_v8Rundiffusion',
+      ]),
     );
   });
 });

@@ -27,7 +27,7 @@ function analyzedRun(): string {
               sha256: '-',
               levels: { base, target, weight },
               prompt,
-              seed,
+              seed: String(seed),
               metric: 'style_retention',
               model: 'clip',
               value,

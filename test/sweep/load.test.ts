@@ -114,4 +114,46 @@ describe('loadSweep', () => {
     expect(messages).toContain('prompts.1.id: duplicate prompt id "portrait"');
     expect(messages.some((m) => m.startsWith('lora_factors.0: unknown factor "checkpoint"'))).toBe(true);
   });
+
+  it('keeps a 2^64 − 1 seed exact: quoted in YAML, in the resolved template and on the image', () => {
+    const max64 = '18446744073709551615';
+    const yaml = base.replace('seeds: [1, 2]', `seeds: [1, "${max64}"]`);
+    const files = allFiles.map((f) => f.replace('-2.png', `-${max64}.png`));
+    const loaded = loadSweep(join(sweepDir(yaml, files), 'sweep.yaml'));
+    expect(loaded.sweep.seeds).toEqual(['1', max64]);
+    expect(loaded.missing).toEqual([]);
+    const big = loaded.images.filter((i) => i.seed === max64);
+    expect(big.map((i) => i.key).sort()).toEqual([
+      `nai/anything/w1/portrait-${max64}.png`,
+      `native/anything/portrait-${max64}.png`,
+      `sd15/anything/w1/portrait-${max64}.png`,
+    ]);
+    expect(loaded.images.filter((i) => i.seed === '1')).toHaveLength(3);
+  });
+
+  it('matches explicit images to seeds on the canonical form, whether written as number or string', () => {
+    const max64 = '18446744073709551615';
+    const yaml = base
+      .replace('seeds: [1, 2]', `seeds: ["0001", "${max64}"]`)
+      .replace(
+        /images:\n[\s\S]*$/,
+        `images:\n  - { path: a.png, base: nai, target: anything, weight: 1, prompt: portrait, seed: 1 }\n  - { path: b.png, base: nai, target: anything, weight: 1, prompt: portrait, seed: "${max64}" }\n`,
+      );
+    const loaded = loadSweep(join(sweepDir(yaml, ['a.png', 'b.png']), 'sweep.yaml'));
+    expect(loaded.images.map((i) => [i.key, i.seed])).toEqual([
+      ['a.png', '1'],
+      ['b.png', max64],
+    ]);
+  });
+
+  it('refuses an unquoted seed beyond 2^53, asking for quotes, and duplicates on the canonical form', () => {
+    const unquoted = base.replace('seeds: [1, 2]', 'seeds: [1, 18446744073709551615]');
+    const err = problemsOf(() => loadSweep(join(sweepDir(unquoted, allFiles), 'sweep.yaml')));
+    expect(err.problems).toEqual([expect.objectContaining({ field: 'seeds.1', line: 9, message: expect.stringMatching(/beyond 2\^53 .*quote the seed/) })]);
+    expect(err.message).toMatch(/sweep\.yaml:9: seeds\.1: seed 18446744073709552000 is beyond 2\^53/);
+
+    const duplicate = base.replace('seeds: [1, 2]', 'seeds: [7, "007"]');
+    const dup = problemsOf(() => loadSweep(join(sweepDir(duplicate, allFiles), 'sweep.yaml')));
+    expect(dup.problems.map((p) => `${p.field}: ${p.message}`)).toEqual(['seeds.1: duplicate seed 7']);
+  });
 });

@@ -86,6 +86,24 @@ describe('experiment.yaml', () => {
     expect(problems.map((p) => p.field)).toEqual([field]);
   });
 
+  it('reads seeds written as numbers or quoted digits, and refuses what gen_img.py cannot take', () => {
+    const { experiment } = parseExperimentText(stringify(edited((e) => (e.seeds = [7, '0008', '4294967295']))), '/x/experiment.yaml');
+    expect(experiment.seeds).toEqual(['7', '8', '4294967295']);
+    const below2to32 = 'gen_img.py seeds are integers from 0 to 4294967295 (below 2^32)';
+    for (const seeds of [
+      [7, 4294967296],
+      [7, '4294967296'],
+      [7, -1],
+      [7, '18446744073709551615'],
+      [7, 'x'],
+    ]) {
+      expect(problemsOf(edited((e) => (e.seeds = seeds))), JSON.stringify(seeds)).toEqual([expect.objectContaining({ field: 'seeds.1', message: below2to32 })]);
+    }
+    expect(problemsOf(edited((e) => (e.seeds = [7, '07'])))).toEqual([
+      expect.objectContaining({ field: 'seeds.1', message: expect.stringMatching(/duplicate seed/) }),
+    ]);
+  });
+
   it('names the missing package and suggests the pin', () => {
     const [problem] = problemsOf(edited((e) => delete e.pins.python_packages.tensorboard));
     expect(problem.message).toContain('"tensorboard"');

@@ -156,6 +156,7 @@ describe('plan of a small experiment', () => {
     const sweep = file(plan, 'sweep.yaml');
     expect(sweep).toContain('template: "{base}/{target}/w{weight}/{prompt}-{seed}.png"');
     expect(sweep).not.toContain('checkpoint');
+    expect(sweep).toContain('seeds:\n  - 7\n  - 8\n'); // plain numbers, as written in experiment.yaml
     expect(plan.jobs.map((j) => j.promptFile)).toContain('prompts/alpha/e4/beta.txt');
     expect(file(plan, 'train/alpha.toml')).not.toContain('save_every_n_epochs');
   });
