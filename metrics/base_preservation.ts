@@ -7,6 +7,7 @@ export const basePreservation: MetricDefinition = {
   description: "cosine similarity to the target's weight-0 image on unrelated prompts (1 = unaffected by the LoRA)",
   unit: 'cosine',
   higherIsBetter: true,
+  regressionMargin: 0.01,
   aggregation: 'mean',
   requires: 'clip',
   emits: () => ['base_preservation'],

@@ -19,6 +19,7 @@ export const conceptDetection: MetricDefinition = {
     "share of the LoRA's concept tags the tagger detects (recall); concept_probability is their mean probability, concept_tag:<tag> each tag's detection",
   unit: 'recall (0–1)',
   higherIsBetter: true,
+  regressionMargin: 0.05,
   aggregation: 'mean',
   requires: 'tagger',
   emits: (lora) => ['concept_detection', 'concept_detection_delta', 'concept_probability', ...lora.concept_tags.map((t) => `concept_tag:${t}`)],

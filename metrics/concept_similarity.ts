@@ -7,6 +7,7 @@ export const conceptSimilarity: MetricDefinition = {
   description: 'mean cosine similarity between the image and the reference (training) images',
   unit: 'cosine',
   higherIsBetter: true,
+  regressionMargin: 0.01,
   aggregation: 'mean',
   requires: 'clip',
   emits: () => ['concept_similarity'],

@@ -8,6 +8,7 @@ export const promptFidelity: MetricDefinition = {
     "CLIPScore of the image against its prompt (LoRA tag removed, trigger replaced by the LoRA's description); prompt_fidelity_delta is the change from the weight-0 image",
   unit: 'CLIPScore (0–100)',
   higherIsBetter: true,
+  regressionMargin: 1,
   aggregation: 'mean',
   requires: 'clip',
   emits: () => ['prompt_fidelity', 'prompt_fidelity_delta'],

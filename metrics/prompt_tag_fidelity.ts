@@ -11,6 +11,7 @@ export const promptTagFidelity: MetricDefinition = {
   description: "rarity-weighted share of the prompt's own tags the tagger detects",
   unit: 'weighted recall (0–1)',
   higherIsBetter: true,
+  regressionMargin: 0.05,
   aggregation: 'mean',
   requires: 'tagger',
   emits: () => ['prompt_tag_fidelity'],

@@ -10,6 +10,7 @@ export const styleRetention: MetricDefinition = {
   description: "how far the image moved from the target's native output (0) toward the LoRA's training style (1)",
   unit: 'fraction of the style axis',
   higherIsBetter: true,
+  regressionMargin: 0.05,
   aggregation: 'mean',
   requires: 'clip',
   emits: () => ['style_retention'],

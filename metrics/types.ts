@@ -47,6 +47,8 @@ export interface MetricDefinition {
   description: string;
   unit: string;
   higherIsBetter: boolean;
+  /** How much worse a run may score than its baseline before `lora-eval check` calls it a regression (in the metric's unit). */
+  regressionMargin: number;
   /** How cell estimates aggregate per-image values. */
   aggregation: 'mean';
   requires: 'clip' | 'tagger';

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { register as registerAnalyze } from './analyze.js';
+import { register as registerCheck } from './check.js';
 import { register as registerIngest } from './ingest.js';
 import { register as registerInspect } from './inspect.js';
 import { registerInspectMeta } from './inspect-meta.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   registerScore(program);
   registerAnalyze(program);
+  registerCheck(program);
   registerMerge(program);
   registerModels(program);
   registerPlan(program);
