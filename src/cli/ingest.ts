@@ -34,9 +34,8 @@ export function register(program: Command): void {
   program
     .command('ingest')
     .description(
-      'build a sweep.yaml from generated images: reads A1111 infotext (PNG text, JPEG/WebP EXIF), ComfyUI prompt graphs and\n' +
-        "sd-scripts PNG keys; target = checkpoint, weight = LoRA multiplier, base = --base-of or the LoRA files' training metadata;\n" +
-        'X/Y/Z plot grids given with --grid are sliced into cell images first',
+      'build a sweep.yaml from generated images (A1111, ComfyUI, sd-scripts metadata; X/Y/Z grids with --grid): ' +
+        "target = checkpoint, weight = LoRA multiplier, base = --base-of or the LoRA files' training metadata",
     )
     .argument('[folder]', 'folder of generated images (searched recursively)')
     .requiredOption('--out <sweep.yaml>', 'sweep file to write')

@@ -10,9 +10,8 @@ export function register(program: Command): Command {
   return program
     .command('plan')
     .description(
-      'plan LoRA training and image generation for an experiment: writes a run folder with a pinned CUDA sd-scripts\n' +
-        'container (Dockerfile), dataset.toml, one training config per base, gen_img.py prompt files, a resumable\n' +
-        'run.sh (needs Docker with an NVIDIA GPU) and the sweep.yaml that `lora-eval score` reads afterwards',
+      'plan LoRA training and generation in a pinned CUDA sd-scripts container: Dockerfile, dataset.toml, training ' +
+        'configs, gen_img.py prompt files, a resumable run.sh (needs Docker with an NVIDIA GPU) and the sweep.yaml for score',
     )
     .argument('<experiment>', 'experiment.yaml')
     .option('--out <dir>', 'run folder to write (default: runs/<experiment name>)')

@@ -17,9 +17,9 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .description(
       'Measure how a LoRA transfers between Stable Diffusion models.\n\n' +
-        'Typical flow: score a sweep (CLIP and WD14 tagger scores per image), analyze it (cell estimates, paired\n' +
-        'tests, hypothesis verdicts), then report or check against a baseline. Each stage reads the previous\n' +
-        "stage's files, so any stage can be re-run alone.",
+        'Typical flow: score a sweep (CLIP and WD14 tagger scores per image), analyze it (cell estimates, paired tests, ' +
+        "hypothesis verdicts), then report, or check against a baseline. Each stage reads the previous stage's files, " +
+        'so any stage can be re-run alone. Exit codes: 0 ok, 1 something failed or a check did not pass, 2 bad input.',
     )
     .showHelpAfterError('(add --help for usage)');
   registerScore(program);
