@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTagger } from '../../src/encoders/tagger.js';
 import { decodeImage } from '../../src/imaging/decode.js';
+import { loadTaggerScoring } from '../../src/score/tagger-scoring.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -96,4 +97,30 @@ describe('a broken tagger folder gives one clear message and a non-zero exit', (
       expect(errors[0]).toMatch(message);
     });
   }
+});
+
+describe('tagger scoring settings from the sweep', () => {
+  const lora = { trigger: 'anisphia', description: 'a girl', concept_tags: ['blonde_hair'], references: 'refs' };
+
+  it('applies per-tag thresholds from lora.tag_thresholds', async () => {
+    const image = await decodeImage(CONCEPT_IMAGE);
+    const detect = async (tag_thresholds?: Record<string, number>) => {
+      const scoring = await loadTaggerScoring(V3, { lora: { ...lora, tag_thresholds } });
+      const [p] = await scoring.tagger.encode([await scoring.tagger.preprocessor.preprocess(image)]);
+      const i = scoring.tagger.tags.findIndex((t) => t.name === 'blonde_hair');
+      const inputs = scoring.inputsFor(p, undefined)!;
+      await scoring.release();
+      return { detected: inputs.detected(i, p), p: p[i] };
+    };
+    const plain = await detect();
+    expect(plain.detected).toBe(true);
+    const strict = await detect({ blonde_hair: Math.min(0.999999, plain.p + (1 - plain.p) / 2) });
+    expect(strict.detected).toBe(false);
+  });
+
+  it('names a concept tag the tagger does not have, with similar tags', async () => {
+    await expect(loadTaggerScoring(V3, { lora: { ...lora, concept_tags: ['blonde'] } })).rejects.toThrow(
+      /the sweep names tag "blonde", which this tagger does not have; similar tags: blonde_hair/,
+    );
+  });
 });
