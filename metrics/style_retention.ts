@@ -18,6 +18,7 @@ export const styleRetention: MetricDefinition = {
   compute({ clip }) {
     if (!clip) return { unavailable: 'no CLIP model' };
     if (!clip.native) return { unavailable: 'no weight-0 image with the same target, prompt and seed' };
+    if (!clip.styleCentroid) return { unavailable: 'no style reference image could be encoded' };
     const axis = subtract(clip.styleCentroid, clip.native);
     const length2 = dot(axis, axis);
     if (length2 < 1e-12) return { unavailable: 'the weight-0 image already sits on the style centroid (empty style axis)' };

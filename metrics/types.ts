@@ -11,8 +11,8 @@ export interface ClipInputs {
   promptText: Float32Array;
   /** Concept reference (training) images. */
   references: Float32Array[];
-  /** Centroid of the style reference embeddings (μ_S), not re-normalized. */
-  styleCentroid: Float64Array;
+  /** Centroid of the style reference embeddings (μ_S), not re-normalized; absent when none could be encoded. */
+  styleCentroid?: Float64Array;
 }
 
 /** Tagger outputs a metric may use. */

@@ -7,13 +7,14 @@ import { ModelLock } from '../runtime/model-lock.js';
 import type { Device } from '../runtime/session.js';
 import type { Resampler } from '../imaging/resize.js';
 import type { ThresholdMode } from '../encoders/tag-thresholds.js';
-import { sha256, sha256File } from '../store/hash.js';
+import { sha256File } from '../store/hash.js';
 import { Store } from '../store/store.js';
 import { loadSweep } from '../sweep/load.js';
-import type { LoadedSweep, SweepImage } from '../sweep/types.js';
+import type { LoadedSweep } from '../sweep/types.js';
 import { TOOL_VERSION, gitSha } from '../version.js';
-import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
+import { computeMetrics } from './compute-metrics.js';
 import { encodeImages, type ImageFile } from './encode-images.js';
+import { encodeTexts } from './encode-texts.js';
 import type { Failure } from './failures.js';
 import type { ImageEncoder } from './image-encoder.js';
 import { silentProgress, type Progress } from './progress.js';
@@ -60,13 +61,6 @@ export interface ScoreResult {
   exitCode: number;
 }
 
-/** The key shared by an image and its weight-0 counterpart: same levels but weight and the LoRA-only factors. */
-function nativeKey(image: SweepImage, loraFactors: string[]): string {
-  const levels: Record<string, string> = { ...image.levels, weight: '' };
-  for (const f of loraFactors) levels[f] = '';
-  return JSON.stringify([levels, image.prompt, image.seed]);
-}
-
 async function pinModelFiles(files: string[], lock: ModelLock, relock: boolean): Promise<Record<string, string>> {
   const shas: Record<string, string> = {};
   for (const file of [...new Set(files)]) {
@@ -111,9 +105,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   const failures: Failure[] = loaded.missing.map((m) => ({ file: m.image.path, image: m.image.key, stage: 'missing' as const, reason: m.reason }));
 
   const images = options.shard ? loaded.images.filter((i) => inShard(i.key, options.shard!)) : loaded.images;
-  const natives = loaded.images.filter((i) => i.native);
   // A shard scores its own images but needs the weight-0 images they are compared with.
-  const neededNatives = options.shard ? natives.filter((n) => !images.includes(n)) : [];
+  const neededNatives = options.shard ? loaded.images.filter((n) => n.native && !images.includes(n)) : [];
 
   t = Date.now();
   const lock = new ModelLock(resolve(options.lock ?? join('models', 'models.lock.json')));
@@ -147,81 +140,33 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     lap('encode_images_ms', t);
     failures.push(...encoded.failures);
 
-    // Text embeddings of the scoring texts, cached like images.
     t = Date.now();
-    const textModelSha = modelShas[clip.textFile];
-    const textPrep = `clip-text:${clip.contextLength}:${clip.tokenizer.padId}`;
     const texts = new Map(sweep.prompts.map((p) => [p.id, scoringText(p, sweep.lora)]));
-    const textVectors = new Map<string, Float32Array>();
-    const missingTexts = [...new Set(texts.values())].filter((text) => {
-      const cached = store.vector(sha256(text), textModelSha, textPrep);
-      if (cached) textVectors.set(text, cached);
-      return !cached;
-    });
-    if (missingTexts.length) {
-      const vectors = await clip.encodeTexts(missingTexts);
-      missingTexts.forEach((text, i) => textVectors.set(text, vectors[i]));
-      store.putVectors(missingTexts.map((text, i) => ({ contentSha: sha256(text), modelSha: textModelSha, prepHash: textPrep, vector: vectors[i] })));
-    }
+    const textVectors = await encodeTexts(clip, modelShas[clip.textFile], [...texts.values()], store);
     lap('encode_texts_ms', t);
 
     const clipVectors = encoded.vectors.get(clip.id)!;
-    const vectorOf = (path: string, model: Map<string, Float32Array>) => {
-      const sha = encoded.shas.get(path);
-      return sha ? model.get(sha) : undefined;
+    const taggerVectors = tagger ? encoded.vectors.get(tagger.model) : undefined;
+    const vectorOf = (image: { path: string } | undefined, model: Map<string, Float32Array> | undefined) => {
+      const sha = image && encoded.shas.get(image.path);
+      return sha && model ? model.get(sha) : undefined;
     };
-    const references = loaded.references.map((p) => vectorOf(p, clipVectors)).filter((v): v is Float32Array => v !== undefined);
-    const styleRefs = loaded.styleReferences.map((p) => vectorOf(p, clipVectors)).filter((v): v is Float32Array => v !== undefined);
-    if (styleRefs.length === 0) progress.warn('no style reference image could be encoded: style_retention is unavailable');
+    const encodedRefs = (paths: string[]) => paths.map((path) => vectorOf({ path }, clipVectors)).filter((v): v is Float32Array => v !== undefined);
+    const references = encodedRefs(loaded.references);
+    const styleRefs = encodedRefs(loaded.styleReferences);
     const styleCentroid = styleRefs.length ? centroid(styleRefs) : undefined;
 
-    const nativeByKey = new Map(natives.map((n) => [nativeKey(n, loaded.loraFactors), n]));
-    const taggerVectors = tagger ? encoded.vectors.get(tagger.model) : undefined;
-
     t = Date.now();
-    const rows: ScoreRow[] = [];
-    const unavailable = new Map<string, number>();
-    let scored = 0;
-    for (const image of images) {
+    const { rows, unavailable, scored } = computeMetrics(loaded, images, { clip: clip.id, tagger: tagger?.model }, (image, native) => {
       const sha = encoded.shas.get(image.path);
-      const clipVector = vectorOf(image.path, clipVectors);
-      if (!sha || !clipVector) continue;
-      scored++;
-      const native = image.native ? undefined : nativeByKey.get(nativeKey(image, loaded.loraFactors));
-      const prompt = loaded.prompts.get(image.prompt)!;
-      const ctx: MetricContext = {
-        image,
-        prompt,
-        lora: sweep.lora,
-        clip: styleCentroid
-          ? {
-              model: clip.id,
-              image: clipVector,
-              native: native ? vectorOf(native.path, clipVectors) : undefined,
-              promptText: textVectors.get(texts.get(image.prompt)!)!,
-              references,
-              styleCentroid,
-            }
-          : undefined,
-        tagger:
-          tagger && taggerVectors
-            ? tagger.inputsFor(vectorOf(image.path, taggerVectors), native ? vectorOf(native.path, taggerVectors) : undefined)
-            : undefined,
+      const vector = vectorOf(image, clipVectors);
+      if (!sha || !vector) return undefined;
+      return {
+        sha,
+        clip: { image: vector, native: vectorOf(native, clipVectors), promptText: textVectors.get(texts.get(image.prompt)!)!, references, styleCentroid },
+        tagger: tagger?.inputsFor(vectorOf(image, taggerVectors), vectorOf(native, taggerVectors)),
       };
-      for (const metric of metricRegistry) {
-        if (metric.requires === 'tagger' && !tagger) continue;
-        if (!metric.appliesTo(image, prompt)) continue;
-        const result = metric.compute(ctx);
-        if ('unavailable' in result) {
-          const reason = `${metric.name}: ${result.unavailable}`;
-          unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
-          continue;
-        }
-        const model = metric.requires === 'tagger' ? tagger!.model : clip.id;
-        for (const v of result.values)
-          rows.push({ image: image.key, sha256: sha, levels: image.levels, prompt: image.prompt, seed: image.seed, metric: v.metric, model, value: v.value });
-      }
-    }
+    });
     lap('metrics_ms', t);
     for (const [reason, count] of unavailable) progress.warn(`${count} image(s) without ${reason}`);
 

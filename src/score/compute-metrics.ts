@@ -1,0 +1,73 @@
+import type { ScoreRow } from '../report/scores-csv.js';
+import type { LoadedSweep, SweepImage } from '../sweep/types.js';
+import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
+import type { ClipInputs, TaggerInputs } from '../../metrics/types.js';
+
+/** What the metrics of one image read: its vectors and those of its weight-0 counterpart. */
+export interface ImageInputs {
+  sha: string;
+  clip: Omit<ClipInputs, 'model'>;
+  tagger?: TaggerInputs;
+}
+
+export interface MetricRows {
+  rows: ScoreRow[];
+  /** "metric: reason" → number of images it was unavailable for. */
+  unavailable: Map<string, number>;
+  scored: number;
+}
+
+/** The key shared by an image and its weight-0 counterpart: same levels but weight and the LoRA-only factors. */
+export function nativeKey(image: SweepImage, loraFactors: string[]): string {
+  const levels: Record<string, string> = { ...image.levels, weight: '' };
+  for (const f of loraFactors) levels[f] = '';
+  return JSON.stringify([levels, image.prompt, image.seed]);
+}
+
+/**
+ * Runs every registered metric that applies to each image. `inputsOf` gives an image's vectors (undefined when it
+ * could not be encoded) given its weight-0 counterpart; metrics that cannot be computed are counted with the reason.
+ */
+export function computeMetrics(
+  loaded: LoadedSweep,
+  images: SweepImage[],
+  models: { clip: string; tagger?: string },
+  inputsOf: (image: SweepImage, native: SweepImage | undefined) => ImageInputs | undefined,
+): MetricRows {
+  const natives = new Map(loaded.images.filter((i) => i.native).map((n) => [nativeKey(n, loaded.loraFactors), n]));
+  const rows: ScoreRow[] = [];
+  const unavailable = new Map<string, number>();
+  let scored = 0;
+  for (const image of images) {
+    const native = image.native ? undefined : natives.get(nativeKey(image, loaded.loraFactors));
+    const inputs = inputsOf(image, native);
+    if (!inputs) continue;
+    scored++;
+    const prompt = loaded.prompts.get(image.prompt)!;
+    const ctx: MetricContext = { image, prompt, lora: loaded.sweep.lora, clip: { model: models.clip, ...inputs.clip }, tagger: inputs.tagger };
+    for (const metric of metricRegistry) {
+      if (metric.requires === 'tagger' && !models.tagger) continue;
+      if (!metric.appliesTo(image, prompt)) continue;
+      const result = metric.compute(ctx);
+      if ('unavailable' in result) {
+        const reason = `${metric.name}: ${result.unavailable}`;
+        unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
+        continue;
+      }
+      const model = metric.requires === 'tagger' ? models.tagger! : models.clip;
+      for (const v of result.values) {
+        rows.push({
+          image: image.key,
+          sha256: inputs.sha,
+          levels: image.levels,
+          prompt: image.prompt,
+          seed: image.seed,
+          metric: v.metric,
+          model,
+          value: v.value,
+        });
+      }
+    }
+  }
+  return { rows, unavailable, scored };
+}
