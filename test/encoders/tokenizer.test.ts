@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClipTokenizer } from '../../src/encoders/tokenizer.js';
 import { CLIP_TOKENIZER_DIR, missingShared } from '../helpers/shared.js';
 
 describe.skipIf(missingShared(CLIP_TOKENIZER_DIR))('CLIP tokenizer on the real ViT-B/32 files', () => {
-  const tokenizer = ClipTokenizer.fromFolder(CLIP_TOKENIZER_DIR);
+  let tokenizer: ClipTokenizer;
+  beforeAll(() => {
+    tokenizer = ClipTokenizer.fromFolder(CLIP_TOKENIZER_DIR);
+  });
 
   it('encodes "a photo of a cat" to the published ids', () => {
     expect(tokenizer.rawIds('a photo of a cat')).toEqual([49406, 320, 1125, 539, 320, 2368, 49407]);
