@@ -21,6 +21,8 @@ th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: ta
 .supported { background: #d8f3e3; color: #1d6b40; } .refuted { background: #f9dcd8; color: #8e2a1f; } .inconclusive { background: #eee; color: #555; }
 figure { margin: 1rem 0; } figcaption { font-size: 0.9rem; color: #444; margin-bottom: 0.3rem; }
 details summary { cursor: pointer; }
+table.grid td.thumb { text-align: center; font-size: 0.75rem; color: #444; } table.grid img { display: block; margin: 0 auto 0.2rem; border-radius: 2px; }
+.missing { width: 112px; height: 112px; background: #f3f3f3; color: #999; display: flex; align-items: center; justify-content: center; }
 `;
 
 function verdictBadge(verdict: string): string {
@@ -42,7 +44,7 @@ function cellTable(cells: CellRow[], factors: string[]): string {
  * One self-contained HTML page: verdicts, charts (inline SVG rendered at build time, so the page needs no script and
  * no network), the tests behind each verdict and the cell estimates. Every piece of user text is escaped.
  */
-export function reportHtml(analysis: Analysis, charts: RenderedChart[]): string {
+export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = ''): string {
   const { summary } = analysis;
   const prov = summary.provenance;
   const title = `lora-eval report${prov?.sweep?.name ? `: ${prov.sweep.name}` : ''}`;
@@ -91,6 +93,7 @@ ${prov?.models?.length ? `<p class="meta">models: ${prov.models.map((m) => `${h(
 ${hypotheses}
 <h2>Charts</h2>
 ${charts.map((c) => `<figure id="chart-${h(c.name)}"><figcaption>${h(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
+${grids ? `<h2>Images</h2>\n<p class="meta">One seed per prompt; scores under each image.</p>\n${grids}` : ''}
 ${tests ? `<h2>Tests</h2>\n${tests}` : ''}
 <h2>Cell estimates</h2>
 <p class="meta">Mean and 95% CI from a bootstrap that resamples prompts; transfer ratio = cell mean ÷ the home cell's (target = base).</p>

@@ -5,6 +5,7 @@ import { reportHtml, type RenderedChart } from './html.js';
 import { metricTable, testsTable } from './latex.js';
 import { readAnalysis } from './read-analysis.js';
 import { renderSvg, svgToPng } from './render-chart.js';
+import { thumbnailGrids } from './thumbnails.js';
 
 export interface ReportOptions {
   /** Run folder with cells.csv, tests.csv and summary.json (from `lora-eval analyze`). */
@@ -48,7 +49,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   }
 
   const html = join(outDir, 'report.html');
-  writeFileSync(html, reportHtml(analysis, rendered));
+  writeFileSync(html, reportHtml(analysis, rendered, await thumbnailGrids(runDir, analysis.factors)));
 
   const maxWeight = [...new Set(analysis.cells.map((c) => c.levels.weight).filter((w) => w && Number(w) > 0))].sort((a, b) => Number(b) - Number(a))[0];
   const tables = [

@@ -185,6 +185,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       created: new Date().toISOString(),
       sweep: {
         file: loaded.file,
+        root: loaded.root,
         name: sweep.name,
         sha256: loaded.sha256,
         git: gitSha(dirname(loaded.file)),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
+import { writeReport } from '../../src/report/report.js';
 import type { ScoreRow } from '../../src/report/scores-csv.js';
 import { scoreSweep, type ScoreResult } from '../../src/score/score-sweep.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -79,6 +80,15 @@ describe('score on the planted demo sweep', () => {
       'style-grows-with-weight': 'supported',
     });
     expect(analysis.embeddings.available).toBe(true);
+  });
+
+  it('reports the run with the image grid beside its scores', async () => {
+    const { html } = await writeReport({ run: out, png: false });
+    const page = readFileSync(html, 'utf8');
+    // 4 prompts, each a grid of (1 native + 3 bases × 2 weights) rows × 3 targets
+    expect(page.match(/<table class="grid">/g)).toHaveLength(4);
+    expect(page.match(/<img src="data:image\/jpeg;base64,/g)).toHaveLength(4 * 7 * 3);
+    expect(page).toContain('style_retention 0.');
   });
 
   it('computes nothing on a second run over the unchanged sweep, and says so', async () => {
