@@ -6,7 +6,7 @@ import { spreadsheetSafe } from '../report/csv-safe.js';
 import { metricFor } from '../../metrics/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
-import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims.js';
+import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';

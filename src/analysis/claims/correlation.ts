@@ -1,0 +1,83 @@
+import { spearman } from '../../stats/index.js';
+import type { ScoreRow } from '../../report/scores-csv.js';
+import type { CorrelationClaim } from '../hypothesis-schema.js';
+import { formatSelector, levelOf, matchesSelector } from '../selection.js';
+import { emptyTestRow, type TestRow } from '../test-row.js';
+import { acrossSelectors, applyCorrection, directionVerdict, guarded, metricRows, type ClaimContext } from './shared.js';
+import { acrossFactors } from '../validate-claims.js';
+
+/** Mean of the metric per combination of `over` levels within a scope. */
+function cellMeans(rows: ScoreRow[], over: string[]): Map<string, { levels: Record<string, string>; mean: number }> {
+  const groups = new Map<string, { levels: Record<string, string>; sum: number; n: number }>();
+  for (const r of rows) {
+    if (over.some((f) => levelOf(r, f) === '')) continue;
+    const levels = Object.fromEntries(over.map((f) => [f, levelOf(r, f)!]));
+    const key = JSON.stringify(levels);
+    const g = groups.get(key) ?? { levels, sum: 0, n: 0 };
+    g.sum += r.value;
+    g.n++;
+    groups.set(key, g);
+  }
+  return new Map([...groups].map(([k, g]) => [k, { levels: g.levels, mean: g.sum / g.n }]));
+}
+
+export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext): TestRow[] {
+  const { table } = ctx;
+  const where = claim.where ?? {};
+  const over = claim.correlation.over;
+  const ys = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors));
+  const xs =
+    claim.correlation.with === 'model_distance'
+      ? []
+      : metricRows(claim, table, claim.correlation.with).filter((r) => matchesSelector(r, where, table.loraFactors));
+  const rows = acrossSelectors(ys, acrossFactors(claim)).map((level): TestRow => {
+    const fixed = { ...where, ...level };
+    const base = { hypothesis: claim.id, metric: claim.metric, a: claim.correlation.with, b: claim.metric, where: formatSelector(fixed) };
+    const yMeans = cellMeans(
+      ys.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
+      over,
+    );
+    const xMeans = cellMeans(
+      xs.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
+      over,
+    );
+    const points: [number, number][] = [];
+    let unavailable = 0;
+    for (const [key, y] of yMeans) {
+      const x = claim.correlation.with === 'model_distance' ? ctx.modelDistance?.(y.levels[over[0]], y.levels[over[1]]) : xMeans.get(key)?.mean;
+      if (x === undefined || !Number.isFinite(x)) unavailable++;
+      else points.push([x, y.mean]);
+    }
+    const test = 'spearman';
+    if (points.length < 3) {
+      const why =
+        claim.correlation.with === 'model_distance' && !ctx.modelDistance
+          ? 'model_distance needs the run folder with its store.sqlite'
+          : `only ${points.length} point(s) with both values (${unavailable} without ${claim.correlation.with})`;
+      return emptyTestRow({ ...base, test }, points.length, why);
+    }
+    return guarded({ ...base, test }, points.length, () => {
+      const result = spearman(
+        points.map((p) => p[0]),
+        points.map((p) => p[1]),
+      );
+      return {
+        ...base,
+        test: `spearman (${result.pMethod})`,
+        n: points.length,
+        estimate: result.rho,
+        ciLow: NaN,
+        ciHigh: NaN,
+        statistic: result.statistic,
+        p: result.p,
+        pAdj: NaN,
+        effect: result.rho,
+        effectCiLow: NaN,
+        effectCiHigh: NaN,
+        verdict: 'inconclusive',
+        note: unavailable ? `${unavailable} point(s) without ${claim.correlation.with} left out` : undefined,
+      };
+    });
+  });
+  return applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.estimate, claim.expect));
+}

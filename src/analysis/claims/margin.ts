@@ -1,0 +1,115 @@
+import { cohensDz, deriveSeed, mean, nonInferiority, pairedT, pAdjust, tostPaired, wilcoxonSignedRank } from '../../stats/index.js';
+import { metricFor } from '../../../metrics/registry.js';
+import type { Claim, EquivalenceClaim, NonInferiorityClaim, Selector } from '../hypothesis-schema.js';
+import { formatSelector } from '../selection.js';
+import { emptyTestRow, type TestRow } from '../test-row.js';
+import { applyCorrection, effectCI, guarded, pairedSides, type ClaimContext } from './shared.js';
+
+/** What a margin test (equivalence, non-inferiority) returns for one set of pairs. */
+interface MarginTest {
+  /** p of the claim's own test. */
+  p: number;
+  statistic: number;
+  /** CI of the mean difference, when the test has one. */
+  ci?: { low: number; high: number };
+  /** p of the test that would refute the claim. */
+  opposingP: number;
+}
+
+/**
+ * The shared frame of margin claims: pair the sides, run the test per across level, correct both the claim's and
+ * the opposing p-values within the hypothesis, and give verdicts: supported when the claim's p_adj < alpha, refuted
+ * when `refutes` says the corrected opposing test shows the contrary.
+ */
+function evaluateMarginClaim(
+  claim: Claim & { test: 't' | 'wilcoxon' },
+  ctx: ClaimContext,
+  sides: { a: Selector; b: Selector },
+  test: string,
+  run: (x: number[], y: number[]) => MarginTest,
+  refutes: (row: TestRow, opposingPAdj: number) => boolean,
+): TestRow[] {
+  const opposing = new Map<TestRow, number>();
+  const rows = pairedSides(claim, ctx.table, sides.a, sides.b).map((side): TestRow => {
+    const base = { hypothesis: claim.id, metric: claim.metric, a: formatSelector(side.a), b: formatSelector(side.b), where: formatSelector(side.fixed) };
+    const n = side.pairs.length;
+    if (n < 3) return emptyTestRow({ ...base, test }, n, `only ${n} pair(s) share a prompt and seed`);
+    const x = side.pairs.map((p) => p.a);
+    const y = side.pairs.map((p) => p.b);
+    return guarded({ ...base, test }, n, () => {
+      const result = run(x, y);
+      const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
+      const diffCI = result.ci ?? effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
+      const dz = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
+      const row: TestRow = {
+        ...base,
+        test,
+        n,
+        estimate: mean(x.map((v, i) => v - y[i])),
+        ciLow: diffCI.low,
+        ciHigh: diffCI.high,
+        statistic: result.statistic,
+        p: result.p,
+        pAdj: NaN,
+        effect: cohensDz(x, y),
+        effectCiLow: dz.low,
+        effectCiHigh: dz.high,
+        verdict: 'inconclusive',
+      };
+      opposing.set(row, result.opposingP);
+      return row;
+    });
+  });
+  const opposingAdj = pAdjust(
+    rows.map((r) => opposing.get(r) ?? 1),
+    claim.correction,
+  );
+  const refuted = new Map(rows.map((r, i) => [r, refutes(r, opposingAdj[i])]));
+  return applyCorrection(rows, claim, (r) => (r.pAdj < claim.alpha ? 'supported' : refuted.get(r) ? 'refuted' : 'inconclusive'));
+}
+
+const pairedTest = (kind: 't' | 'wilcoxon', x: number[], y: number[], options: { mu?: number; alternative?: 'less' | 'greater' } = {}) =>
+  kind === 't' ? pairedT(x, y, options) : wilcoxonSignedRank(x, y, options);
+
+/** Equivalence by TOST; refuted when a difference is shown (two-sided) and the estimate lies outside the margin. */
+export function evaluateEquivalence(claim: EquivalenceClaim, ctx: ClaimContext): TestRow[] {
+  const margin = claim.equivalence.margin;
+  return evaluateMarginClaim(
+    claim,
+    ctx,
+    claim.equivalence,
+    `TOST paired ${claim.test} (margin ±${margin})`,
+    (x, y) => {
+      const tost = tostPaired(x, y, { margin, alpha: claim.alpha, test: claim.test });
+      return {
+        p: tost.p,
+        statistic: Math.max(tost.lowerTest.statistic, -tost.upperTest.statistic),
+        ci: tost.ci,
+        opposingP: pairedTest(claim.test, x, y).p,
+      };
+    },
+    (row, opposingPAdj) => opposingPAdj < claim.alpha && Math.abs(row.estimate) > margin,
+  );
+}
+
+/**
+ * Non-inferiority of a (new) against b (reference): a may be worse by less than the margin. Supported when the
+ * one-sided test rejects "worse by at least the margin"; refuted when the opposite one-sided test shows a worse
+ * by more than the margin.
+ */
+export function evaluateNonInferiority(claim: NonInferiorityClaim, ctx: ClaimContext): TestRow[] {
+  const { margin } = claim.non_inferiority;
+  const higherIsBetter = claim.non_inferiority.higher_is_better ?? metricFor(claim.metric)?.higherIsBetter ?? true;
+  return evaluateMarginClaim(
+    claim,
+    ctx,
+    claim.non_inferiority,
+    `non-inferiority paired ${claim.test} (margin ${margin}, ${higherIsBetter ? 'higher' : 'lower'} is better)`,
+    (x, y) => {
+      const result = nonInferiority(x, y, { margin, higherIsBetter, alpha: claim.alpha, test: claim.test });
+      const worse = { mu: higherIsBetter ? -margin : margin, alternative: higherIsBetter ? ('less' as const) : ('greater' as const) };
+      return { p: result.p, statistic: result.detail.statistic, opposingP: pairedTest(claim.test, x, y, worse).p };
+    },
+    (_row, opposingPAdj) => opposingPAdj < claim.alpha,
+  );
+}
