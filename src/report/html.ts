@@ -63,7 +63,7 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
           (t) =>
             `<tr><td>${h(t.hypothesis)}</td><td>${h(t.test)}</td><td>${h(t.a)}</td><td>${h(t.b)}</td><td>${h(t.where)}</td><td class="num">${t.n}</td>` +
             `<td class="num">${fmt(t.estimate)}</td><td class="num">${Number.isFinite(t.ciLow) ? `${fmt(t.ciLow)} – ${fmt(t.ciHigh)}` : '–'}</td>` +
-            `<td class="num">${fmtP(t.p)}</td><td class="num">${fmtP(t.pAdj)}</td><td class="num">${fmt(t.effect, 2)}</td><td>${verdictBadge(t.verdict)}</td><td>${h(t.note)}</td></tr>`,
+            `<td class="num">${fmtP(t.p)}</td><td class="num">${fmtP(t.pAdj)}</td><td class="num">${fmt(t.effect, 2)}</td><td>${verdictBadge(t.verdict)}</td><td>${h(t.note ?? '')}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : '';

@@ -1,40 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import type { CellEstimate } from '../analysis/cells.js';
+import type { TestRow, Verdict } from '../analysis/test-row.js';
 import { UserError } from '../errors.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
 
-export interface CellRow {
-  metric: string;
-  model: string;
-  levels: Record<string, string>;
-  n: number;
-  prompts: number;
-  mean: number;
-  sd: number;
-  se: number;
-  ciLow: number;
-  ciHigh: number;
-  transferRatio: number;
-}
-
-export interface TestCsvRow {
-  hypothesis: string;
-  metric: string;
-  test: string;
-  a: string;
-  b: string;
-  where: string;
-  n: number;
-  estimate: number;
-  ciLow: number;
-  ciHigh: number;
-  p: number;
-  pAdj: number;
-  effect: number;
-  verdict: string;
-  note: string;
-}
+/** The rows of cells.csv and tests.csv, read back as analyze wrote them. */
+export type CellRow = CellEstimate;
+export type TestCsvRow = TestRow;
 
 export interface HypothesisSummary {
   id: string;
@@ -105,10 +79,13 @@ export function readAnalysis(runDir: string): Analysis {
     estimate: num(r.estimate),
     ciLow: num(r.ci_low),
     ciHigh: num(r.ci_high),
+    statistic: num(r.statistic),
     p: num(r.p),
     pAdj: num(r.p_adj),
     effect: num(r.effect),
-    verdict: r.verdict,
+    effectCiLow: num(r.effect_ci_low),
+    effectCiHigh: num(r.effect_ci_high),
+    verdict: r.verdict as Verdict,
     note: r.note ?? '',
   }));
   return { runDir, factors, cells, tests, summary };
