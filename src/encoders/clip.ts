@@ -6,7 +6,7 @@ import type { Resampler } from '../imaging/resize.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { fixedBatch, formatShape, openSession, type Device, type LoadedSession, type TensorSignature } from '../runtime/session.js';
 import { l2normalize } from './vector.js';
-import { ClipTokenizer } from './tokenizer.js';
+import { ClipTokenizer, type EncodedText } from './tokenizer.js';
 
 export interface ClipLoadOptions {
   device?: Device;
@@ -119,6 +119,25 @@ function idsTensor(type: string, rows: number[][], length: number): ort.Tensor {
       );
 }
 
+/** input_ids (and attention_mask, when the model takes one) for a batch of encoded texts, in the model's dtype. */
+function textFeeds(idsInput: TensorSignature, maskInput: TensorSignature | undefined, texts: EncodedText[], contextLength: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {
+    [idsInput.name]: idsTensor(
+      idsInput.type,
+      texts.map((t) => t.ids),
+      contextLength,
+    ),
+  };
+  if (maskInput) {
+    feeds[maskInput.name] = idsTensor(
+      maskInput.type,
+      texts.map((t) => t.attentionMask),
+      contextLength,
+    );
+  }
+  return feeds;
+}
+
 function pixelTensor(pixels: Float32Array[], shape: [number, number, number]): ort.Tensor {
   const size = shape[0] * shape[1] * shape[2];
   const data = new Float32Array(pixels.length * size);
@@ -193,20 +212,7 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
         const result: Float32Array[] = [];
         for (let start = 0; start < texts.length; start += textBatch) {
           const encoded = texts.slice(start, start + textBatch).map((t) => tokenizer.encode(t, contextLength));
-          const feeds: Record<string, ort.Tensor> = {
-            [idsInput.name]: idsTensor(
-              idsInput.type,
-              encoded.map((e) => e.ids),
-              contextLength,
-            ),
-          };
-          if (maskInput)
-            feeds[maskInput.name] = idsTensor(
-              maskInput.type,
-              encoded.map((e) => e.attentionMask),
-              contextLength,
-            );
-          const out = await text.session.run(feeds, [textOutput]);
+          const out = await text.session.run(textFeeds(idsInput, maskInput, encoded, contextLength), [textOutput]);
           result.push(...rowsOf(out[textOutput] as ort.Tensor));
         }
         return result;
@@ -230,22 +236,8 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
     const contextLength = contextLengthOf(idsInput, config, tokenizerConfig);
     const blank = tokenizer.encode('', contextLength);
     const blankPixels = new Float32Array(pixelShape[0] * pixelShape[1] * pixelShape[2]);
-    const feedsFor = (pixels: Float32Array[], texts: { ids: number[]; attentionMask: number[] }[]) => {
-      const feeds: Record<string, ort.Tensor> = {
-        [pixelInput.name]: pixelTensor(pixels, pixelShape),
-        [idsInput.name]: idsTensor(
-          idsInput.type,
-          texts.map((t) => t.ids),
-          contextLength,
-        ),
-      };
-      if (maskInput)
-        feeds[maskInput.name] = idsTensor(
-          maskInput.type,
-          texts.map((t) => t.attentionMask),
-          contextLength,
-        );
-      return feeds;
+    const feedsFor = (pixels: Float32Array[], texts: EncodedText[]) => {
+      return { [pixelInput.name]: pixelTensor(pixels, pixelShape), ...textFeeds(idsInput, maskInput, texts, contextLength) };
     };
     return {
       id: basename(dir),
