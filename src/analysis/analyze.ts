@@ -164,6 +164,13 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       ),
     );
     write(
+      'concept-distance.csv',
+      stringify(
+        embeddings.conceptDistance.map((d) => [...table.factors.map((f) => spreadsheetSafe(d.levels[f] ?? '')), d.n, num(d.distance)]),
+        { header: true, columns: [...table.factors, 'n', 'concept_centroid_distance'] },
+      ),
+    );
+    write(
       'diversity.csv',
       stringify(
         embeddings.diversity.map((d) => [...table.factors.map((f) => spreadsheetSafe(d.levels[f] ?? '')), spreadsheetSafe(d.prompt), d.n, num(d.vendi)]),

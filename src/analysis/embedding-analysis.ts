@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cosine, centroid } from '../encoders/vector.js';
+import { centroid, cosine, dot, subtract } from '../encoders/vector.js';
 import { Store } from '../store/store.js';
 import { frechetDistance, vendiScore } from '../stats/index.js';
 import type { ScoreTable } from './score-table.js';
@@ -16,6 +16,13 @@ export interface ModelDistance {
   frechet: number;
 }
 
+/** ‖μ_gen − μ_ref‖² between a cell's image centroid and the reference images' centroid (DreamBench-style). */
+export interface ConceptDistanceRow {
+  levels: Record<string, string>;
+  n: number;
+  distance: number;
+}
+
 export interface DiversityRow {
   levels: Record<string, string>;
   prompt: string;
@@ -24,11 +31,18 @@ export interface DiversityRow {
 }
 
 export type EmbeddingAnalysis =
-  | { available: true; modelDistances: ModelDistance[]; diversity: DiversityRow[]; distance(a: string, b: string): number | undefined }
+  | {
+      available: true;
+      modelDistances: ModelDistance[];
+      diversity: DiversityRow[];
+      conceptDistance: ConceptDistanceRow[];
+      distance(a: string, b: string): number | undefined;
+    }
   | { available: false; reason: string };
 
 interface RunJson {
   clip?: { image_model_sha256?: string; preprocessing?: string };
+  references?: { file: string; sha256: string }[];
 }
 
 /**
@@ -94,7 +108,23 @@ export function analyzeEmbeddings(table: ScoreTable): EmbeddingAnalysis {
     const diversity = [...groups.values()]
       .filter((g) => g.rows.length >= 2)
       .map((g) => ({ levels: g.levels, prompt: g.prompt, n: g.rows.length, vendi: vendiScore(g.rows) }));
-    return { available: true, modelDistances, diversity, distance };
+    const refs = (run.references ?? []).map((r) => store.vector(r.sha256, modelSha, prep)).filter((v): v is Float32Array => v !== undefined);
+    const conceptDistance: ConceptDistanceRow[] = [];
+    if (refs.length) {
+      const reference = centroid(refs);
+      const cells = new Map<string, { levels: Record<string, string>; rows: Float32Array[] }>();
+      for (const img of images) {
+        const key = JSON.stringify(img.levels);
+        const c = cells.get(key) ?? { levels: img.levels, rows: [] };
+        c.rows.push(img.vector);
+        cells.set(key, c);
+      }
+      for (const c of cells.values()) {
+        const gap = subtract(centroid(c.rows), reference);
+        conceptDistance.push({ levels: c.levels, n: c.rows.length, distance: dot(gap, gap) });
+      }
+    }
+    return { available: true, modelDistances, diversity, conceptDistance, distance };
   } finally {
     store.close();
   }

@@ -211,6 +211,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         strict: options.strict ?? false,
       },
       store: store.file,
+      references: loaded.references.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
       counts: {
         images: images.length,
         scored,

@@ -80,6 +80,16 @@ describe('score on the planted demo sweep', () => {
       'style-grows-with-weight': 'supported',
     });
     expect(analysis.embeddings.available).toBe(true);
+    if (!analysis.embeddings.available) return;
+    // The cells' centroids approach the reference images' centroid in the planted order of retention.
+    const { conceptDistance } = analysis.embeddings;
+    const distance = (base: string, target: string, weight: string) =>
+      conceptDistance.find((d) => d.levels.base === base && d.levels.target === target && d.levels.weight === weight)!.distance;
+    for (const target of ['anything', 'counterfeit']) {
+      expect(distance('anylora', target, '1')).toBeLessThan(distance('sd15', target, '1'));
+      expect(distance('sd15', target, '1')).toBeLessThan(distance('nai', target, '1'));
+      expect(distance('nai', target, '1')).toBeLessThan(distance('', target, '0'));
+    }
   });
 
   it('reports the run with the image grid beside its scores', async () => {
