@@ -15,3 +15,14 @@ export interface ImageEncoder {
   preprocess(image: DecodedImage): Promise<Float32Array>;
   encode(batch: Float32Array[]): Promise<Float32Array[]>;
 }
+
+/** An image model seen as an encoder: its preprocessor and batch encoder, cached under its file's sha256. */
+export function asImageEncoder(
+  kind: ImageEncoder['kind'],
+  model: { id: string; preprocessor: { hash: string; preprocess(image: DecodedImage): Promise<Float32Array> } },
+  maxBatch: number,
+  encode: (batch: Float32Array[]) => Promise<Float32Array[]>,
+  modelSha: string,
+): ImageEncoder {
+  return { kind, model: model.id, modelSha, prepHash: model.preprocessor.hash, maxBatch, preprocess: (img) => model.preprocessor.preprocess(img), encode };
+}

@@ -16,7 +16,7 @@ import { computeMetrics } from './compute-metrics.js';
 import { encodeImages, type ImageFile } from './encode-images.js';
 import { encodeTexts } from './encode-texts.js';
 import type { Failure } from './failures.js';
-import type { ImageEncoder } from './image-encoder.js';
+import { asImageEncoder, type ImageEncoder } from './image-encoder.js';
 import { silentProgress, type Progress } from './progress.js';
 import { scoringText } from './scoring-text.js';
 import { inShard, type Shard } from './shard.js';
@@ -74,15 +74,7 @@ async function pinModelFiles(files: string[], lock: ModelLock, relock: boolean):
 }
 
 function clipEncoder(clip: ClipModel, modelSha: string): ImageEncoder {
-  return {
-    kind: 'clip',
-    model: clip.id,
-    modelSha,
-    prepHash: clip.preprocessor.hash,
-    maxBatch: clip.maxImageBatch,
-    preprocess: (img) => clip.preprocessor.preprocess(img),
-    encode: (batch) => clip.encodeImages(batch),
-  };
+  return asImageEncoder('clip', clip, clip.maxImageBatch, (batch) => clip.encodeImages(batch), modelSha);
 }
 
 /**

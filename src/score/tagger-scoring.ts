@@ -5,7 +5,7 @@ import { ModelLoadError } from '../runtime/errors.js';
 import type { Device } from '../runtime/session.js';
 import type { LoraSpec } from '../sweep/schema.js';
 import type { TaggerInputs } from '../../metrics/types.js';
-import type { ImageEncoder } from './image-encoder.js';
+import { asImageEncoder, type ImageEncoder } from './image-encoder.js';
 
 export interface TaggerScoring {
   model: string;
@@ -44,15 +44,7 @@ export async function loadTaggerScoring(
     model: tagger.id,
     modelFile: tagger.modelFile,
     tagger,
-    encoder: (modelSha) => ({
-      kind: 'tagger',
-      model: tagger.id,
-      modelSha,
-      prepHash: tagger.preprocessor.hash,
-      maxBatch: tagger.maxBatch,
-      preprocess: (img) => tagger.preprocessor.preprocess(img),
-      encode: (batch) => tagger.encode(batch),
-    }),
+    encoder: (modelSha) => asImageEncoder('tagger', tagger, tagger.maxBatch, (batch) => tagger.encode(batch), modelSha),
     inputsFor(probabilities, native) {
       if (!probabilities) return undefined;
       const cache = new Map<Float32Array, Float64Array>();
