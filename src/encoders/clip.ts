@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { clipPreprocessorFromConfig, type ClipPreprocessor } from '../imaging/clip-preprocess.js';
 import type { Resampler } from '../imaging/resize.js';
 import { ModelLoadError } from '../runtime/errors.js';
+import { checkDeclaredRows, rowsOfOutput } from '../runtime/output-shape.js';
 import { fixedBatch, formatShape, openSession, type Device, type LoadedSession, type TensorSignature } from '../runtime/session.js';
 import { l2normalize } from './vector.js';
 import { ClipTokenizer, type EncodedText } from './tokenizer.js';
@@ -148,10 +149,38 @@ function pixelTensor(pixels: Float32Array[], shape: [number, number, number]): o
   return new ort.Tensor('float32', data, [pixels.length, ...shape]);
 }
 
-function rowsOf(tensor: ort.Tensor): Float32Array[] {
-  const [n, d] = tensor.dims as number[];
-  const data = tensor.data as Float32Array;
-  return Array.from({ length: n }, (_, i) => l2normalize(data.slice(i * d, (i + 1) * d)));
+function projectionDim(config: Record<string, unknown> | undefined): number | undefined {
+  const p = config?.projection_dim;
+  return typeof p === 'number' && Number.isInteger(p) && p > 1 ? p : undefined;
+}
+
+/**
+ * Image and text embeddings are compared with each other, so both outputs must be [batch, D] with one D:
+ * config.json's projection_dim, else the first declared width, else the width of the first embeddings returned.
+ */
+function embeddingRows(config: Record<string, unknown> | undefined) {
+  let width = projectionDim(config);
+  let because = width === undefined ? undefined : `config.json gives projection_dim ${width}`;
+  const expectation = (s: LoadedSession, output: string, what: string) => ({ file: s.signature.file, output, width, what, because });
+  return {
+    declared(s: LoadedSession, output: string, what: string): void {
+      const signature = s.signature.outputs.find((o) => o.name === output)!;
+      const declared = checkDeclaredRows(signature, expectation(s, output, what));
+      if (width === undefined && declared !== undefined) {
+        width = declared;
+        because = `${basename(s.signature.file)} declares "${output}" ${declared} wide`;
+      }
+    },
+    /** Unit-norm rows of a returned embedding tensor. */
+    rows(s: LoadedSession, output: string, what: string, tensor: ort.Tensor, batch: number): Float32Array[] {
+      const rows = rowsOfOutput(tensor, batch, expectation(s, output, what));
+      if (width === undefined) {
+        width = rows[0].length;
+        because = `${basename(s.signature.file)} returned ${width}-wide embeddings in "${output}" before`;
+      }
+      return rows.map(l2normalize);
+    },
+  };
 }
 
 /**
@@ -192,6 +221,9 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
     checkIdsInput(text, idsInput);
     const maskInput = text.signature.inputs.find((i) => i.name === 'attention_mask');
     const textOutput = findOutput(text, 'text_embeds');
+    const embeddings = embeddingRows(config);
+    embeddings.declared(vision, imageOutput, 'image embedding');
+    embeddings.declared(text, textOutput, 'text embedding');
     const contextLength = contextLengthOf(idsInput, config, tokenizerConfig);
     const textBatch = fixedBatch(idsInput) ?? 64;
     return {
@@ -206,14 +238,14 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
       maxImageBatch: fixedBatch(pixelInput) ?? DEFAULT_IMAGE_BATCH,
       async encodeImages(pixels) {
         const out = await vision.session.run({ [pixelInput.name]: pixelTensor(pixels, pixelShape) }, [imageOutput]);
-        return rowsOf(out[imageOutput] as ort.Tensor);
+        return embeddings.rows(vision, imageOutput, 'image embedding', out[imageOutput] as ort.Tensor, pixels.length);
       },
       async encodeTexts(texts) {
         const result: Float32Array[] = [];
         for (let start = 0; start < texts.length; start += textBatch) {
           const encoded = texts.slice(start, start + textBatch).map((t) => tokenizer.encode(t, contextLength));
           const out = await text.session.run(textFeeds(idsInput, maskInput, encoded, contextLength), [textOutput]);
-          result.push(...rowsOf(out[textOutput] as ort.Tensor));
+          result.push(...embeddings.rows(text, textOutput, 'text embedding', out[textOutput] as ort.Tensor, encoded.length));
         }
         return result;
       },
@@ -233,6 +265,9 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
     const maskInput = model.signature.inputs.find((i) => i.name === 'attention_mask');
     const imageOutput = findOutput(model, 'image_embeds');
     const textOutput = findOutput(model, 'text_embeds');
+    const embeddings = embeddingRows(config);
+    embeddings.declared(model, imageOutput, 'image embedding');
+    embeddings.declared(model, textOutput, 'text embedding');
     const contextLength = contextLengthOf(idsInput, config, tokenizerConfig);
     const blank = tokenizer.encode('', contextLength);
     const blankPixels = new Float32Array(pixelShape[0] * pixelShape[1] * pixelShape[2]);
@@ -251,12 +286,12 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
       maxImageBatch: fixedBatch(pixelInput) ?? DEFAULT_IMAGE_BATCH,
       async encodeImages(pixels) {
         const out = await model.session.run(feedsFor(pixels, [blank]), [imageOutput]);
-        return rowsOf(out[imageOutput] as ort.Tensor);
+        return embeddings.rows(model, imageOutput, 'image embedding', out[imageOutput] as ort.Tensor, pixels.length);
       },
       async encodeTexts(texts) {
         const encoded = texts.map((t) => tokenizer.encode(t, contextLength));
         const out = await model.session.run(feedsFor([blankPixels], encoded), [textOutput]);
-        return rowsOf(out[textOutput] as ort.Tensor);
+        return embeddings.rows(model, textOutput, 'text embedding', out[textOutput] as ort.Tensor, encoded.length);
       },
       async release() {
         await model.session.release();

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { Resampler } from '../imaging/resize.js';
 import { taggerPreprocessor, type TaggerPreprocessor } from '../imaging/tagger-preprocess.js';
 import { ModelLoadError } from '../runtime/errors.js';
+import { checkDeclaredRows, rowsOfOutput, type RowsExpectation } from '../runtime/output-shape.js';
 import { fixedBatch, formatShape, openSession, type Device } from '../runtime/session.js';
 
 /** Tag categories of selected_tags.csv. */
@@ -87,13 +88,21 @@ export async function loadTagger(dir: string, options: { device?: Device; thread
   }
   const output = signature.outputs[0];
   if (!output) throw new ModelLoadError(modelFile, 'the model has no outputs');
-  const width = output.shape[output.shape.length - 1];
-  if (typeof width === 'number' && width !== tags.length) {
+  const declaredWidth = output.shape[output.shape.length - 1];
+  if (output.shape.length === 2 && typeof declaredWidth === 'number' && declaredWidth !== tags.length) {
     throw new ModelLoadError(
       tagsFile,
-      `lists ${tags.length} tags but ${basename(modelFile)} outputs ${width} probabilities per image (output "${output.name}" ${formatShape(output.shape)})`,
+      `lists ${tags.length} tags but ${basename(modelFile)} outputs ${declaredWidth} probabilities per image (output "${output.name}" ${formatShape(output.shape)})`,
     );
   }
+  const rows: RowsExpectation = {
+    file: modelFile,
+    output: output.name,
+    width: tags.length,
+    what: 'row of tag probabilities',
+    because: `${basename(tagsFile)} lists ${tags.length} tags`,
+  };
+  checkDeclaredRows(output, rows);
   const preprocessor = taggerPreprocessor(h, { resampler: options.resampler });
   return {
     id: basename(dir),
@@ -108,11 +117,7 @@ export async function loadTagger(dir: string, options: { device?: Device; thread
       const data = new Float32Array(batch.length * size);
       batch.forEach((t, i) => data.set(t, i * size));
       const out = await session.run({ [input.name]: new ort.Tensor('float32', data, [batch.length, h, w, 3]) }, [output.name]);
-      const tensor = out[output.name] as ort.Tensor;
-      const n = tensor.dims[tensor.dims.length - 1] as number;
-      if (n !== tags.length) throw new ModelLoadError(tagsFile, `lists ${tags.length} tags but the model returned ${n} probabilities per image`);
-      const probs = tensor.data as Float32Array;
-      return batch.map((_, i) => probs.slice(i * n, (i + 1) * n));
+      return rowsOfOutput(out[output.name] as ort.Tensor, batch.length, rows);
     },
     release: () => session.release(),
   };

@@ -1,20 +1,29 @@
 /**
  * Decode an image file once into 8-bit RGBA, the way the reference Python code sees it:
- * `ImageOps.exif_transpose(Image.open(p)).convert('RGBA')` with Pillow. Both model
- * preprocessors (CLIP, WD tagger) start from the DecodedImage this returns.
+ * `ImageOps.exif_transpose(Image.open(p)).convert('RGBA')` with Pillow, except where Pillow's
+ * convert() does not give the picture the file shows. Both model preprocessors (CLIP, WD tagger)
+ * start from the DecodedImage this returns.
  *
  * Pillow semantics reproduced (checked byte for byte against Pillow in test/imaging):
- *  - EXIF orientation is applied; embedded ICC profiles are ignored (Pillow does not colour-manage).
+ *  - EXIF orientation is applied; embedded ICC profiles of RGB and gray images are ignored
+ *    (Pillow does not colour-manage them).
  *  - Grayscale, palette (with tRNS transparency), gray+alpha and 1-bit images expand to RGBA.
- *  - 16-bit PNGs: Pillow keeps the high byte of each sample for RGB, RGBA and gray+alpha
- *    (raw modes RGB;16B, RGBA;16B, LA;16B), which is also what libvips does. A 16-bit
- *    *grayscale* PNG without alpha opens as mode "I" (32-bit integer) and convert('RGB'/'RGBA')
- *    clips each value to 0..255 instead of scaling, so most of a full-range 16-bit scan turns
- *    white. We reproduce that clipping on purpose: the reference models were run on exactly
- *    those pixels, and parity matters more here than a prettier conversion.
+ *  - 16-bit RGB, RGBA and gray+alpha PNGs keep the high byte of each sample (Pillow's raw modes
+ *    RGB;16B, RGBA;16B, LA;16B; libvips does the same).
  *  - Multi-frame GIF/WebP/TIFF: the first frame, as Image.open does.
  *  - Truncated data is an error (Pillow raises "image file is truncated"); libjpeg warnings that
  *    Pillow tolerates are tolerated too (failOn 'error').
+ *
+ * Deliberate differences from Pillow's convert(), where it would feed a model a different picture:
+ *  - 16-bit grayscale: Pillow opens it as mode "I" and convert('RGB') clips each value at 255, so a
+ *    full-range scan turns almost white. Here each sample keeps its high byte (v >> 8), like the
+ *    other 16-bit layouts.
+ *  - CMYK (JPEG or TIFF): Pillow's convert('RGB') ignores the profile and uses a naive formula
+ *    (mean error 21 levels on the test images). Here CMYK is converted to sRGB through the embedded
+ *    profile, or libvips' standard CMYK profile when there is none (or the embedded one is not a CMYK
+ *    profile), with the perceptual intent: what `ImageCms.profileToProfile(im, profile, sRGB)` gives,
+ *    within about one level on average. An embedded CMYK profile that lcms cannot use is refused
+ *    rather than replaced. Adobe-style inverted CMYK JPEGs (APP14 marker) are read as Pillow reads them.
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp } from 'sharp';
@@ -67,7 +76,7 @@ const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif'])
  * Version of the decoding semantics above. Preprocessing hashes include it, so cached
  * embeddings are invalidated when the pixels fed to a model would change.
  */
-export const DECODE_SEMANTICS_VERSION = 1;
+export const DECODE_SEMANTICS_VERSION = 2;
 
 /** Throws a RangeError when `img` is not a well-formed DecodedImage (preprocessors call this). */
 export function assertDecodedImage(img: DecodedImage): void {
@@ -123,16 +132,19 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     throw new ImageDecodeError(path, 'unsupported-format', `unsupported pixel depth: ${meta.depth} (8- and 16-bit images only)`);
   }
 
+  // sharp converts CMYK through the embedded profile, or its standard one when there is none or
+  // when told to ignore it; other images keep their samples as they are, as Pillow does.
+  const cmyk = meta.space === 'cmyk';
   const pipeline = () =>
     sharp(bytes, {
       failOn: opts.failOn ?? 'error',
       limitInputPixels: Math.max(1, Math.floor(maxPixels)),
-      ignoreIcc: true,
+      ignoreIcc: !cmyk,
       autoOrient: true,
     });
   const gray16 = meta.depth === 'ushort' && meta.channels === 1;
   try {
-    if (gray16) return await decodeGray16Clipped(pipeline(), format);
+    if (gray16) return await decodeGray16HighByte(pipeline(), format);
     const { data, info } = await pipeline().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 4) {
       throw new ImageDecodeError(path, 'unsupported-format', `unsupported colour layout: ${meta.space} with ${meta.channels} channels`);
@@ -156,15 +168,15 @@ async function readInput(path: string): Promise<Buffer> {
   }
 }
 
-/** Pillow's I → RGB(A) conversion: values clip to 0..255, alpha is opaque. */
-async function decodeGray16Clipped(pipeline: Sharp, format: string): Promise<DecodedImage> {
+/** 16-bit gray to RGBA: each sample keeps its high byte, alpha is opaque. */
+async function decodeGray16HighByte(pipeline: Sharp, format: string): Promise<DecodedImage> {
   // grey16 output keeps the 16-bit samples (the default sRGB output would first reduce them to 8 bits).
   const { data, info } = await pipeline.toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`expected one 16-bit gray channel, got ${info.channels}`);
   const samples = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
   const out = new Uint8Array(info.width * info.height * 4);
   for (let i = 0, o = 0; i < samples.length; i++, o += 4) {
-    const v = samples[i] > 255 ? 255 : samples[i];
+    const v = samples[i] >> 8;
     out[o] = v;
     out[o + 1] = v;
     out[o + 2] = v;
@@ -189,6 +201,9 @@ function classifySharpError(path: string, err: unknown, sniffed: string | undefi
   if (/pixel limit/i.test(message)) {
     return new ImageDecodeError(path, 'too-large', 'too large: exceeds the pixel limit', { cause: err });
   }
+  if (/^VipsIcc/i.test(message)) {
+    return new ImageDecodeError(path, 'corrupt', `unusable embedded ICC colour profile${detail(message)}`, { cause: err });
+  }
   if (/corrupt header/i.test(message)) {
     return new ImageDecodeError(path, 'corrupt', `corrupt or truncated image header${detail(message)}`, { cause: err });
   }
@@ -199,6 +214,7 @@ function detail(message: string): string {
   const cleaned = message
     .replace(/^Input (file|buffer) (has|contains) /i, '')
     .replace(/^corrupt header:?\s*/i, '')
+    .replace(/^VipsIcc:\s*/i, '')
     .replace(/:\s*$/, '');
   return cleaned ? ` (${cleaned})` : '';
 }

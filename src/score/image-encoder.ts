@@ -24,5 +24,19 @@ export function asImageEncoder(
   encode: (batch: Float32Array[]) => Promise<Float32Array[]>,
   modelSha: string,
 ): ImageEncoder {
-  return { kind, model: model.id, modelSha, prepHash: model.preprocessor.hash, maxBatch, preprocess: (img) => model.preprocessor.preprocess(img), encode };
+  // Vectors are paired with images by position, so a batch must come back whole.
+  const encodeChecked = async (batch: Float32Array[]) => {
+    const vectors = await encode(batch);
+    if (vectors.length !== batch.length) throw new Error(`${model.id}: ${vectors.length} vectors returned for a batch of ${batch.length} images`);
+    return vectors;
+  };
+  return {
+    kind,
+    model: model.id,
+    modelSha,
+    prepHash: model.preprocessor.hash,
+    maxBatch,
+    preprocess: (img) => model.preprocessor.preprocess(img),
+    encode: encodeChecked,
+  };
 }

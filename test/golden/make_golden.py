@@ -14,7 +14,12 @@ path (PIL backend) is re-implemented below step by step from its source:
 The tagger path is prepare_image() of SmilingWolf's wd-tagger Hugging Face space (app.py),
 fed as that app feeds it: a gradio Image(type="pil", image_mode="RGBA"), i.e. convert("RGBA").
 Both start from Image.open(path) followed by ImageOps.exif_transpose, which is the
-decoding contract of src/imaging/decode.ts.
+decoding contract of src/imaging/decode.ts, except where lora-eval deliberately decodes the
+picture the file shows instead of what PIL's convert() makes of it (see reference_decode):
+  16-bit grayscale (mode I)  the high byte of each sample (numpy >> 8), where convert() clips at 255
+  CMYK                       ImageCms, perceptual intent, to sRGB through the embedded profile, or
+                             the standard profile in profiles/ when there is none, where convert()
+                             uses a naive formula
 
 Writes, under test/golden/golden/:
   clip/<image>.u8.npy.gz     uint8 HWC RGB after resize + center crop (before rescale/normalize;
@@ -34,7 +39,7 @@ import sys
 
 import numpy as np
 import PIL
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -43,6 +48,9 @@ IMAGES_DIR_SRC = IMAGES
 OUT = os.path.join(HERE, "golden")
 DEFAULT_CONFIG = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "clip-vit-b32-tokenizer", "preprocessor_config.json"))
 TAGGER_SIZE = 448
+# libvips' built-in "cmyk" profile (Argyll's "Chemical proof", public domain), the standard profile
+# lora-eval uses for CMYK images without one; extracted from sharp with withIccProfile('cmyk').
+STANDARD_CMYK_PROFILE = os.path.join(HERE, "profiles", "chemical-proof-cmyk.icc.gz")
 FLOAT_GOLDEN = {"landscape_600x400.png", "rgba_400x300.png"}
 
 OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -201,7 +209,28 @@ def save_npy_gz(path, array):
 
 def open_decoded(path):
     image = Image.open(path)
-    return image, ImageOps.exif_transpose(image)
+    decoded, how = reference_decode(ImageOps.exif_transpose(image))
+    return image, decoded, how
+
+
+def reference_decode(image):
+    """The picture the file shows, as an image PIL's convert("RGB"/"RGBA") then renders correctly."""
+    if image.mode in ("I", "I;16", "I;16B"):
+        high_bytes = (np.asarray(image).astype(np.uint32) >> 8).astype(np.uint8)
+        return Image.fromarray(high_bytes, "L"), "high byte of 16-bit samples (numpy >> 8)"
+    if image.mode == "CMYK":
+        embedded = image.info.get("icc_profile")
+        if embedded:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(embedded))
+        else:
+            with gzip.open(STANDARD_CMYK_PROFILE) as f:
+                profile = ImageCms.ImageCmsProfile(io.BytesIO(f.read()))
+        name = ImageCms.getProfileDescription(profile).strip()
+        rgb = ImageCms.profileToProfile(
+            image, profile, ImageCms.createProfile("sRGB"), renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB"
+        )
+        return rgb, f"ImageCms {'embedded' if embedded else 'standard'} profile \"{name}\" -> sRGB, perceptual"
+    return image, "pillow"
 
 
 def main():
@@ -220,17 +249,23 @@ def main():
     print(f"Pillow {PIL.__version__}, numpy {np.__version__}, CLIP config {config_path}")
     print(f"{'image':28s} {'mode':5s} {'decoded':>9s} {'clip resize':>11s} {'tagger square':>13s}")
     for name in sorted(os.listdir(IMAGES)):
-        raw, image = open_decoded(os.path.join(IMAGES, name))
+        raw, image, how = open_decoded(os.path.join(IMAGES, name))
         rgba = image.convert("RGBA")
         stem = name
         entry = {
             "format": raw.format.lower(),
             "mode": raw.mode,
+            "decode": how,
             "stored_size": list(raw.size),
             "width": image.size[0],
             "height": image.size[1],
             "rgba_sha256": hashlib.sha256(np.asarray(rgba).tobytes()).hexdigest(),
         }
+        if raw.mode == "CMYK":
+            # Colour management in libvips and in PIL differ slightly (lcms versions, float vs 8-bit
+            # intermediate), so these are compared with a bound, against the RGBA bytes kept here.
+            entry["decode_exact"] = False
+            save_npy_gz(os.path.join(OUT, "decode", f"{stem}.u8.npy.gz"), np.asarray(rgba))
 
         clip_u8, clip_f32, resized = clip_preprocess(image, cfg)
         save_npy_gz(os.path.join(OUT, "clip", f"{stem}.u8.npy.gz"), clip_u8)
@@ -282,7 +317,7 @@ def write_resample_goldens(manifest):
     """Pillow Image.resize of RGB test images with each filter, to check the resampler port directly."""
     cases = []
     for name, resample, width, height in RESAMPLE_CASES:
-        _, image = open_decoded(os.path.join(IMAGES_DIR_SRC, name))
+        _, image, _ = open_decoded(os.path.join(IMAGES_DIR_SRC, name))
         out = np.array(image.convert("RGB").resize((width, height), resample=resample, reducing_gap=None))
         file = f"{name}.{int(resample)}.{width}x{height}.u8.npy.gz"
         save_npy_gz(os.path.join(OUT, "resample", file), out)

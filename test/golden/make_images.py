@@ -19,6 +19,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
+from cmyk_profile import cmyk_profile
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "images")
 
 
@@ -77,6 +79,20 @@ def exif_with_orientation(value):
     return exif.tobytes()
 
 
+def to_cmyk(rgb):
+    """Ink amounts for an RGB pattern, with 70 % grey component replacement so that K varies too."""
+    cmy = 255.0 - rgb
+    k = cmy.min(axis=-1, keepdims=True) * 0.7
+    return u8(np.concatenate([cmy - k, k], axis=-1))
+
+
+def without_app14(jpeg):
+    """The JPEG with its APP14 (Adobe) segment removed."""
+    start = jpeg.index(b"\xff\xee")
+    length = int.from_bytes(jpeg[start + 2:start + 4], "big")
+    return jpeg[:start] + jpeg[start + 2 + length:]
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     save = lambda im, name, **kw: im.save(os.path.join(OUT, name), **kw)
@@ -110,9 +126,10 @@ def main():
     p = p_src.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     save(p, "palette_P_350x250.png", transparency=0)
 
-    # 16-bit grayscale (I;16): values up to 1023, so part of the image is above 255.
-    g16 = np.clip(pattern(256, 320, 10)[..., 1] * 4.0, 0, 1023).astype(np.uint16)
-    save(Image.fromarray(g16, "I;16"), "gray16_256x320.png")
+    # 16-bit grayscale (PIL mode I): full range, so PIL's convert("RGB") clips most of it to white.
+    # The low byte is random, so taking the high byte and rounding v/257 give different values.
+    g16 = np.floor(pattern(256, 320, 10)[..., 1]) * 256 + np.random.RandomState(10).randint(0, 256, size=(320, 256))
+    save(Image.fromarray(g16.astype(np.uint16), "I;16"), "gray16_256x320.png")
     # 16-bit RGB, RGBA and gray+alpha (PIL cannot write these; see write_png16). The low byte is
     # random, so taking the high byte (PIL) and rounding v/257 give different 8-bit values.
     rng = np.random.RandomState(16)
@@ -135,6 +152,16 @@ def main():
     save(Image.fromarray(u8(pattern(450, 300, 14))), "photo_450x300.webp", quality=85, method=4)
     rgba = np.dstack([u8(pattern(300, 220, 15)), u8(np.tile(np.linspace(0, 255, 300), (220, 1)))])
     save(Image.fromarray(rgba, "RGBA"), "alpha_300x220.webp", lossless=True)
+
+    # CMYK JPEGs, written the Adobe way (inverted, with an APP14 "Adobe" marker) as PIL and Photoshop
+    # do: one with an embedded profile, one without (decoded through the standard profile), and the
+    # same file with the Adobe marker removed.
+    save(Image.fromarray(to_cmyk(pattern(320, 240, 18)), "CMYK"), "cmyk_icc_320x240.jpg", quality=92, icc_profile=cmyk_profile())
+    save(Image.fromarray(to_cmyk(pattern(300, 200, 19)), "CMYK"), "cmyk_300x200.jpg", quality=92)
+    with open(os.path.join(OUT, "cmyk_300x200.jpg"), "rb") as f:
+        adobe = f.read()
+    with open(os.path.join(OUT, "cmyk_no_adobe_300x200.jpg"), "wb") as f:
+        f.write(without_app14(adobe))
 
     for name in sorted(os.listdir(OUT)):
         path = os.path.join(OUT, name)

@@ -19,6 +19,10 @@ export const hasClipConfig = existsSync(CLIP_CONFIG_PATH);
 export interface GoldenEntry {
   format: string;
   mode: string;
+  /** how the reference decoded the file: "pillow", or the numpy / ImageCms step used instead */
+  decode: string;
+  /** false for colour-managed (CMYK) images, compared with a bound against golden/decode/ */
+  decode_exact?: boolean;
   stored_size: [number, number];
   width: number;
   height: number;
@@ -45,6 +49,18 @@ export function loadManifest(): GoldenManifest {
 
 function loadGz(path: string) {
   return decodeNpy(gunzipSync(readFileSync(path)));
+}
+
+/** Images whose decoded bytes must equal the reference's (all but the colour-managed ones). */
+export function isDecodeExact(entry: GoldenEntry): boolean {
+  return entry.decode_exact !== false;
+}
+
+/** uint8 HWC RGBA of the reference decoding (kept for colour-managed images only). */
+export function goldenDecodeRgba(name: string): { shape: number[]; data: Uint8Array } {
+  const a = loadGz(join(GOLDEN_DIR, 'decode', `${name}.u8.npy.gz`));
+  if (a.dtype !== '|u1') throw new Error(`${name}: expected uint8 golden`);
+  return a;
 }
 
 /** uint8 HWC RGB after Pillow resize + center crop (before rescale/normalize). */
@@ -110,6 +126,23 @@ export function taggerErrors(ours: Float32Array, golden: Uint8Array): ErrorStats
   return { mean: sum / golden.length, max, changed: changed / golden.length };
 }
 
+/** Error of decoded RGBA bytes against the reference's, in 8-bit levels over the colour channels. */
+export function decodeErrors(ours: Uint8Array, golden: Uint8Array): ErrorStats {
+  let sum = 0;
+  let max = 0;
+  let changed = 0;
+  let n = 0;
+  for (let i = 0; i < golden.length; i++) {
+    if (i % 4 === 3) continue;
+    const d = Math.abs(ours[i] - golden[i]);
+    sum += d;
+    if (d > max) max = d;
+    if (d !== 0) changed++;
+    n++;
+  }
+  return { mean: sum / n, max, changed: changed / n };
+}
+
 /**
  * Parity bounds. CLIP, in normalized units, for downscaled images: mean ≤ 0.01, max ≤ 0.3.
  * Tagger, in 0–255 units, the same bounds scaled by 255 × the smallest CLIP std (0.2613), i.e. the
@@ -121,3 +154,14 @@ export const CLIP_MAX_BOUND = 0.3;
 const SMALLEST_CLIP_STD = 0.26130258;
 export const TAGGER_MEAN_BOUND = CLIP_MEAN_BOUND * 255 * SMALLEST_CLIP_STD;
 export const TAGGER_MAX_BOUND = CLIP_MAX_BOUND * 255 * SMALLEST_CLIP_STD;
+
+/**
+ * Colour-managed (CMYK) decoding against ImageCms, in 8-bit levels: libvips converts through a
+ * float Lab intermediate and lcms in PIL in one 8-bit transform, and they part most on colours
+ * outside sRGB's gamut. Measured: mean 0.46 and 0.96, max 5 and 21. The same bounds, in
+ * normalized units, hold for CLIP and tagger inputs of these images in either resize mode.
+ */
+export const DECODE_CMYK_MEAN_BOUND = 1.5;
+export const DECODE_CMYK_MAX_BOUND = 24;
+export const CLIP_CMYK_MEAN_BOUND = DECODE_CMYK_MEAN_BOUND / (255 * SMALLEST_CLIP_STD);
+export const CLIP_CMYK_MAX_BOUND = DECODE_CMYK_MAX_BOUND / (255 * SMALLEST_CLIP_STD);

@@ -2,14 +2,25 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage, ImageDecodeError } from '../../src/imaging/decode.js';
-import { IMAGES_DIR, loadManifest } from '../golden/parity.js';
+import {
+  DECODE_CMYK_MAX_BOUND,
+  DECODE_CMYK_MEAN_BOUND,
+  decodeErrors,
+  GOLDEN_ROOT,
+  goldenDecodeRgba,
+  IMAGES_DIR,
+  isDecodeExact,
+  loadManifest,
+} from '../golden/parity.js';
 
 const manifest = loadManifest();
 const names = Object.keys(manifest.images);
+const exactNames = names.filter((n) => isDecodeExact(manifest.images[n]));
+const cmykNames = names.filter((n) => manifest.images[n].mode === 'CMYK');
 const tmp = mkdtempSync(join(tmpdir(), 'lora-eval-decode-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -66,8 +77,8 @@ async function expectDecodeError(promise: Promise<unknown>, path: string, code: 
   expect(e.message).toBe(`${path}: ${e.reason}`);
 }
 
-describe('decodeImage gives the RGBA bytes of Pillow (exif_transpose + convert("RGBA"))', () => {
-  it.each(names)('%s', async (name) => {
+describe('decodeImage gives the RGBA bytes of Pillow (exif_transpose + convert("RGBA"); 16-bit gray >> 8)', () => {
+  it.each(exactNames)('%s', async (name) => {
     const entry = manifest.images[name];
     const img = await decodeImage(join(IMAGES_DIR, name));
     expect([img.width, img.height]).toEqual([entry.width, entry.height]);
@@ -99,20 +110,24 @@ describe('decodeImage details', () => {
     expect(await alpha('landscape_600x400.png')).toBe(false);
   });
 
-  it('clips 16-bit grayscale at 255 like Pillow mode "I" (not scaled), and keeps the high byte for 16-bit RGB', async () => {
+  it('scales 16-bit grayscale to 8 bits by the high byte (v >> 8) where Pillow clips at 255, and keeps the high byte for 16-bit RGB', async () => {
     const gray = await decodeImage(join(IMAGES_DIR, 'gray16_256x320.png'));
     const raw16 = await sharp(join(IMAGES_DIR, 'gray16_256x320.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
     const samples = new Uint16Array(raw16.buffer, raw16.byteOffset, raw16.byteLength / 2);
-    let clipped = 0;
+    let aboveClip = 0;
+    let roundingDiffers = 0;
     for (let i = 0; i < samples.length; i++) {
-      const expected = Math.min(samples[i], 255);
+      const expected = samples[i] >> 8;
       if (gray.data[i * 4] !== expected || gray.data[i * 4 + 2] !== expected || gray.data[i * 4 + 3] !== 255) {
         throw new Error(`pixel ${i}: 16-bit ${samples[i]} decoded to ${gray.data[i * 4]}, expected ${expected}`);
       }
-      if (samples[i] > 255) clipped++;
+      if (samples[i] > 255) aboveClip++;
+      if (Math.round(samples[i] / 257) !== expected) roundingDiffers++;
     }
-    expect(clipped / samples.length).toBeGreaterThan(0.2);
-    expect(clipped / samples.length).toBeLessThan(0.95);
+    // Pillow's convert("RGB") would have turned nearly all of this image white, and the test image
+    // tells the high byte from rounding v / 257.
+    expect(aboveClip / samples.length).toBeGreaterThan(0.9);
+    expect(roundingDiffers / samples.length).toBeGreaterThan(0.1);
 
     const rgb = await decodeImage(join(IMAGES_DIR, 'rgb16_240x180.png'));
     const rgb16 = await sharp(join(IMAGES_DIR, 'rgb16_240x180.png')).toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer();
@@ -128,6 +143,70 @@ describe('decodeImage details', () => {
     const img = await decodeImage(bytes, { path: 'sweep/a.png' });
     expect([img.width, img.height]).toEqual([97, 71]);
     await expectDecodeError(decodeImage(Buffer.from('plain text'), { path: 'sweep/b.png' }), 'sweep/b.png', 'not-an-image', /^not an image/);
+  });
+});
+
+/** The JPEG with an APP2 ICC_PROFILE segment holding `profile` right after its SOI marker. */
+function withIccSegment(jpeg: Buffer, profile: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from('ICC_PROFILE\0', 'latin1'), Buffer.from([1, 1]), profile]);
+  const head = Buffer.from([0xff, 0xe2, 0, 0]);
+  head.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), head, body, jpeg.subarray(2)]);
+}
+
+describe('CMYK is decoded through its ICC profile to sRGB, as ImageCms.profileToProfile (perceptual) does', () => {
+  it.each(cmykNames)(`%s: within mean ≤ ${DECODE_CMYK_MEAN_BOUND}, max ≤ ${DECODE_CMYK_MAX_BOUND} levels of ImageCms`, async (name) => {
+    const img = await decodeImage(join(IMAGES_DIR, name));
+    const golden = goldenDecodeRgba(name);
+    expect(golden.shape).toEqual([img.height, img.width, 4]);
+    const errors = decodeErrors(img.data, golden.data);
+    expect(errors.mean).toBeLessThanOrEqual(DECODE_CMYK_MEAN_BOUND);
+    expect(errors.max).toBeLessThanOrEqual(DECODE_CMYK_MAX_BOUND);
+    expect(img.hasAlpha).toBe(false);
+  });
+
+  it('uses the embedded profile: the same pixels through the standard profile are far from the reference', async () => {
+    const name = 'cmyk_icc_320x240.jpg';
+    const golden = goldenDecodeRgba(name).data;
+    const standard = await sharp(join(IMAGES_DIR, name), { ignoreIcc: true }).toColourspace('srgb').ensureAlpha().raw().toBuffer();
+    expect(decodeErrors(standard, golden).mean).toBeGreaterThan(10 * DECODE_CMYK_MEAN_BOUND);
+  });
+
+  it("the standard profile is libvips' built-in CMYK profile, the one the reference used", async () => {
+    const committed = gunzipSync(readFileSync(join(GOLDEN_ROOT, 'profiles', 'chemical-proof-cmyk.icc.gz')));
+    const probe = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#808080' } })
+      .toColourspace('cmyk')
+      .withIccProfile('cmyk')
+      .jpeg()
+      .toBuffer();
+    const builtIn = (await sharp(probe).metadata()).icc!;
+    expect(createHash('sha256').update(builtIn).digest('hex')).toBe(createHash('sha256').update(committed).digest('hex'));
+  });
+
+  it('reads a CMYK JPEG without the Adobe marker as the same picture (inverted ink values, as Pillow assumes)', async () => {
+    const adobe = await decodeImage(join(IMAGES_DIR, 'cmyk_300x200.jpg'));
+    const plain = await decodeImage(join(IMAGES_DIR, 'cmyk_no_adobe_300x200.jpg'));
+    expect(Buffer.from(plain.data).equals(Buffer.from(adobe.data))).toBe(true);
+  });
+
+  it('an embedded profile that is not a CMYK profile is ignored in favour of the standard one', async () => {
+    const probe = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#808080' } })
+      .withIccProfile('srgb')
+      .png()
+      .toBuffer();
+    const srgbProfile = (await sharp(probe).metadata()).icc!;
+    const jpeg = withIccSegment(readFileSync(join(IMAGES_DIR, 'cmyk_300x200.jpg')), srgbProfile);
+    expect((await sharp(jpeg).metadata()).icc?.length).toBe(srgbProfile.length);
+    const img = await decodeImage(jpeg);
+    const standard = await decodeImage(join(IMAGES_DIR, 'cmyk_300x200.jpg'));
+    expect(Buffer.from(img.data).equals(Buffer.from(standard.data))).toBe(true);
+  });
+
+  it('a CMYK profile that cannot be used is refused, naming the profile', async () => {
+    const jpeg = Buffer.from(readFileSync(join(IMAGES_DIR, 'cmyk_icc_320x240.jpg')));
+    jpeg.write('xxxx', jpeg.indexOf('mft2'), 'latin1');
+    const path = writeTmp('broken-profile.jpg', jpeg);
+    await expectDecodeError(decodeImage(path), path, 'corrupt', /^unusable embedded ICC colour profile/);
   });
 });
 
