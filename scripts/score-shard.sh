@@ -17,17 +17,22 @@
 # done:  lora-eval merge <out>/shard-* --out <out>/all   (it names any shard that is missing or given twice).
 set -euo pipefail
 
-: "${LORA_EVAL_SWEEP:?set LORA_EVAL_SWEEP to the sweep.yaml to score}"
-: "${LORA_EVAL_CLIP:?set LORA_EVAL_CLIP to the CLIP model folder}"
-: "${LORA_EVAL_OUT:?set LORA_EVAL_OUT to the output folder (shard i writes <out>/shard-i)}"
-: "${LORA_EVAL_SHARDS:?set LORA_EVAL_SHARDS to the number of shards (the array size or the Job completions)}"
+fail() {
+  echo "score-shard.sh: $*" >&2
+  exit 2
+}
+
+required=(LORA_EVAL_SWEEP LORA_EVAL_CLIP LORA_EVAL_OUT LORA_EVAL_SHARDS)
+missing=()
+for name in "${required[@]}"; do [ -n "${!name:-}" ] || missing+=("$name"); done
+[ ${#missing[@]} -eq 0 ] || fail "set ${missing[*]} (every setting is described at the top of $0)"
 
 # Read once, here, so that the folder name and the scored share cannot disagree.
 index="${SLURM_ARRAY_TASK_ID:-${JOB_COMPLETION_INDEX:-}}"
-if [ -z "$index" ]; then
-  echo "score-shard.sh: no shard index: run it as a Slurm array task (sbatch --array) or in a Kubernetes Indexed Job" >&2
-  exit 2
-fi
+[ -n "$index" ] || fail "no shard index: run it as a Slurm array task (sbatch --array) or in a Kubernetes Indexed Job"
+[[ "$LORA_EVAL_SHARDS" =~ ^[1-9][0-9]*$ ]] || fail "LORA_EVAL_SHARDS must be a positive whole number, got \"$LORA_EVAL_SHARDS\""
+[[ "$index" =~ ^[0-9]+$ ]] && [ "$index" -lt "$LORA_EVAL_SHARDS" ] ||
+  fail "shard index $index is not in 0..$((LORA_EVAL_SHARDS - 1)): the array (--array=0-$((LORA_EVAL_SHARDS - 1))) or the Job's completions ($LORA_EVAL_SHARDS) must match LORA_EVAL_SHARDS=$LORA_EVAL_SHARDS"
 
 read -r -a lora_eval <<<"${LORA_EVAL:-npx lora-eval}"
 read -r -a extra <<<"${LORA_EVAL_ARGS:-}"
