@@ -18,7 +18,7 @@ const KILLED = 2;
 
 const unavailable = slurmUnavailable();
 // CI installs slurm-wlm and munge (.ci/run), so there a missing cluster is a failure, not a skip.
-const required = process.env.CI === 'true' || process.env.CI === '1';
+const required = Boolean(process.env.CI);
 
 type Row = ReturnType<typeof readScoresCsv>['rows'][number];
 const rowKey = (r: Row) => `${r.image}|${r.metric}|${r.model}`;
