@@ -54,7 +54,8 @@ function storedVectors(shardDir: string): number | undefined {
 }
 
 if (unavailable && !required) {
-  describe.skip(`Slurm array (skipped: ${unavailable}; CI=true makes this a failure)`, () => {
+  console.warn(`Slurm array test skipped: ${unavailable}`);
+  describe.skip(`Slurm array (skipped: ${unavailable}; under CI this fails)`, () => {
     it('scores the demo sweep as a 4-task array', () => {});
   });
 } else {
@@ -66,7 +67,7 @@ if (unavailable && !required) {
     let cluster: SlurmCluster | undefined;
 
     beforeAll(async () => {
-      if (unavailable) throw new Error(`CI=true, but the Slurm test cannot run: ${unavailable}`);
+      if (unavailable) throw new Error(`CI is set, but the Slurm test cannot run: ${unavailable}`);
       cluster = await startSlurmCluster();
     }, 60_000);
     afterAll(() => cluster?.stop(), 60_000);
@@ -127,7 +128,7 @@ if (unavailable && !required) {
         tasks.map((t) => `${t.task}:${t.state}`),
         logsText(),
       ).toEqual(Array.from({ length: SHARDS }, (_, i) => `${i}:${i === KILLED ? 'CANCELLED' : 'COMPLETED'}`));
-      expect(tasks.filter((t) => t.task !== KILLED).map((t) => t.exitCode)).toEqual(['0:0', '0:0', '0:0']);
+      expect(tasks.filter((t) => t.task !== KILLED).map((t) => t.exitCode)).toEqual(Array(SHARDS - 1).fill('0:0'));
 
       // Merging without the killed shard refuses, naming it.
       const refused = merge();
