@@ -16,12 +16,8 @@ const entryScript = readFileSync(resolve(ROOT, ENTRY), 'utf8');
 const requiredSettings = /^required=\((.*)\)$/m.exec(entryScript)![1].split(' ');
 const knownSettings = new Set([...entryScript.matchAll(/\$\{?(LORA_EVAL\w*)/g)].map((m) => m[1]));
 
-function loadJob(text = readFileSync(MANIFEST, 'utf8')): Job {
-  return jobSchema.parse(parse(text));
-}
-
 describe('docs/kubernetes-indexed-job.yaml', () => {
-  const job = loadJob();
+  const job: Job = jobSchema.parse(parse(readFileSync(MANIFEST, 'utf8')));
   const container = job.spec.template.spec.containers[0];
   const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
 
