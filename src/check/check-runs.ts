@@ -180,6 +180,12 @@ export function checkRuns(options: CheckOptions): CheckReport {
     const pairing = pairGroups(run, baseline, metric, by, comparison);
     for (const g of pairing.missing) missing.set(g, [...(missing.get(g) ?? []), metric]);
     for (const g of pairing.runOnly) runOnly.add(g);
+    if (pairing.unpaired.length) {
+      const text = `${metric}: ${pairing.unpaired.length} baseline image${pairing.unpaired.length === 1 ? ' has' : 's have'} no counterpart in the run (${listed(pairing.unpaired, 3)})`;
+      (options.allowMissing ? notes : problems).push(
+        options.allowMissing ? `${text}; left out (--allow-missing)` : `${text}; pass --allow-missing to check without them`,
+      );
+    }
     report.results.push(...decideMetric(pairing.groups, { metric, margin, higherIsBetter: def?.higherIsBetter ?? true, alpha }));
   }
   if (checked.length && report.results.length === 0) throw new UserError(`nothing to compare: ${explainNoPairs(run, baseline, checked, comparison)}`);

@@ -17,6 +17,8 @@ export interface GroupPairing {
   groups: PairedGroup[];
   /** Baseline groups with no image in the run. */
   missing: string[];
+  /** Baseline images without a counterpart in the run, in groups that have some. */
+  unpaired: string[];
   /** Run groups with no image in the baseline (not checked). */
   runOnly: string[];
 }
@@ -71,20 +73,24 @@ export function pairGroups(run: ScoreTable, baseline: ScoreTable, metric: string
     }
   }
 
-  const result: GroupPairing = { groups: [], missing: [], runOnly: [] };
+  const result: GroupPairing = { groups: [], missing: [], unpaired: [], runOnly: [] };
   for (const side of sides) {
     const runIndex = index(side.run, keyFactors);
     const groups = new Map<string, ImagePair[]>();
+    const unpaired = new Map<string, string[]>();
     const label = (r: ScoreRow) => [side.label, byLabel(r, by)].filter((s) => s).join(': ') || '(all)';
     for (const [key, rows] of index(side.baseline, keyFactors)) {
       const g = label(rows[0]);
       if (!groups.has(g)) groups.set(g, []);
       const match = runIndex.get(key);
       if (match) groups.get(g)!.push({ image: match[0].image, prompt: rows[0].prompt, run: average(match), baseline: average(rows) });
+      else unpaired.set(g, [...(unpaired.get(g) ?? []), rows[0].image]);
     }
     for (const [group, pairs] of groups) {
-      if (pairs.length) result.groups.push({ group, pairs });
-      else result.missing.push(group);
+      if (pairs.length) {
+        result.groups.push({ group, pairs });
+        result.unpaired.push(...(unpaired.get(group) ?? []));
+      } else result.missing.push(group);
     }
     for (const g of new Set(side.run.map(label))) if (!groups.has(g)) result.runOnly.push(g);
   }

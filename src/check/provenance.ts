@@ -18,9 +18,9 @@ export function modelsOf(table: ScoreTable, metrics: string[]): SideModels {
   return { files, ids };
 }
 
-/** A model file as people recognise it: its last two path segments and the start of its hash. */
+/** A model file as people recognise it: its last three path segments and the start of its hash. */
 export function describeModelFile(m: ModelFile): string {
-  return `${m.file.split(/[\\/]/).slice(-2).join('/')} (${m.sha256.slice(0, 12)}…)`;
+  return `${m.file.split(/[\\/]/).slice(-3).join('/')} (${m.sha256.slice(0, 12)}…)`;
 }
 
 /**

@@ -156,12 +156,22 @@ describe('check: outcomes a CI user can rely on', () => {
     expect(allowed.notes).toHaveLength(2);
   });
 
+  it('fails when some baseline images of a group have no counterpart in the run, unless --allow-missing', () => {
+    const run = write(grid({ seeds: [1, 2, 3] }));
+    const report = checkRuns({ run, baseline, metrics: ['style_retention'] });
+    expect(report.passed).toBe(false);
+    expect(report.problems).toEqual([
+      'style_retention: 24 baseline images have no counterpart in the run (nai/t1/w1/p1-4.png, nai/t1/w1/p2-4.png, nai/t1/w1/p3-4.png … (24 in all)); pass --allow-missing to check without them',
+    ]);
+    expect(checkRuns({ run, baseline, metrics: ['style_retention'], allowMissing: true }).passed).toBe(true);
+  });
+
   it('refuses (exit 2) a run scored with other model files or other models, naming both, unless --allow-model-change', () => {
     const otherFile = write(grid(), runJsonWith('tagger-v2'));
     const cli = runCli(['check', otherFile, '--baseline', baseline]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain(
-      'the run was scored with other model files than the baseline: run tagger-v2/model.onnx (cccccccccccc…); baseline tagger-v3/model.onnx (bbbbbbbbbbbb…)',
+      'the run was scored with other model files than the baseline: run models/tagger-v2/model.onnx (cccccccccccc…); baseline models/tagger-v3/model.onnx (bbbbbbbbbbbb…)',
     );
     const otherId = write(grid({ model: (m) => (m === 'style_retention' ? 'clip-l' : 'clip') }));
     expect(() => checkRuns({ run: otherId, baseline })).toThrow(/other models than the baseline: run clip, clip-l; baseline clip/);
