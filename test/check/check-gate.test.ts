@@ -196,6 +196,20 @@ describe('check: outcomes a CI user can rely on', () => {
     expect(cli.stdout).toMatch(/^FAILED: 0 pass, 0 regression, 4 inconclusive \(failing; --inconclusive pass accepts them\)$/m);
   }, 60_000);
 
+  it('tests the per-prompt mean differences against the margin as R does', () => {
+    // R: d <- c(-0.08, -0.06, -0.07, -0.09); t.test(d, mu = -0.05, alternative = "less" / "greater")$p.value
+    const shift: Record<string, number> = { p1: -0.08, p2: -0.06, p3: -0.07, p4: -0.09 };
+    const seedNoise: Record<number, number> = { 1: 0.01, 2: 0, 3: -0.01 };
+    const shape = { prompts: Object.keys(shift), seeds: [1, 2, 3], bases: ['nai'], targets: ['t1'], metrics: ['style_retention'] };
+    const run = write(grid({ ...shape, value: (m, c) => truth(m, c) + shift[c.prompt] + seedNoise[c.seed] }));
+    const [cell] = checkRuns({ run, baseline: write(grid(shape)) }).results;
+    expect(cell.prompts).toBe(4);
+    expect(cell.n).toBe(12);
+    expect(cell.pRegression).toBeCloseTo(0.0152331458310855, 8);
+    expect(cell.pNonInferior).toBeCloseTo(0.984766854168915, 8);
+    expect(cell.status).toBe('regression');
+  });
+
   it('takes the prompt as the unit: seeds that agree within prompts do not make prompts that disagree significant', () => {
     // Two prompts, 40 seeds each: one prompt 0.02 better, the other 0.08 worse (beyond the margin 0.05).
     const seeds = Array.from({ length: 40 }, (_, i) => i + 1);
