@@ -124,6 +124,8 @@ export function checkRuns(options: CheckOptions): CheckReport {
   if (change && !options.allowModelChange) throw new UserError(`${change}; pass --allow-model-change to compare them anyway`);
   models.changed = change !== undefined;
   const notes: string[] = change ? [`${change} (allowed by --allow-model-change)`] : [];
+  const unhashed = (['run', 'baseline'] as const).filter((side) => !models[side].files.length);
+  if (unhashed.length) notes.push(`no run.json for the ${unhashed.join(' and the ')}: model files not compared, only the scores' model column`);
 
   const report: CheckReport = {
     mode: options.tolerance ? 'tolerance' : 'statistical',

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkRuns } from '../../src/check/check-runs.js';
@@ -153,7 +153,11 @@ describe('check: outcomes a CI user can rely on', () => {
     ]);
     const allowed = checkRuns({ run, baseline, allowMissing: true });
     expect(allowed.passed).toBe(true);
-    expect(allowed.notes).toHaveLength(2);
+    expect(allowed.notes).toEqual([
+      "no run.json for the run: model files not compared, only the scores' model column",
+      'baseline group base=nai;target=t1;weight=1 has no image in the run (prompt_fidelity, style_retention); not checked (--allow-missing)',
+      'baseline group base=nai;target=t2;weight=1 has no image in the run (prompt_fidelity, style_retention); not checked (--allow-missing)',
+    ]);
   });
 
   it('fails when some baseline images of a group have no counterpart in the run, unless --allow-missing', () => {
@@ -291,8 +295,20 @@ describe('check --tolerance: exact re-score checks', () => {
     const tiny = rows.map((r) => (r.image === 'anylora/t1/w1/p1-1.png' && r.metric === 'prompt_fidelity' ? { ...r, value: r.value + 1e-7 } : r));
     expect(checkRuns({ run: write(tiny), baseline, tolerance: { all: 1e-6, perMetric: {} } }).passed).toBe(true);
     const old = rows.find((r) => r.image === 'nai/t2/w1/p3-2.png' && r.metric === 'style_retention')!.value;
-    const cli = runCli(['check', write(moved), '--baseline', baseline, '--tolerance', '1e-6', 'prompt_fidelity=1e-4']);
+    const movedRun = write(moved);
+    const junit = join(movedRun, 'junit.xml');
+    const md = join(movedRun, 'summary.md');
+    const cli = runCli(['check', movedRun, '--baseline', baseline, '--tolerance', '1e-6', 'prompt_fidelity=1e-4', '--junit', junit, '--markdown', md]);
     expect(cli.code).toBe(1);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /<testsuite name="style_retention" tests="1" failures="1" skipped="0">[^]*<failure message="1 of 96 images moved by more than 0.000001">[^]*nai\/t2\/w1\/p3-2.png: /,
+    );
+    const summary = readFileSync(md, 'utf8');
+    expect(summary).toMatch(/^## lora-eval check: failed/);
+    expect(summary).toContain('| nai/t2/w1/p3-2.png | style_retention |');
+    // Provenance: the run folder has no run.json, the baseline has one.
+    expect(summary).toContain('| run | clip |');
+    expect(summary).toContain('| baseline | clip, clip/onnx/vision_model.onnx (aaaaaaaaaaaa…), models/tagger-v3/model.onnx (bbbbbbbbbbbb…) |');
     expect(cli.stdout).toContain('MOVED        style_retention: 1 of 96 images moved by more than 0.000001');
     expect(cli.stdout).toContain(`  nai/t2/w1/p3-2.png style_retention: baseline ${Number(old.toPrecision(10))} → run ${Number((old + 1e-3).toPrecision(10))}`);
     expect(cli.stdout).toMatch(/^FAILED: 240 scores re-checked, 1 moved beyond tolerance$/m);
