@@ -115,7 +115,6 @@ export function checkRuns(options: CheckOptions): CheckReport {
   const run = loadScoreTable(options.run);
   const baseline = loadScoreTable(options.baseline);
   requireSameFactors(run, baseline);
-  const alpha = options.alpha ?? 0.05;
   const inconclusive = options.inconclusive ?? 'fail';
   const { asked, checked, problems } = chooseMetrics(run, baseline, options);
 
@@ -141,35 +140,55 @@ export function checkRuns(options: CheckOptions): CheckReport {
     passed: false,
   };
 
-  if (options.tolerance) {
-    const { all, perMetric } = options.tolerance;
-    for (const m of Object.keys(perMetric))
-      if (!asked.includes(m)) throw new UserError(`--tolerance names "${m}", which is not checked; checked: ${asked.join(', ')}`);
-    for (const m of asked)
-      if (all === undefined && perMetric[m] === undefined)
-        throw new UserError(`--tolerance: no tolerance for metric "${m}"; give --tolerance <eps> or ${m}=<eps>`);
-    const outcome = rescoreCheck(run, baseline, checked, options.tolerance);
-    if (checked.length && outcome.results.every((r) => r.compared === 0))
-      throw new UserError(`nothing to compare: no image of the run has the same file (sha256) at the same place in the design as one of the baseline`);
-    report.rescore = outcome.results;
-    report.moved = outcome.moved;
-    const sides = [
-      [outcome.missingInRun, 'baseline images missing in the run'],
-      [outcome.onlyInRun, 'run images not in the baseline'],
-    ] as const;
-    for (const [items, what] of sides) {
-      if (!items.length) continue;
-      (options.allowMissing ? notes : problems).push(`${items.length} ${what}: ${listed(items, 5)}`);
-    }
-    report.passed = !problems.length && report.rescore.every((r) => r.status === 'pass');
-    return report;
-  }
+  if (options.tolerance) toleranceCheck(report, run, baseline, asked, checked, options);
+  else statisticalCheck(report, run, baseline, checked, options);
+  return report;
+}
 
+/** Reported as a note under --allow-missing, else a problem that fails the check. */
+function leftOut(report: CheckReport, allowMissing: boolean | undefined, text: string, allowed: string, hint: string): void {
+  if (allowMissing) report.notes.push(`${text}; ${allowed} (--allow-missing)`);
+  else report.problems.push(`${text}; ${hint}`);
+}
+
+function toleranceCheck(report: CheckReport, run: ScoreTable, baseline: ScoreTable, asked: string[], checked: string[], options: CheckOptions): void {
+  const { all, perMetric } = options.tolerance!;
+  for (const m of Object.keys(perMetric))
+    if (!asked.includes(m)) throw new UserError(`--tolerance names "${m}", which is not checked; checked: ${asked.join(', ')}`);
+  for (const m of asked)
+    if (all === undefined && perMetric[m] === undefined)
+      throw new UserError(`--tolerance: no tolerance for metric "${m}"; give --tolerance <eps> or ${m}=<eps>`);
+  const outcome = rescoreCheck(run, baseline, checked, options.tolerance!);
+  if (checked.length && outcome.results.every((r) => r.compared === 0))
+    throw new UserError(`nothing to compare: no image of the run has the same file (sha256) at the same place in the design as one of the baseline`);
+  report.rescore = outcome.results;
+  report.moved = outcome.moved;
+  if (outcome.missingInRun.length)
+    leftOut(
+      report,
+      options.allowMissing,
+      `${outcome.missingInRun.length} baseline images missing in the run: ${listed(outcome.missingInRun, 5)}`,
+      'not checked',
+      'pass --allow-missing to check without them',
+    );
+  if (outcome.onlyInRun.length)
+    leftOut(
+      report,
+      options.allowMissing,
+      `${outcome.onlyInRun.length} run images not in the baseline: ${listed(outcome.onlyInRun, 5)}`,
+      'not checked',
+      'refresh the baseline, or pass --allow-missing',
+    );
+  report.passed = !report.problems.length && report.rescore.every((r) => r.status === 'pass');
+}
+
+function statisticalCheck(report: CheckReport, run: ScoreTable, baseline: ScoreTable, checked: string[], options: CheckOptions): void {
+  const alpha = options.alpha ?? 0.05;
   const comparison = options.compare && resolveComparison(run, baseline, options.compare);
   const otherFactors = run.factors.filter((f) => f !== comparison?.factor);
   requireCommonLevels(run, baseline, otherFactors);
-  const by = (options.by ?? otherFactors).filter((f) => f !== comparison?.factor);
   for (const f of options.by ?? []) if (!run.factors.includes(f)) throw new UserError(`--by: factor "${f}" does not exist; factors: ${run.factors.join(', ')}`);
+  const by = (options.by ?? otherFactors).filter((f) => f !== comparison?.factor);
   for (const m of Object.keys(options.margins ?? {}))
     if (!checked.includes(m)) throw new UserError(`--margin names "${m}", which is not checked; checked: ${checked.join(', ')}`);
 
@@ -182,24 +201,28 @@ export function checkRuns(options: CheckOptions): CheckReport {
     const pairing = pairGroups(run, baseline, metric, by, comparison);
     for (const g of pairing.missing) missing.set(g, [...(missing.get(g) ?? []), metric]);
     for (const g of pairing.runOnly) runOnly.add(g);
-    if (pairing.unpaired.length) {
-      const text = `${metric}: ${pairing.unpaired.length} baseline image${pairing.unpaired.length === 1 ? ' has' : 's have'} no counterpart in the run (${listed(pairing.unpaired, 3)})`;
-      (options.allowMissing ? notes : problems).push(
-        options.allowMissing ? `${text}; left out (--allow-missing)` : `${text}; pass --allow-missing to check without them`,
+    const n = pairing.unpaired.length;
+    if (n)
+      leftOut(
+        report,
+        options.allowMissing,
+        `${metric}: ${n} baseline image${n === 1 ? ' has' : 's have'} no counterpart in the run (${listed(pairing.unpaired, 3)})`,
+        'left out',
+        'pass --allow-missing to check without them',
       );
-    }
     report.results.push(...decideMetric(pairing.groups, { metric, margin, higherIsBetter: def?.higherIsBetter ?? true, alpha }));
   }
   if (checked.length && report.results.length === 0) throw new UserError(`nothing to compare: ${explainNoPairs(run, baseline, checked, comparison)}`);
-  for (const [group, metrics] of missing) {
-    const text = `baseline group ${group} has no image in the run (${metrics.join(', ')})`;
-    (options.allowMissing ? notes : problems).push(
-      options.allowMissing ? `${text}; not checked (--allow-missing)` : `${text}; pass --allow-missing to check without it`,
+  for (const [group, metrics] of missing)
+    leftOut(
+      report,
+      options.allowMissing,
+      `baseline group ${group} has no image in the run (${metrics.join(', ')})`,
+      'not checked',
+      'pass --allow-missing to check without it',
     );
-  }
-  if (runOnly.size) notes.push(`not in the baseline, not checked: ${listed([...runOnly], 5)}`);
-  report.passed = isPassed(report.results, problems, inconclusive);
-  return report;
+  if (runOnly.size) report.notes.push(`not in the baseline, not checked: ${listed([...runOnly], 5)}`);
+  report.passed = isPassed(report.results, report.problems, report.inconclusive);
 }
 
 function isPassed(results: CheckResult[], problems: string[], inconclusive: InconclusivePolicy): boolean {

@@ -319,7 +319,7 @@ describe('check --tolerance: exact re-score checks', () => {
     const report = checkRuns({ run, baseline, tolerance: { all: 0, perMetric: {} } });
     expect(report.passed).toBe(false);
     expect(report.problems).toEqual([
-      '2 baseline images missing in the run: anylora/t1/w1/p1-1.png (style_retention), anylora/t1/w1/p1-1.png (prompt_fidelity)',
+      '2 baseline images missing in the run: anylora/t1/w1/p1-1.png (style_retention), anylora/t1/w1/p1-1.png (prompt_fidelity); pass --allow-missing to check without them',
     ]);
     expect(checkRuns({ run, baseline, tolerance: { all: 0, perMetric: {} }, allowMissing: true }).passed).toBe(true);
   });
