@@ -22,7 +22,8 @@ describe('the demo fixture against its committed baseline', () => {
 
   it('re-scores every image of the demo within tolerance of the baseline', () => {
     const cli = runCli(['check', run, '--baseline', demoBaselineDir, '--tolerance', ...demoTolerance]);
-    expect(cli.stdout).toMatch(/^passed: 4950 scores re-checked, 0 moved beyond tolerance$/m);
+    const scores = readScoresCsv(join(demoBaselineDir, 'scores.csv')).rows.length;
+    expect(cli.stdout).toContain(`passed: ${scores} scores re-checked, 0 moved beyond tolerance`);
     expect(cli.code).toBe(0);
   }, 120_000);
 
@@ -30,15 +31,16 @@ describe('the demo fixture against its committed baseline', () => {
     const perturbed = join(tempDir(), 'perturbed');
     cpSync(run, perturbed, { recursive: true });
     const { factors, rows } = readScoresCsv(join(run, 'scores.csv'));
-    const target = rows.find((r) => r.metric === 'style_retention' && r.image === 'sd15/anything/w1/watercolor-3.png')!;
-    expect(target).toBeDefined();
+    // The fixture may be regenerated: pick the image, and count the metric's images, from the scores themselves.
+    const styleRows = rows.filter((r) => r.metric === 'style_retention' && Number.isFinite(r.value));
+    const target = styleRows[Math.floor(styleRows.length / 2)];
     target.value += 0.002;
     writeFileSync(join(perturbed, 'scores.csv'), formatScoresCsv(rows, factors));
     const baseline = readScoresCsv(join(demoBaselineDir, 'scores.csv')).rows.find((r) => r.image === target.image && r.metric === 'style_retention')!;
     const cli = runCli(['check', perturbed, '--baseline', demoBaselineDir, '--tolerance', ...demoTolerance]);
     expect(cli.code).toBe(1);
-    expect(cli.stdout).toContain('MOVED        style_retention: 1 of 360 images moved by more than 0.00001');
-    expect(cli.stdout).toContain(`  sd15/anything/w1/watercolor-3.png style_retention: baseline ${baseline.value} → run `);
+    expect(cli.stdout).toContain(`MOVED        style_retention: 1 of ${styleRows.length} images moved by more than 0.00001`);
+    expect(cli.stdout).toContain(`  ${target.image} style_retention: baseline ${baseline.value} → run `);
     expect(readFileSync(join(demoBaselineDir, 'run.json'), 'utf8')).toContain('"fixtures/models/clip/onnx/vision_model.onnx"');
   }, 120_000);
 });
