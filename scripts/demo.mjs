@@ -2,13 +2,10 @@
 // Runs the main job on the bundled demo sweep: score, then analyze, then report, and says where the results are.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { demoScoreArgs } from './demo-args.mjs';
 
 const out = 'reports/demo';
-const steps = [
-  ['score', 'fixtures/demo/sweep.yaml', '--clip', 'fixtures/models/clip', '--tagger', 'fixtures/models/tagger-v3', '--out', out],
-  ['analyze', out, '--hypotheses', 'fixtures/demo-hypotheses.yaml'],
-  ['report', out],
-];
+const steps = [demoScoreArgs(out), ['analyze', out, '--hypotheses', 'fixtures/demo-hypotheses.yaml'], ['report', out]];
 
 for (const args of steps) {
   console.error(`\n$ lora-eval ${args.join(' ')}`);

@@ -1,4 +1,5 @@
 import type { ScoreRow } from '../report/scores-csv.js';
+import { canonicalLevel } from '../sweep/level.js';
 import type { Selector } from './hypothesis-schema.js';
 
 /**
@@ -18,14 +19,9 @@ export function matchesSelector(row: ScoreRow, selector: Selector, loraFactors: 
   });
 }
 
-const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Levels are equal as written, or as numbers ("1.0" and 1 name the same weight). */
+/** Levels are equal in their canonical spelling ("1.0" and 1 name the same weight). */
 export function sameLevel(value: string | undefined, level: string | number): boolean {
-  if (value === undefined) return false;
-  const text = String(level);
-  if (value === text) return true;
-  return numeric.test(value) && numeric.test(text) && Number(value) === Number(text);
+  return value !== undefined && canonicalLevel(value) === canonicalLevel(String(level));
 }
 
 export function formatSelector(selector: Selector): string {

@@ -1,144 +1,230 @@
-import { loadScoreTable, type ScoreTable } from '../analysis/score-table.js';
-import { formatSelector, pairRows } from '../analysis/selection.js';
+import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../analysis/score-table.js';
 import { UserError } from '../errors.js';
-import type { ScoreRow } from '../report/scores-csv.js';
-import { mean, nonInferiority, pairedT, pAdjust, StatsInputError } from '../stats/index.js';
+import { canonicalLevel } from '../sweep/level.js';
 import { metricFor, metricRegistry } from '../../metrics/registry.js';
+import { decideMetric } from './decide.js';
+import { pairGroups, type Comparison } from './pairing.js';
+import { modelChange, modelsOf } from './provenance.js';
+import { rescoreCheck, type Tolerance } from './rescore.js';
+import type { CheckReport, CheckResult, InconclusivePolicy } from './types.js';
 
-export type CheckStatus = 'pass' | 'regression' | 'inconclusive';
-
-/** One metric in one group of cells, current run against its baseline. */
-export interface CheckResult {
-  metric: string;
-  group: string;
-  n: number;
-  /** mean(current − baseline). */
-  difference: number;
-  margin: number;
-  higherIsBetter: boolean;
-  /** Holm-corrected p of "current is worse by at least the margin" (small = shown non-inferior). */
-  pNonInferior: number;
-  /** Holm-corrected p of "current is worse by more than the margin" (small = shown to regress). */
-  pRegression: number;
-  status: CheckStatus;
-  reason: string;
-}
+export type { CheckReport, CheckResult, CheckStatus, InconclusivePolicy } from './types.js';
 
 export interface CheckOptions {
   run: string;
   baseline: string;
-  /** Metrics to check; default every registered metric present in both runs. */
+  /** Metrics to check; default every registered metric of the baseline (tolerance mode: every metric of the baseline). */
   metrics?: string[];
   /** Per-metric margins overriding the registry's regression margins. */
   margins?: Record<string, number>;
   /** Factors whose levels form the groups; default every factor (one group per cell). */
   by?: string[];
   alpha?: number;
+  /** `--compare factor[=level]`: the factor differs by design; without a level, each baseline level in turn. */
+  compare?: { factor: string; level?: string };
+  /** What an inconclusive group does to the gate (default fail). */
+  inconclusive?: InconclusivePolicy;
+  /** Baseline groups (tolerance mode: images) without a counterpart are reported instead of failing. */
+  allowMissing?: boolean;
+  /** Compare runs scored with different model files. */
+  allowModelChange?: boolean;
+  /** Exact re-score check instead of the statistical one. */
+  tolerance?: Tolerance;
 }
 
-export interface CheckReport {
-  results: CheckResult[];
-  /** Exit status: a regression anywhere fails the check. */
-  passed: boolean;
+const listed = (items: string[], max = 8) => (items.length > max ? `${items.slice(0, max).join(', ')} … (${items.length} in all)` : items.join(', '));
+
+function requireSameFactors(run: ScoreTable, baseline: ScoreTable): void {
+  const onlyRun = run.factors.filter((f) => !baseline.factors.includes(f));
+  const onlyBase = baseline.factors.filter((f) => !run.factors.includes(f));
+  if (onlyRun.length || onlyBase.length)
+    throw new UserError(
+      `the run and the baseline have different factors: run ${run.factors.join(', ')} (${run.source}); baseline ${baseline.factors.join(', ')} (${baseline.source})`,
+    );
 }
 
-function groupKey(row: ScoreRow, by: string[]): string {
-  return JSON.stringify(by.map((f) => row.levels[f] ?? ''));
+/** Refuses a comparison in which some factor has no level in common: none of the run's images could pair there. */
+function requireCommonLevels(run: ScoreTable, baseline: ScoreTable, factors: string[]): void {
+  const disjoint = factors
+    .map((f) => ({ f, a: levelsOf(run, f), b: levelsOf(baseline, f) }))
+    .filter(({ a, b }) => a.length && b.length && !a.some((l) => b.includes(l)));
+  if (!disjoint.length) return;
+  const why = disjoint.map(({ f, a, b }) => `factor ${f} has no level in common (run: ${listed(a)}; baseline: ${listed(b)})`).join('; ');
+  const hint = disjoint.length === 1 ? `; to compare the run's ${disjoint[0].f} with a baseline level, use --compare ${disjoint[0].f}=<level>` : '';
+  throw new UserError(`nothing to compare: ${why}${hint}`);
+}
+
+/** Why no image paired, for the exit-2 message when a check compared nothing. */
+function explainNoPairs(run: ScoreTable, baseline: ScoreTable, metrics: string[], comparison?: Comparison): string {
+  const differs = run.factors
+    .filter((f) => f !== comparison?.factor)
+    .map((f) => ({ f, a: levelsOf(run, f), b: levelsOf(baseline, f) }))
+    .map(({ f, a, b }) => ({ f, common: a.filter((l) => b.includes(l)), a, b }))
+    .filter(({ common, a, b }) => common.length < Math.max(a.length, b.length))
+    .map(({ f, common, a, b }) => `${f}: ${common.length ? `in common ${listed(common)}` : 'no level in common'} (run: ${listed(a)}; baseline: ${listed(b)})`);
+  const prompts = (t: ScoreTable) => [...new Set(t.rows.map((r) => r.prompt))];
+  const seeds = (t: ScoreTable) => [...new Set(t.rows.map((r) => r.seed))];
+  const common = (a: string[], b: string[]) => a.filter((x) => b.includes(x)).length;
+  return [
+    `no image of the run pairs with one of the baseline in ${listed(metrics)} (images pair on prompt, seed and every factor${comparison ? ` but ${comparison.factor}` : ''})`,
+    ...differs,
+    `prompts in common: ${common(prompts(run), prompts(baseline))} of ${prompts(baseline).length}`,
+    `seeds in common: ${common(seeds(run), seeds(baseline))} of ${seeds(baseline).length}`,
+  ].join('; ');
+}
+
+function resolveComparison(run: ScoreTable, baseline: ScoreTable, compare: NonNullable<CheckOptions['compare']>): Comparison {
+  const { factor } = compare;
+  if (!run.factors.includes(factor)) throw new UserError(`--compare: factor "${factor}" does not exist; factors: ${run.factors.join(', ')}`);
+  const baseLevels = levelsOf(baseline, factor);
+  if (!levelsOf(run, factor).length) throw new UserError(`--compare: the run has no image with a level of ${factor} (only blank, weight-0 images)`);
+  if (compare.level === undefined) return { factor, baselineLevels: baseLevels };
+  const level = canonicalLevel(compare.level);
+  if (!baseLevels.includes(level))
+    throw new UserError(`--compare: the baseline has no ${factor} "${compare.level}"; its levels: ${baseLevels.join(', ') || '(none)'}`);
+  return { factor, baselineLevels: [level] };
+}
+
+function chooseMetrics(run: ScoreTable, baseline: ScoreTable, options: CheckOptions): { asked: string[]; checked: string[]; problems: string[] } {
+  const inBaseline = metricsOf(baseline);
+  const inRun = new Set(metricsOf(run));
+  const candidates =
+    options.metrics ??
+    (options.tolerance
+      ? options.tolerance.all !== undefined
+        ? inBaseline
+        : Object.keys(options.tolerance.perMetric)
+      : metricRegistry.map((m) => m.name).filter((m) => inBaseline.includes(m)));
+  for (const m of candidates) if (!inBaseline.includes(m)) throw new UserError(`metric "${m}" is not in the baseline; its metrics: ${inBaseline.join(', ')}`);
+  const missing = candidates.filter((m) => !inRun.has(m));
+  return {
+    asked: candidates,
+    checked: candidates.filter((m) => inRun.has(m)),
+    problems: missing.map((m) => `metric ${m} is in the baseline but not in the run (leave it out with --metric to check the others)`),
+  };
 }
 
 /**
- * The regression gate: pairs every image of a run with the same cell, prompt and seed in a baseline run and tests,
- * per metric and group, whether the run is worse than the baseline by more than the metric's margin (one-sided paired
- * t tests, Holm-corrected within each metric). A regression shown beyond the margin fails the check; a group where
- * neither non-inferiority nor a regression can be shown is inconclusive and reported, not failed.
+ * The regression gate. Statistical mode pairs every image of a run with the same cell, prompt and seed of a baseline
+ * (or, with a comparison, the same position under another level of one factor) and tests per metric and group, with
+ * the prompt as the unit, whether the run is worse than the baseline by more than the metric's margin. Tolerance mode
+ * checks that the same images, re-scored, kept every score within ε. Whatever the user asked to compare and could
+ * not be compared fails the check (or, where nothing could, refuses it).
  */
 export function checkRuns(options: CheckOptions): CheckReport {
-  const current = loadScoreTable(options.run);
+  const run = loadScoreTable(options.run);
   const baseline = loadScoreTable(options.baseline);
-  const missingFactors = current.factors.filter((f) => !baseline.factors.includes(f));
-  if (missingFactors.length) throw new UserError(`${baseline.source}: has no factor ${missingFactors.join(', ')} (the run has ${current.factors.join(', ')})`);
-  const alpha = options.alpha ?? 0.05;
-  const by = options.by ?? current.factors;
-  for (const f of by) if (!current.factors.includes(f)) throw new UserError(`--by: factor "${f}" does not exist; factors: ${current.factors.join(', ')}`);
-  const present = (t: ScoreTable) => new Set(t.rows.map((r) => r.metric));
-  const inBoth = [...present(current)].filter((m) => present(baseline).has(m));
-  const metrics = options.metrics ?? metricRegistry.map((m) => m.name).filter((m) => inBoth.includes(m));
-  for (const m of metrics) if (!inBoth.includes(m)) throw new UserError(`metric "${m}" is not in both runs; metrics in both: ${inBoth.join(', ') || '(none)'}`);
-  for (const m of Object.keys(options.margins ?? {}))
-    if (!metrics.includes(m)) throw new UserError(`--margin names "${m}", which is not checked; checked: ${metrics.join(', ')}`);
+  requireSameFactors(run, baseline);
+  const inconclusive = options.inconclusive ?? 'fail';
+  const { asked, checked, problems } = chooseMetrics(run, baseline, options);
 
-  const keyFactors = current.factors.filter((f) => !by.includes(f));
-  const results: CheckResult[] = [];
-  for (const metric of metrics) {
+  const models = { run: modelsOf(run, checked), baseline: modelsOf(baseline, checked), changed: false };
+  const change = modelChange(models.run, models.baseline);
+  if (change && !options.allowModelChange) throw new UserError(`${change}; pass --allow-model-change to compare them anyway`);
+  models.changed = change !== undefined;
+  const notes: string[] = change ? [`${change} (allowed by --allow-model-change)`] : [];
+  const unhashed = (['run', 'baseline'] as const).filter((side) => !models[side].files.length);
+  if (unhashed.length) notes.push(`no run.json for the ${unhashed.join(' and the ')}: model files not compared, only the scores' model column`);
+
+  const report: CheckReport = {
+    mode: options.tolerance ? 'tolerance' : 'statistical',
+    run: run.source,
+    baseline: baseline.source,
+    models,
+    inconclusive,
+    results: [],
+    rescore: [],
+    moved: [],
+    problems,
+    notes,
+    passed: false,
+  };
+
+  if (options.tolerance) toleranceCheck(report, run, baseline, asked, checked, options);
+  else statisticalCheck(report, run, baseline, checked, options);
+  return report;
+}
+
+/** Reported as a note under --allow-missing, else a problem that fails the check. */
+function leftOut(report: CheckReport, allowMissing: boolean | undefined, text: string, allowed: string, hint: string): void {
+  if (allowMissing) report.notes.push(`${text}; ${allowed} (--allow-missing)`);
+  else report.problems.push(`${text}; ${hint}`);
+}
+
+function toleranceCheck(report: CheckReport, run: ScoreTable, baseline: ScoreTable, asked: string[], checked: string[], options: CheckOptions): void {
+  const { all, perMetric } = options.tolerance!;
+  for (const m of Object.keys(perMetric))
+    if (!asked.includes(m)) throw new UserError(`--tolerance names "${m}", which is not checked; checked: ${asked.join(', ')}`);
+  for (const m of asked)
+    if (all === undefined && perMetric[m] === undefined)
+      throw new UserError(`--tolerance: no tolerance for metric "${m}"; give --tolerance <eps> or ${m}=<eps>`);
+  const outcome = rescoreCheck(run, baseline, checked, options.tolerance!);
+  if (checked.length && outcome.results.every((r) => r.compared === 0))
+    throw new UserError(`nothing to compare: no image of the run has the same file (sha256) at the same place in the design as one of the baseline`);
+  report.rescore = outcome.results;
+  report.moved = outcome.moved;
+  if (outcome.missingInRun.length)
+    leftOut(
+      report,
+      options.allowMissing,
+      `${outcome.missingInRun.length} baseline images missing in the run: ${listed(outcome.missingInRun, 5)}`,
+      'not checked',
+      'pass --allow-missing to check without them',
+    );
+  if (outcome.onlyInRun.length)
+    leftOut(
+      report,
+      options.allowMissing,
+      `${outcome.onlyInRun.length} run images not in the baseline: ${listed(outcome.onlyInRun, 5)}`,
+      'not checked',
+      'refresh the baseline, or pass --allow-missing',
+    );
+  report.passed = !report.problems.length && report.rescore.every((r) => r.status === 'pass');
+}
+
+function statisticalCheck(report: CheckReport, run: ScoreTable, baseline: ScoreTable, checked: string[], options: CheckOptions): void {
+  const alpha = options.alpha ?? 0.05;
+  const comparison = options.compare && resolveComparison(run, baseline, options.compare);
+  const otherFactors = run.factors.filter((f) => f !== comparison?.factor);
+  requireCommonLevels(run, baseline, otherFactors);
+  for (const f of options.by ?? []) if (!run.factors.includes(f)) throw new UserError(`--by: factor "${f}" does not exist; factors: ${run.factors.join(', ')}`);
+  const by = (options.by ?? otherFactors).filter((f) => f !== comparison?.factor);
+  for (const m of Object.keys(options.margins ?? {}))
+    if (!checked.includes(m)) throw new UserError(`--margin names "${m}", which is not checked; checked: ${checked.join(', ')}`);
+
+  const missing = new Map<string, string[]>();
+  const runOnly = new Set<string>();
+  for (const metric of checked) {
     const def = metricFor(metric);
-    const higherIsBetter = def?.higherIsBetter ?? true;
     const margin = options.margins?.[metric] ?? def?.regressionMargin;
     if (margin === undefined) throw new UserError(`metric "${metric}" has no default regression margin: give one with --margin ${metric}=<value>`);
-    const groups = new Map<string, { a: ScoreRow[]; b: ScoreRow[] }>();
-    for (const [side, table] of [
-      ['a', current],
-      ['b', baseline],
-    ] as const) {
-      for (const r of table.rows) {
-        if (r.metric !== metric || !Number.isFinite(r.value)) continue;
-        const k = groupKey(r, by);
-        if (!groups.has(k)) groups.set(k, { a: [], b: [] });
-        groups.get(k)![side].push(r);
-      }
-    }
-    const rows: CheckResult[] = [];
-    const pLess: number[] = [];
-    const pMore: number[] = [];
-    for (const [k, g] of groups) {
-      const group = formatSelector(Object.fromEntries(by.map((f, i) => [f, (JSON.parse(k) as string[])[i] || '(native)'])));
-      const pairs = pairRows(g.a, g.b, keyFactors);
-      const base = { metric, group, n: pairs.length, margin, higherIsBetter, pNonInferior: NaN, pRegression: NaN };
-      const x = pairs.map((p) => p.a);
-      const y = pairs.map((p) => p.b);
-      const difference = pairs.length ? mean(x.map((v, i) => v - y[i])) : NaN;
-      if (pairs.length < 3) {
-        rows.push({ ...base, difference, status: 'inconclusive', reason: `only ${pairs.length} image(s) in both runs` });
-        pLess.push(NaN);
-        pMore.push(NaN);
-        continue;
-      }
-      if (x.every((v, i) => v === y[i])) {
-        rows.push({ ...base, difference: 0, status: 'pass', reason: 'identical scores' });
-        pLess.push(NaN);
-        pMore.push(NaN);
-        continue;
-      }
-      try {
-        const ni = nonInferiority(x, y, { margin, higherIsBetter, alpha, test: 't' });
-        const worse = pairedT(x, y, { mu: higherIsBetter ? -margin : margin, alternative: higherIsBetter ? 'less' : 'greater' });
-        rows.push({ ...base, difference, status: 'inconclusive', reason: '' });
-        pLess.push(ni.p);
-        pMore.push(worse.p);
-      } catch (e) {
-        if (!(e instanceof StatsInputError)) throw e;
-        rows.push({ ...base, difference, status: 'inconclusive', reason: e.message });
-        pLess.push(NaN);
-        pMore.push(NaN);
-      }
-    }
-    const adjLess = pAdjust(pLess, 'holm');
-    const adjMore = pAdjust(pMore, 'holm');
-    rows.forEach((r, i) => {
-      if (!Number.isFinite(pLess[i])) return;
-      r.pNonInferior = adjLess[i];
-      r.pRegression = adjMore[i];
-      if (adjMore[i] < alpha) {
-        r.status = 'regression';
-        r.reason = `worse than the baseline by more than ${margin}`;
-      } else if (adjLess[i] < alpha) {
-        r.status = 'pass';
-        r.reason = `not worse than the baseline by ${margin} or more`;
-      } else {
-        r.status = 'inconclusive';
-        r.reason = `neither a regression beyond ${margin} nor non-inferiority could be shown with ${r.n} pairs`;
-      }
-    });
-    results.push(...rows);
+    const pairing = pairGroups(run, baseline, metric, by, comparison);
+    for (const g of pairing.missing) missing.set(g, [...(missing.get(g) ?? []), metric]);
+    for (const g of pairing.runOnly) runOnly.add(g);
+    const n = pairing.unpaired.length;
+    if (n)
+      leftOut(
+        report,
+        options.allowMissing,
+        `${metric}: ${n} baseline image${n === 1 ? ' has' : 's have'} no counterpart in the run (${listed(pairing.unpaired, 3)})`,
+        'left out',
+        'pass --allow-missing to check without them',
+      );
+    report.results.push(...decideMetric(pairing.groups, { metric, margin, higherIsBetter: def?.higherIsBetter ?? true, alpha }));
   }
-  return { results, passed: !results.some((r) => r.status === 'regression') };
+  if (checked.length && report.results.length === 0) throw new UserError(`nothing to compare: ${explainNoPairs(run, baseline, checked, comparison)}`);
+  for (const [group, metrics] of missing)
+    leftOut(
+      report,
+      options.allowMissing,
+      `baseline group ${group} has no image in the run (${metrics.join(', ')})`,
+      'not checked',
+      'pass --allow-missing to check without it',
+    );
+  if (runOnly.size) report.notes.push(`not in the baseline, not checked: ${listed([...runOnly], 5)}`);
+  report.passed = isPassed(report.results, report.problems, report.inconclusive);
+}
+
+function isPassed(results: CheckResult[], problems: string[], inconclusive: InconclusivePolicy): boolean {
+  return !problems.length && !results.some((r) => r.status === 'regression' || (r.status === 'inconclusive' && inconclusive === 'fail'));
 }

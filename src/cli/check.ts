@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkRuns } from '../check/check-runs.js';
+import { checkRuns, type CheckReport } from '../check/check-runs.js';
 import { checkJunit } from '../check/junit.js';
 import { checkMarkdown } from '../check/markdown.js';
+import { summaryLine } from '../check/summary.js';
+import type { Tolerance } from '../check/rescore.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 function parseMargins(values: string[]): Record<string, number> {
@@ -15,15 +17,55 @@ function parseMargins(values: string[]): Record<string, number> {
   );
 }
 
+function parseTolerance(values: string[]): Tolerance {
+  const tolerance: Tolerance = { perMetric: {} };
+  for (const v of values) {
+    const m = /^(?:([^=]+)=)?([0-9.eE+-]+)$/.exec(v);
+    const eps = m ? Number(m[2]) : NaN;
+    if (!m || !(eps >= 0)) throw new UserError(`--tolerance expects <eps> or metric=<eps> with eps ≥ 0, got "${v}"`);
+    if (m[1] === undefined) {
+      if (tolerance.all !== undefined) throw new UserError(`--tolerance: give one tolerance for all metrics, got ${tolerance.all} and ${eps}`);
+      tolerance.all = eps;
+    } else tolerance.perMetric[m[1]] = eps;
+  }
+  return tolerance;
+}
+
+function parseCompare(value: string | undefined): { factor: string; level?: string } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^([^=]+)(?:=(.+))?$/.exec(value);
+  if (!m) throw new UserError(`--compare expects <factor> or <factor>=<level>, got "${value}"`);
+  return { factor: m[1], level: m[2] };
+}
+
+function printReport(report: CheckReport): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  for (const p of report.problems) out(`FAILED       ${p}`);
+  for (const r of report.results.filter((x) => x.status !== 'pass')) {
+    const label = r.status === 'regression' ? 'REGRESSION  ' : 'inconclusive';
+    out(`${label} ${r.metric} ${r.group}: ${r.reason} (mean difference ${r.difference.toFixed(4)}, ${r.prompts} prompts, n=${r.n})`);
+  }
+  for (const r of report.rescore.filter((x) => x.status === 'moved'))
+    out(`MOVED        ${r.metric}: ${r.moved} of ${r.compared} images moved by more than ${r.tolerance} (largest ${r.largestMove.toPrecision(4)})`);
+  for (const m of report.moved) out(`  ${m.image} ${m.metric}: baseline ${m.baseline} → run ${m.run} (${(m.run - m.baseline).toPrecision(4)})`);
+  for (const n of report.notes) out(`note: ${n}`);
+  out(summaryLine(report));
+}
+
 export function register(program: Command): void {
   program
     .command('check')
-    .description("regression gate: is a run worse than its baseline by more than each metric's margin? exit 1 if so")
+    .description("regression gate: is a run worse than its baseline by more than each metric's margin, or did a re-score move? exit 1 if so")
     .argument('<run>', 'run folder (or scores.csv) to check')
     .requiredOption('--baseline <run>', 'baseline run folder or scores.csv (e.g. reports/baselines/<name>)')
-    .option('--metric <name...>', 'metrics to check (default: every registered metric in both runs)')
+    .option('--metric <name...>', 'metrics to check (default: every registered metric of the baseline; with --tolerance every metric)')
     .option('--margin <metric=value...>', "tolerated worsening per metric, in the metric's unit (default from the metric registry)")
     .option('--by <factor...>', 'factors whose levels form the groups tested (default: every factor, one group per cell)')
+    .option('--compare <factor[=level]>', "compare the run's levels of a factor with this baseline level (without one: each baseline level in turn)")
+    .option('--inconclusive <fail|pass>', 'whether a group that could not be decided fails the gate', 'fail')
+    .option('--allow-missing', 'report baseline groups (or images) missing from the run instead of failing')
+    .option('--allow-model-change', 'compare runs scored with different model files')
+    .option('--tolerance <eps|metric=eps...>', 'exact re-score check: every image scored in both runs must stay within eps (one for all and/or per metric)')
     .option('--alpha <p>', 'significance level', '0.05')
     .option('--junit <file>', 'write JUnit XML (one test case per metric × group)')
     .option('--markdown <file>', 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)')
@@ -31,18 +73,28 @@ export function register(program: Command): void {
       runCommand(async () => {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be between 0 and 1, got "${opts.alpha}"`);
-        const report = checkRuns({ run, baseline: opts.baseline, metrics: opts.metric, margins: parseMargins(opts.margin ?? []), by: opts.by, alpha });
+        if (opts.inconclusive !== 'fail' && opts.inconclusive !== 'pass')
+          throw new UserError(`--inconclusive must be fail or pass, got "${opts.inconclusive}"`);
+        const tolerance = opts.tolerance ? parseTolerance(opts.tolerance) : undefined;
+        if (tolerance)
+          for (const flag of ['compare', 'margin', 'by'] as const)
+            if (opts[flag] !== undefined) throw new UserError(`--${flag} does not apply to --tolerance (an exact re-score check of the same images)`);
+        const report = checkRuns({
+          run,
+          baseline: opts.baseline,
+          metrics: opts.metric,
+          margins: parseMargins(opts.margin ?? []),
+          by: opts.by,
+          alpha,
+          compare: parseCompare(opts.compare),
+          inconclusive: opts.inconclusive,
+          allowMissing: Boolean(opts.allowMissing),
+          allowModelChange: Boolean(opts.allowModelChange),
+          tolerance,
+        });
         if (opts.junit) writeFileSync(opts.junit, checkJunit(report));
         if (opts.markdown) writeFileSync(opts.markdown, checkMarkdown(report));
-        for (const r of report.results.filter((x) => x.status !== 'pass')) {
-          process.stdout.write(
-            `${r.status === 'regression' ? 'REGRESSION  ' : 'inconclusive'} ${r.metric} ${r.group}: ${r.reason} (mean difference ${r.difference.toFixed(4)}, n=${r.n})\n`,
-          );
-        }
-        const count = (s: string) => report.results.filter((r) => r.status === s).length;
-        process.stdout.write(
-          `${report.passed ? 'passed' : 'FAILED'}: ${count('pass')} pass, ${count('regression')} regression, ${count('inconclusive')} inconclusive\n`,
-        );
+        printReport(report);
         return report.passed ? EXIT.ok : EXIT.failed;
       }),
     );

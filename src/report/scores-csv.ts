@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { canonicalLevel } from '../sweep/level.js';
 import { tryParseSeed, type Seed } from '../sweep/seed.js';
 import { fromSpreadsheetSafe, spreadsheetSafe } from './csv-safe.js';
 
@@ -41,7 +42,7 @@ export function formatScoresCsv(rows: ScoreRow[], factors: string[]): string {
 
 export class ScoresCsvError extends Error {}
 
-/** Reads a scores.csv that lora-eval wrote; factors are the columns between sha256 and prompt. */
+/** Reads a scores.csv that lora-eval wrote; factors are the columns between sha256 and prompt, levels in canonical spelling. */
 export function readScoresCsv(file: string): { factors: string[]; rows: ScoreRow[] } {
   const records = parse(readFileSync(file, 'utf8'), { columns: false, skip_empty_lines: true }) as string[][];
   if (records.length === 0) throw new ScoresCsvError(`${file}: empty file`);
@@ -62,7 +63,7 @@ export function readScoresCsv(file: string): { factors: string[]; rows: ScoreRow
     return {
       image: unquote(r[0]),
       sha256: r[1],
-      levels: Object.fromEntries(factors.map((f, j) => [f, unquote(r[2 + j])])),
+      levels: Object.fromEntries(factors.map((f, j) => [f, canonicalLevel(unquote(r[2 + j]))])),
       prompt: unquote(r[promptAt]),
       seed,
       metric: r[promptAt + 2],
