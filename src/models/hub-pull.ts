@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileDownloadInfo, HubApiError, listFiles, modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';
 import { EXIT, UserError } from '../errors.js';
 import { ModelLock } from '../runtime/model-lock.js';
@@ -223,6 +223,7 @@ async function fetchFile(repo: string, commit: string, info: PathInfo, options: 
   }
 
   const partial = `${blob}.incomplete`;
+  mkdirSync(dirname(blob), { recursive: true });
   const attempts = options.attempts ?? 5;
   let url: string | undefined;
   for (let attempt = 1; ; attempt++) {
