@@ -146,12 +146,11 @@ function hubError(e: unknown, repo: string, revision: string, hub: HubEnv): neve
   }
   if (e instanceof TypeError && /access token/i.test(e.message))
     throw new UserError(`${hub.tokenSource}: not a Hugging Face access token (they start with "hf_")`);
-  const err = e as Error & { cause?: { code?: string } };
-  if (err?.message === 'fetch failed' || err?.cause?.code)
-    throw new UserError(
-      `cannot reach ${hub.endpoint} (${err.cause?.code ?? err.message}); check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache only`,
-      EXIT.failed,
-    );
+  const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+  if (err?.message === 'fetch failed' || err?.cause?.code) {
+    const why = err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message ?? err.message;
+    throw new UserError(`cannot reach ${hub.endpoint} (${why}); check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache only`, EXIT.failed);
+  }
   throw e;
 }
 

@@ -22,7 +22,8 @@ export function parseModelName(input: string, cards: ModelCard[], revision?: str
   if (inline !== undefined && revision !== undefined && inline !== revision)
     throw new UserError(`${input}: the revision is given twice ("@${inline}" and --revision ${revision})`);
   const rev = inline ?? revision ?? 'main';
-  if (rev === '') throw new UserError(`${input}: empty revision after "@"`);
+  if (rev === '' || rev.startsWith('/') || rev.split('/').includes('..') || /[\\\s]/.test(rev))
+    throw new UserError(`${input}: "${rev}" is not a branch, tag or commit`);
   const card = cards.find((c) => c.id === name) ?? cards.find((c) => cardRepo(c) === name);
   if (card) return { name, card, repo: cardRepo(card), revision: rev };
   if (REPO_ID.test(name)) return { name, repo: name, revision: rev };

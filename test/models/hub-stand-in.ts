@@ -54,6 +54,8 @@ export class HubStandIn {
   readonly cuts = new Map<string, { after: number; times: number }>();
   /** Paths whose bytes are served with one byte flipped (the listing keeps the true hash). */
   readonly corrupt = new Set<string>();
+  /** Answer resumed downloads (Range requests other than the size probe) with the whole file, as some mirrors do. */
+  ignoreRange = false;
   private repos = new Map<string, { commit: string; entries: Map<string, Entry>; gated: boolean }>();
   private hub?: Server;
   private storage?: Server;
@@ -225,7 +227,8 @@ export class HubStandIn {
       content[content.length >> 1] ^= 0xff;
     }
     const size = content.length;
-    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const ignored = this.ignoreRange && req.headers.range !== 'bytes=0-0';
+    const m = ignored ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
     const end = m && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
     const body = content.subarray(start, end + 1);

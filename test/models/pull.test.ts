@@ -46,6 +46,7 @@ beforeEach(() => {
   hub.requests.length = 0;
   hub.cuts.clear();
   hub.corrupt.clear();
+  hub.ignoreRange = false;
 });
 
 const cacheRepo = (repo: string) => join(home, 'hub', `models--${repo.replace('/', '--')}`);
@@ -118,6 +119,16 @@ describe('models pull', () => {
     expect(second.files.find((f) => f.path === 'onnx/text_model.onnx')!.action).toBe('resumed');
     expect(hub.downloads().filter((r) => r.url.startsWith('/lfs/') && r.range === 'bytes=40000-')).toHaveLength(1);
     expect(readFileSync(blob).equals(clipFiles['onnx/text_model.onnx'])).toBe(true);
+  });
+
+  it('starts the file again when a server answers a resumed request with the whole file', async () => {
+    hub.cuts.set('onnx/text_model.onnx', { after: 30_000, times: 1 });
+    await expect(pullModel(options('clip-vit-base-patch32', { attempts: 1 }))).rejects.toThrow(/interrupted after 30000/);
+    hub.ignoreRange = true;
+    const result = await pullModel(options('clip-vit-base-patch32'));
+    const text = result.files.find((f) => f.path === 'onnx/text_model.onnx')!;
+    expect(text.action).toBe('downloaded');
+    expect(readFileSync(text.file).equals(clipFiles['onnx/text_model.onnx'])).toBe(true);
   });
 
   it('refuses a file whose sha256 differs from the one the Hub lists, and installs nothing', async () => {
