@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { formatBytes } from '../models/format-bytes.js';
 import { hubEnv } from '../models/hub-env.js';
 import { pullModel } from '../models/hub-pull.js';
 import { readCards } from '../models/registry.js';
 import { formatSignature, openSession } from '../runtime/session.js';
 import { runCommand, UserError } from './errors.js';
-import { formatBytes, pullProgress } from './pull-progress.js';
+import { pullProgress } from './pull-progress.js';
 
 function onnxFiles(dir: string): string[] {
   const out: string[] = [];

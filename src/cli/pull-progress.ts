@@ -1,17 +1,6 @@
 import cliProgress from 'cli-progress';
+import { formatBytes } from '../models/format-bytes.js';
 import type { PullProgress } from '../models/hub-pull.js';
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 /** A byte progress bar per file on a terminal; a line at the start, every 25 % and the end otherwise. */
 export function pullProgress(stream: NodeJS.WriteStream = process.stderr): PullProgress {

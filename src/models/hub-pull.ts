@@ -4,6 +4,7 @@ import { fileDownloadInfo, HubApiError, listFiles, modelInfo, pathsInfo, type Pa
 import { EXIT, UserError } from '../errors.js';
 import { ModelLock } from '../runtime/model-lock.js';
 import { blobFile, cachedCommit, COMMIT, linkSnapshotFile, snapshotDir, writeRef } from './hf-cache.js';
+import { formatBytes } from './format-bytes.js';
 import type { HubEnv } from './hub-env.js';
 import { cardFiles, loaderFiles, parseModelName, type ModelName } from './model-name.js';
 import { readCards, type ModelCard } from './registry.js';
@@ -187,7 +188,8 @@ async function fromHub(model: ModelName, options: PullOptions, progress: PullPro
   const absent = wanted.filter((f) => !byPath.has(f));
   if (absent.length) throw new UserError(`${repo}@${commit.slice(0, 12)} has no ${absent.join(', ')}${options.variant ? ` (variant ${options.variant})` : ''}`);
 
-  progress.info(`${repo}: revision ${model.revision} is commit ${commit}`);
+  const total = wanted.reduce((sum, f) => sum + (byPath.get(f)!.lfs?.size ?? byPath.get(f)!.size), 0);
+  progress.info(`${repo}: revision ${model.revision} is commit ${commit}; ${wanted.length} file(s), ${formatBytes(total)}`);
   const files: PulledFile[] = [];
   for (const path of wanted) files.push(await fetchFile(repo, commit, byPath.get(path)!, options, progress));
   return { repo, revision: model.revision, commit, snapshot: snapshotDir(hub.cacheDir, repo, commit), files };
