@@ -7,9 +7,10 @@ import { hubEnv } from './hub-env.js';
 import { parseModelName, pullCommand } from './model-name.js';
 import { readCards, registryFile } from './registry.js';
 
-export type ModelOption = '--clip' | '--tagger';
+export type ModelOption = '--clip' | '--tagger' | '--model';
 
-const KIND: Record<ModelOption, string> = { '--clip': 'clip', '--tagger': 'tagger' };
+/** The card kind each option takes; `--model` (inspect) takes either. */
+const KIND: Record<ModelOption, string | undefined> = { '--clip': 'clip', '--tagger': 'tagger', '--model': undefined };
 
 /**
  * The folder a model option names: a folder as given, or a card id / "org/name[@revision]" looked up in the
@@ -21,7 +22,7 @@ export function resolveModelOption(value: string, option: ModelOption, variant?:
   const model = parseModelName(value, readCards());
   // Not a name: a folder that does not exist, which the loader reports.
   if (!model) return value;
-  if (model.card && model.card.kind !== KIND[option])
+  if (model.card && KIND[option] && model.card.kind !== KIND[option])
     throw new UserError(`${option} ${value}: the card ${model.card.id} is a ${model.card.kind} model, not a ${KIND[option]} model`);
   if (!model.repo) {
     // A card for a model made in this repository (fixtures): its folder beside the registry.

@@ -1,6 +1,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClipTokenizer } from '../../src/encoders/tokenizer.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
 import { folderFiles, HubStandIn } from './hub-stand-in.js';
 import { runCliAsync } from './run-cli-async.js';
@@ -69,6 +70,10 @@ describe('pull then score by name, as a new user would', () => {
     expect(run.models.find((m: { repo?: string }) => m.repo === TAGGER_REPO)).toMatchObject({ path: 'model.onnx', commit: hub.commitOf(TAGGER_REPO) });
     expect(run.clip.id).toBe('clip-vit-base-patch32');
     expect(readFileSync(join(out, 'scores.csv'), 'utf8')).toContain(',clip-vit-base-patch32,');
+
+    const tokens = await runCliAsync(['inspect', 'tokens', '--model', 'clip-vit-base-patch32', 'a photo of a cat'], { ...env, HF_HUB_OFFLINE: '1' });
+    expect(tokens.code).toBe(0);
+    expect(JSON.parse(tokens.stdout)).toEqual(ClipTokenizer.fromFolder(resolve('fixtures/models/clip')).encode('a photo of a cat', 77).ids);
 
     // A blob changed after it was pinned is refused by score (a bit in the weights, so that the model still loads).
     const blob = join(home, 'hub', 'models--Xenova--clip-vit-base-patch32', 'blobs', hub.sha256Of(CLIP_REPO, 'onnx/vision_model.onnx'));
