@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileDownloadInfo, HubApiError, listFiles, modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';
 import { EXIT, UserError } from '../errors.js';
@@ -190,9 +190,18 @@ async function fromHub(model: ModelName, options: PullOptions, progress: PullPro
 
   const total = wanted.reduce((sum, f) => sum + (byPath.get(f)!.lfs?.size ?? byPath.get(f)!.size), 0);
   progress.info(`${repo}: revision ${model.revision} is commit ${commit}; ${wanted.length} file(s), ${formatBytes(total)}`);
+  warnIfShortOfSpace(hub.cacheDir, total, progress);
   const files: PulledFile[] = [];
   for (const path of wanted) files.push(await fetchFile(repo, commit, byPath.get(path)!, options, progress));
   return { repo, revision: model.revision, commit, snapshot: snapshotDir(hub.cacheDir, repo, commit), files };
+}
+
+/** As huggingface_hub does: a warning, since blobs already cached need no new space. */
+function warnIfShortOfSpace(cacheDir: string, bytes: number, progress: PullProgress): void {
+  let dir = cacheDir;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const { bavail, bsize } = statfsSync(dir);
+  if (bavail * bsize < bytes) progress.warn(`${cacheDir} has ${formatBytes(bavail * bsize)} free; the model needs up to ${formatBytes(bytes)}`);
 }
 
 function mismatch(info: PathInfo, got: { sha256: string; gitSha1: string }): string | undefined {
