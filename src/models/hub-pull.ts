@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { fileDownloadInfo, HubApiError, listFiles, modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';
 import { EXIT, UserError } from '../errors.js';
 import { ModelLock } from '../runtime/model-lock.js';
@@ -94,9 +94,9 @@ function pin(pulled: PullResult, options: PullOptions): void {
 
 function listTree(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => !e.isDirectory())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((rel) => existsSync(join(dir, rel)) && statSync(join(dir, rel)).isFile())
+    .map((rel) => rel.split(sep).join('/'));
 }
 
 /** Files of a model in a cache snapshot, or what is missing. */
