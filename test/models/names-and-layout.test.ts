@@ -1,9 +1,10 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hubCacheDir, hubLockKey, hubOrigin, modelFolderId } from '../../src/models/hf-cache.js';
 import { hubEnv } from '../../src/models/hub-env.js';
 import { cardFiles, loaderFiles, parseModelName, pullCommand } from '../../src/models/model-name.js';
 import { readCards } from '../../src/models/registry.js';
+import { resolveModelOption } from '../../src/models/resolve-model.js';
 
 const COMMIT = 'a'.repeat(40);
 const cards = readCards();
@@ -73,6 +74,13 @@ describe('model names', () => {
       files: ['model.onnx', 'selected_tags.csv'],
     });
     expect(loaderFiles(['pytorch_model.bin', 'config.json'])).toBeUndefined();
+  });
+
+  it('finds the models this repository generates by their card ids', () => {
+    expect(resolveModelOption('fixture-clip', '--clip', undefined, { HF_HOME: '/nowhere' })).toBe(resolve('fixtures/models/clip'));
+    expect(resolveModelOption('fixture-tagger-v3', '--model', undefined, { HF_HOME: '/nowhere' })).toBe(resolve('fixtures/models/tagger-v3'));
+    expect(resolveModelOption('fixtures/models/clip', '--clip')).toBe('fixtures/models/clip');
+    expect(resolveModelOption('./no/such/folder', '--clip')).toBe('./no/such/folder');
   });
 
   it('writes the pull command a user can paste', () => {
