@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scanCachedRepo } from '@huggingface/hub';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hubEnv } from '../../src/models/hub-env.js';
 import { ChecksumError, pullModel, type PullOptions } from '../../src/models/hub-pull.js';
@@ -75,6 +76,12 @@ describe('models pull', () => {
     const lock = JSON.parse(readFileSync(join(home, 'models.lock.json'), 'utf8')).files;
     expect(Object.keys(lock).sort()).toEqual(CARD_FILES.map((f) => `hf://${CLIP_REPO}/${f}`).sort());
     expect(lock[`hf://${CLIP_REPO}/onnx/vision_model.onnx`].sha256).toBe(sha256(clipFiles['onnx/vision_model.onnx']));
+
+    // @huggingface/hub's own cache scanner (a port of huggingface_hub's scan_cache_dir) reads the layout back.
+    const scanned = await scanCachedRepo(cacheRepo(CLIP_REPO));
+    expect(scanned.id).toEqual({ name: CLIP_REPO, type: 'model' });
+    expect(scanned.revisions.map((r) => [r.commitOid, r.refs])).toEqual([[commit, ['main']]]);
+    expect(scanned.filesCount).toBe(CARD_FILES.length - 2); // it does not descend into onnx/
 
     hub.requests.length = 0;
     const again = await pullModel(options('clip-vit-base-patch32'));
