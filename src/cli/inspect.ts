@@ -6,6 +6,7 @@ import { loadTagger } from '../encoders/tagger.js';
 import { DEFAULT_THRESHOLDS, detectionThresholds } from '../encoders/tag-thresholds.js';
 import { decodeImage } from '../imaging/decode.js';
 import { encodeNpy } from '../imaging/npy.js';
+import { resolveModelOption } from '../models/resolve-model.js';
 import { runCommand, UserError } from './errors.js';
 
 const CATEGORY_NAMES: Record<number, string> = { 0: 'general', 4: 'character', 9: 'rating' };
@@ -16,11 +17,11 @@ export function register(program: Command): Command {
   inspect
     .command('tokens')
     .description('print the token ids a CLIP text encoder receives (padded to its context length) as a JSON array')
-    .requiredOption('--model <dir>', 'CLIP model folder')
+    .requiredOption('--model <model>', 'CLIP model folder, card id or org/name[@revision] (pulled)')
     .argument('<text>', 'prompt text')
     .action((text: string, opts) =>
       runCommand(async () => {
-        const clip = await loadClip(resolve(opts.model));
+        const clip = await loadClip(resolve(resolveModelOption(opts.model, '--model')));
         const { ids } = clip.tokenizer.encode(text, clip.contextLength);
         await clip.release();
         process.stdout.write(JSON.stringify(ids) + '\n');
@@ -29,12 +30,12 @@ export function register(program: Command): Command {
   inspect
     .command('preprocess')
     .description('write the exact float32 input tensor of one image as a C-order NumPy .npy file ([1,3,H,W] for CLIP, [1,H,W,3] for a tagger)')
-    .requiredOption('--model <dir>', 'CLIP or tagger model folder (a folder with selected_tags.csv is a tagger)')
+    .requiredOption('--model <model>', 'CLIP or tagger model folder, card id or org/name[@revision] (a folder with selected_tags.csv is a tagger)')
     .argument('<image>', 'image file')
     .requiredOption('--out <file.npy>', 'where to write the tensor')
     .action((image: string, opts) =>
       runCommand(async () => {
-        const dir = resolve(opts.model);
+        const dir = resolve(resolveModelOption(opts.model, '--model'));
         const decoded = await decodeImage(resolve(image));
         let data: Float32Array;
         let shape: number[];
@@ -56,7 +57,7 @@ export function register(program: Command): Command {
   inspect
     .command('tags')
     .description("print a tagger's top tags for one image with probabilities and categories")
-    .requiredOption('--tagger <dir>', 'WD14 tagger folder (model.onnx + selected_tags.csv)')
+    .requiredOption('--tagger <model>', 'WD14 tagger folder (model.onnx + selected_tags.csv), card id or org/name[@revision]')
     .argument('<image>', 'image file')
     .option('--top <n>', 'how many tags', '20')
     .option('--mcut', 'mark detections by MCut instead of the default thresholds (general 0.35, character 0.85)')
@@ -65,7 +66,7 @@ export function register(program: Command): Command {
       runCommand(async () => {
         const top = Number(opts.top);
         if (!Number.isInteger(top) || top < 1) throw new UserError(`--top must be a positive integer, got "${opts.top}"`);
-        const tagger = await loadTagger(resolve(opts.tagger));
+        const tagger = await loadTagger(resolve(resolveModelOption(opts.tagger, '--tagger')));
         const [probs] = await tagger.encode([await tagger.preprocessor.preprocess(await decodeImage(resolve(image)))]);
         await tagger.release();
         const thresholds = detectionThresholds(tagger.tags, probs, { ...DEFAULT_THRESHOLDS, mode: opts.mcut ? 'mcut' : 'threshold' });

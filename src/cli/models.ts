@@ -1,29 +1,13 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { formatBytes } from '../models/format-bytes.js';
+import { hubEnv } from '../models/hub-env.js';
+import { pullModel } from '../models/hub-pull.js';
+import { readCards } from '../models/registry.js';
 import { formatSignature, openSession } from '../runtime/session.js';
 import { runCommand, UserError } from './errors.js';
-
-interface ModelCard {
-  id: string;
-  kind: string;
-  source: string;
-  license: string;
-  files: string[];
-  status?: string;
-}
-
-/** models/registry.json of the installed package. */
-export function registryFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'models', 'registry.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new UserError('models/registry.json not found beside the installed package');
-    dir = parent;
-  }
-  return join(dir, 'models', 'registry.json');
-}
+import { pullProgress } from './pull-progress.js';
 
 function onnxFiles(dir: string): string[] {
   const out: string[] = [];
@@ -43,7 +27,7 @@ export function register(program: Command): void {
     .option('--json', 'print the cards as JSON')
     .action((opts) =>
       runCommand(async () => {
-        const cards = (JSON.parse(readFileSync(registryFile(), 'utf8')) as { models: ModelCard[] }).models;
+        const cards = readCards();
         if (opts.json) {
           process.stdout.write(JSON.stringify(cards, null, 2) + '\n');
           return;
@@ -52,6 +36,39 @@ export function register(program: Command): void {
         const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), ['id', 'kind', 'license'][i].length));
         const line = (r: string[]) => r.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v)).join('  ');
         process.stdout.write([line(['id', 'kind', 'license', 'source']), ...rows.map(line)].join('\n') + '\n');
+      }),
+    );
+  models
+    .command('pull')
+    .description(
+      'download the files a model needs into the Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub or ~/.cache/huggingface/hub), ' +
+        "verify each against the Hub's hash and pin its sha256 in the lock file; an interrupted pull resumes. " +
+        'Reads HF_ENDPOINT, HF_TOKEN (gated models) and HF_HUB_OFFLINE=1 (cache only)',
+    )
+    .argument('<model>', 'card id (lora-eval models list) or Hugging Face repository "org/name", optionally "@revision"')
+    .option('--revision <rev>', 'branch, tag or commit (default: main); recorded as the commit it resolves to')
+    .option('--variant <name>', 'ONNX file variant, e.g. "quantized" for onnx/vision_model_quantized.onnx (default: fp32, the plain files)')
+    .option('--lock <file>', 'model pins (sha256 of each model file)', 'models/models.lock.json')
+    .option('--relock', 'accept files whose sha256 differs from their pin (a new revision) and re-pin them')
+    .action((target: string, opts) =>
+      runCommand(async () => {
+        const progress = pullProgress();
+        const result = await pullModel({
+          target,
+          revision: opts.revision,
+          variant: opts.variant,
+          lock: resolve(opts.lock),
+          relock: opts.relock,
+          hub: hubEnv(),
+          progress,
+        });
+        const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0);
+        const fetched = result.files.filter((f) => f.action !== 'cached').length;
+        progress.info(
+          `${result.repo}@${result.commit}: ${result.files.length} file(s), ${formatBytes(bytes)} ` +
+            `(${fetched} downloaded, ${result.files.length - fetched} already in the cache), sha256 pinned in ${opts.lock}`,
+        );
+        process.stdout.write(`${result.snapshot}\n`);
       }),
     );
   models

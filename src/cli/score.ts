@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolveModelOption } from '../models/resolve-model.js';
 import { formatFailure } from '../score/failures.js';
 import { scoreSweep } from '../score/score-sweep.js';
 import { parseShard } from '../score/shard.js';
@@ -10,8 +11,15 @@ export function register(program: Command): void {
     .command('score')
     .description('score every image of a sweep with CLIP (and a WD14 tagger): writes scores.csv and run.json')
     .argument('<sweep.yaml>', 'the sweep: factors, prompts, seeds, LoRA and where the images are')
-    .requiredOption('--clip <dir>', 'CLIP model folder in the Hugging Face export layout (onnx/vision_model.onnx + onnx/text_model.onnx, or onnx/model.onnx)')
-    .option('--tagger <dir>', 'WD14 tagger folder (model.onnx + selected_tags.csv): adds concept_detection and prompt_tag_fidelity')
+    .requiredOption(
+      '--clip <model>',
+      'CLIP model: a folder in the Hugging Face export layout (onnx/vision_model.onnx + onnx/text_model.onnx, or onnx/model.onnx), ' +
+        'or a card id / org/name[@revision] pulled with lora-eval models pull',
+    )
+    .option(
+      '--tagger <model>',
+      'WD14 tagger: a folder (model.onnx + selected_tags.csv) or a card id / org/name[@revision]; adds concept_detection and prompt_tag_fidelity',
+    )
     .option('-o, --out <dir>', 'output folder (default: reports/<sweep name>)')
     .option('--store <file>', 'SQLite cache of embeddings (default: <out>/store.sqlite); share one to reuse work across runs')
     .option('--lock <file>', 'model pins (sha256 of each model file)', 'models/models.lock.json')
@@ -38,8 +46,8 @@ export function register(program: Command): void {
         const progress = terminalProgress();
         const result = await scoreSweep({
           sweep: sweepFile,
-          clip: opts.clip,
-          tagger: opts.tagger,
+          clip: resolveModelOption(opts.clip, '--clip', opts.variant),
+          tagger: opts.tagger === undefined ? undefined : resolveModelOption(opts.tagger, '--tagger'),
           out: opts.out,
           store: opts.store,
           lock: opts.lock,

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { clipPreprocessorFromConfig, type ClipPreprocessor } from '../imaging/clip-preprocess.js';
 import type { Resampler } from '../imaging/resize.js';
+import { modelFolderId } from '../models/hf-cache.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { checkDeclaredRows, rowsOfOutput } from '../runtime/output-shape.js';
 import { fixedBatch, formatShape, openSession, type Device, type LoadedSession, type TensorSignature } from '../runtime/session.js';
@@ -227,7 +228,7 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
     const contextLength = contextLengthOf(idsInput, config, tokenizerConfig);
     const textBatch = fixedBatch(idsInput) ?? 64;
     return {
-      id: basename(dir),
+      id: modelFolderId(dir),
       dir,
       layout: 'split',
       imageFile: visionFile,
@@ -275,7 +276,7 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
       return { [pixelInput.name]: pixelTensor(pixels, pixelShape), ...textFeeds(idsInput, maskInput, texts, contextLength) };
     };
     return {
-      id: basename(dir),
+      id: modelFolderId(dir),
       dir,
       layout: 'combined',
       imageFile: combinedFile,

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import * as ort from 'onnxruntime-node';
 import type { Resampler } from '../imaging/resize.js';
 import { taggerPreprocessor, type TaggerPreprocessor } from '../imaging/tagger-preprocess.js';
+import { modelFolderId } from '../models/hf-cache.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { checkDeclaredRows, rowsOfOutput, type RowsExpectation } from '../runtime/output-shape.js';
 import { fixedBatch, formatShape, openSession, type Device } from '../runtime/session.js';
@@ -105,7 +106,7 @@ export async function loadTagger(dir: string, options: { device?: Device; thread
   checkDeclaredRows(output, rows);
   const preprocessor = taggerPreprocessor(h, { resampler: options.resampler });
   return {
-    id: basename(dir),
+    id: modelFolderId(dir),
     dir,
     modelFile,
     tags,

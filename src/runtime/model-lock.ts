@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
+import { hubLockKey } from '../models/hf-cache.js';
 import { ModelLoadError } from './errors.js';
 
 export interface LockEntry {
@@ -23,6 +24,8 @@ export class ModelLock {
   }
 
   private keyOf(modelFile: string): string {
+    const pulled = hubLockKey(modelFile);
+    if (pulled) return pulled;
     return relative(dirname(resolve(this.file)), resolve(modelFile))
       .split(sep)
       .join('/');

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadClip, type ClipModel } from '../encoders/clip.js';
 import { centroid } from '../encoders/vector.js';
 import { formatScoresCsv, type ScoreRow } from '../report/scores-csv.js';
+import { hubOrigin } from '../models/hf-cache.js';
 import { ModelLock } from '../runtime/model-lock.js';
 import type { Device } from '../runtime/session.js';
 import type { Resampler } from '../imaging/resize.js';
@@ -184,7 +185,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         factors: loaded.factorNames,
         lora_factors: loaded.loraFactors,
       },
-      models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f] })),
+      models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f], ...hubOrigin(f) })),
       clip: {
         id: clip.id,
         layout: clip.layout,
