@@ -8,7 +8,7 @@ export { loadClip, type ClipModel } from './encoders/clip.js';
 export { loadTagger, readSelectedTags, type TaggerModel } from './encoders/tagger.js';
 export { ClipTokenizer } from './encoders/tokenizer.js';
 export { ModelLoadError } from './runtime/errors.js';
-export { readScoresCsv, formatScoresCsv, type ScoreRow } from './report/scores-csv.js';
+export { readScoresCsv, formatScoresCsv, type ScoreRow } from './run/scores-csv.js';
 export { metricRegistry, metricFor } from '../metrics/registry.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult } from './analysis/analyze.js';
 export { loadExperiment, ExperimentError } from './train/load-experiment.js';

@@ -9,7 +9,7 @@ import { cellEstimates, type CellEstimate } from './cells.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
-import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';
+import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import type { TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
 import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { centroid, cosine, dot, subtract } from '../encoders/vector.js';
 import { Store } from '../store/store.js';
 import { frechetDistance, vendiScore } from '../stats/index.js';
-import type { ScoreTable } from './score-table.js';
+import type { ScoreTable } from '../run/score-table.js';
 
 export interface ModelDistance {
   a: string;

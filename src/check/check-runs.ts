@@ -1,7 +1,7 @@
-import { loadScoreTable, type ScoreTable } from '../analysis/score-table.js';
+import { loadScoreTable, type ScoreTable } from '../run/score-table.js';
 import { formatSelector, pairRows } from '../analysis/selection.js';
 import { UserError } from '../errors.js';
-import type { ScoreRow } from '../report/scores-csv.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import { mean, nonInferiority, pairedT, pAdjust, StatsInputError } from '../stats/index.js';
 import { metricFor, metricRegistry } from '../../metrics/registry.js';
 

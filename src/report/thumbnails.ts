@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { compareSeeds } from '../sweep/seed.js';
-import { readScoresCsv, type ScoreRow } from './scores-csv.js';
+import { readScoresCsv, type ScoreRow } from '../run/scores-csv.js';
 import { escapeHtml as h } from './escape.js';
 
 const THUMB = 112;

@@ -1,4 +1,4 @@
-import type { ScoreRow } from '../report/scores-csv.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import type { LoadedSweep, SweepImage } from '../sweep/types.js';
 import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
 import type { ClipInputs, TaggerInputs } from '../../metrics/types.js';

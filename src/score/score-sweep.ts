@@ -2,7 +2,7 @@ import { statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadClip, type ClipModel } from '../encoders/clip.js';
 import { centroid } from '../encoders/vector.js';
-import { formatScoresCsv, type ScoreRow } from '../report/scores-csv.js';
+import { formatScoresCsv, type ScoreRow } from '../run/scores-csv.js';
 import { ModelLock } from '../runtime/model-lock.js';
 import type { Device } from '../runtime/session.js';
 import type { Resampler } from '../imaging/resize.js';

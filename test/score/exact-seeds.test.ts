@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { pairRows } from '../../src/analysis/selection.js';
-import { readScoresCsv, ScoresCsvError } from '../../src/report/scores-csv.js';
+import { readScoresCsv, ScoresCsvError } from '../../src/run/scores-csv.js';
 import { scoreSweep } from '../../src/score/score-sweep.js';
 import { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';

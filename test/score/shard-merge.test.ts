@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readScoresCsv } from '../../src/report/scores-csv.js';
-import { mergeRuns } from '../../src/score/merge-runs.js';
+import { readScoresCsv } from '../../src/run/scores-csv.js';
+import { mergeRuns } from '../../src/run/merge-runs.js';
 import { scoreSweep } from '../../src/score/score-sweep.js';
 import { inShard, parseShard } from '../../src/score/shard.js';
 import { Store } from '../../src/store/store.js';

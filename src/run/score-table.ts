@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { readScoresCsv, ScoresCsvError, type ScoreRow } from '../report/scores-csv.js';
+import { readScoresCsv, ScoresCsvError, type ScoreRow } from './scores-csv.js';
 
 /** The scores of one run, as analyze, report and check read them. */
 export interface ScoreTable {

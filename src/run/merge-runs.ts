@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { formatScoresCsv, readScoresCsv, type ScoreRow } from '../report/scores-csv.js';
+import { formatScoresCsv, readScoresCsv, type ScoreRow } from './scores-csv.js';
 import { Store } from '../store/store.js';
-import type { Failure } from './failures.js';
+import type { Failure } from '../score/failures.js';
 
 interface RunJson {
   sweep: { sha256: string; factors: string[] };

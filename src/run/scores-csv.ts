@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { tryParseSeed, type Seed } from '../sweep/seed.js';
-import { fromSpreadsheetSafe, spreadsheetSafe } from './csv-safe.js';
+import { fromSpreadsheetSafe, spreadsheetSafe } from '../report/csv-safe.js';
 
 /** One tidy row of scores.csv: one image × metric × model. */
 export interface ScoreRow {
