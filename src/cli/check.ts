@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkRuns } from '../check/check-runs.js';
+import { writeFileAtomic } from '../run/atomic-write.js';
 import { checkJunit } from '../check/junit.js';
 import { checkMarkdown } from '../check/markdown.js';
 import { EXIT, runCommand, UserError } from './errors.js';
@@ -32,8 +32,8 @@ export function register(program: Command): void {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be between 0 and 1, got "${opts.alpha}"`);
         const report = checkRuns({ run, baseline: opts.baseline, metrics: opts.metric, margins: parseMargins(opts.margin ?? []), by: opts.by, alpha });
-        if (opts.junit) writeFileSync(opts.junit, checkJunit(report));
-        if (opts.markdown) writeFileSync(opts.markdown, checkMarkdown(report));
+        if (opts.junit) writeFileAtomic(opts.junit, checkJunit(report));
+        if (opts.markdown) writeFileAtomic(opts.markdown, checkMarkdown(report));
         for (const r of report.results.filter((x) => x.status !== 'pass')) {
           process.stdout.write(
             `${r.status === 'regression' ? 'REGRESSION  ' : 'inconclusive'} ${r.metric} ${r.group}: ${r.reason} (mean difference ${r.difference.toFixed(4)}, n=${r.n})\n`,

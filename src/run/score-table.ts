@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { readScoresCsv, ScoresCsvError, type ScoreRow } from './scores-csv.js';
+import { readRunJson, type RunJson } from './run-json.js';
+import { readRunScores, SCORES_CSV } from './run-scores.js';
+import type { ScoreRow } from './scores-csv.js';
 
 /** The scores of one run, as analyze, report and check read them. */
 export interface ScoreTable {
@@ -9,7 +11,9 @@ export interface ScoreTable {
   source: string;
   /** Run folder, when a folder was given. */
   runDir?: string;
-  /** SQLite store with embeddings, when the run folder has one. */
+  /** The run's run.json, when a folder was given and has one. */
+  run?: RunJson;
+  /** SQLite store with embeddings: the run folder's, else the one run.json names, when it exists. */
   storeFile?: string;
   factors: string[];
   /** Factors blank on weight-0 rows (the LoRA-only factors). */
@@ -17,27 +21,22 @@ export interface ScoreTable {
   rows: ScoreRow[];
 }
 
-/** Reads a run folder (scores.csv, run.json, store.sqlite) or a bare scores.csv that lora-eval wrote. */
+/**
+ * Reads a run folder (scores.csv, run.json, store.sqlite) or a bare scores.csv that lora-eval wrote. A scores.csv
+ * beside a run.json must be the one that run.json records.
+ */
 export function loadScoreTable(input: string): ScoreTable {
   const path = resolve(input);
   if (!existsSync(path)) throw new UserError(`${input}: not found (expected a run folder or a scores.csv)`);
   const isDir = statSync(path).isDirectory();
-  const csv = isDir ? join(path, 'scores.csv') : path;
+  const csv = isDir ? join(path, SCORES_CSV) : path;
   if (!existsSync(csv)) throw new UserError(`${input}: no scores.csv in this folder (run "lora-eval score" first)`);
-  let parsed: ReturnType<typeof readScoresCsv>;
-  try {
-    parsed = readScoresCsv(csv);
-  } catch (e) {
-    if (e instanceof ScoresCsvError) throw new UserError(e.message);
-    throw e;
-  }
-  let loraFactors: string[] | undefined;
-  if (isDir && existsSync(join(path, 'run.json'))) {
-    loraFactors = (JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as { sweep?: { lora_factors?: string[] } }).sweep?.lora_factors;
-  }
-  loraFactors ??= parsed.factors.filter((f) => parsed.rows.some((r) => r.levels[f] === ''));
-  const storeFile = isDir && existsSync(join(path, 'store.sqlite')) ? join(path, 'store.sqlite') : undefined;
-  return { source: csv, runDir: isDir ? path : undefined, storeFile, factors: parsed.factors, loraFactors, rows: parsed.rows };
+  const besideRun = isDir || basename(path) === SCORES_CSV ? readRunJson(dirname(csv)) : undefined;
+  const parsed = readRunScores(csv, besideRun, dirname(csv));
+  const run = isDir ? besideRun : undefined;
+  const loraFactors = run?.sweep?.lora_factors ?? parsed.factors.filter((f) => parsed.rows.some((r) => r.levels[f] === ''));
+  const storeFile = isDir ? [join(path, 'store.sqlite'), run?.store].find((f): f is string => f !== undefined && existsSync(f)) : undefined;
+  return { source: csv, runDir: isDir ? path : undefined, run, storeFile, factors: parsed.factors, loraFactors, rows: parsed.rows };
 }
 
 /** Distinct non-blank levels of a factor, in order of first appearance. */
