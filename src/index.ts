@@ -9,6 +9,9 @@ export { loadTagger, readSelectedTags, type TaggerModel } from './encoders/tagge
 export { ClipTokenizer } from './encoders/tokenizer.js';
 export { ModelLoadError } from './runtime/errors.js';
 export { readScoresCsv, formatScoresCsv, type ScoreRow } from './run/scores-csv.js';
+export { loadScoreTable, type ScoreTable } from './run/score-table.js';
+export { readRunJson, type RunJson } from './run/run-json.js';
+export { mergeRuns } from './run/merge-runs.js';
 export { metricRegistry, metricFor } from '../metrics/registry.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult } from './analysis/analyze.js';
 export { loadExperiment, ExperimentError } from './train/load-experiment.js';
