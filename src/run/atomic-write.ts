@@ -1,5 +1,16 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { EXIT, UserError } from '../errors.js';
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exceeded',
+  EFBIG: 'the file is larger than this process may write (ulimit -f)',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'the folder does not exist',
+};
 
 /**
  * Writes a file so that readers see either the old content or the complete new one, never a cut file: the bytes go to
@@ -23,7 +34,9 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } catch (e) {
     if (fd !== undefined) closeQuietly(fd);
     rmSync(temp, { force: true });
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    throw new UserError(`${file}: could not be written, ${REASONS[code] ?? (e as Error).message} (${code}); the file was left as it was`, EXIT.failed);
   }
   syncFolder(dir);
 }
