@@ -82,7 +82,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   }
   const scores = writeScoresCsv(outDir, rows, factors!);
 
-  const storeRun = storeRunKey({ outDir, sweepSha256: first.sweep.sha256, root: first.sweep.root, shard: null });
+  const storeRun = storeRunKey({ outDir, shard: null });
   const store = new Store(join(outDir, 'store.sqlite'));
   try {
     dirs.forEach((dir, i) => {

@@ -3,12 +3,12 @@ import { LEGACY_RUN } from '../store/store.js';
 import type { RunJson } from './run-json.js';
 
 /**
- * The key a run's images and scores have in the store: the run folder, the sweep file's bytes, its image root and the
- * shard. Two runs sharing a store (`--store`) thus never replace each other's images, even when their image paths are
- * the same; scoring again into the same folder replaces that folder's own.
+ * The key a run's images and scores have in the store: its run folder (and shard). A run folder holds one run, so
+ * scoring again into it replaces its own images, even from an edited sweep, while runs in other folders sharing the
+ * store (`--store`) keep theirs, even when their image paths are the same.
  */
-export function storeRunKey(run: { outDir: string; sweepSha256: string; root: string; shard: { index: number; count: number } | null }): string {
-  return sha256(JSON.stringify([run.outDir, run.sweepSha256, run.root, run.shard ? `${run.shard.index}/${run.shard.count}` : null]));
+export function storeRunKey(run: { outDir: string; shard: { index: number; count: number } | null }): string {
+  return sha256(JSON.stringify([run.outDir, run.shard ? `${run.shard.index}/${run.shard.count}` : null]));
 }
 
 /** The store key of a run folder's images: the one its run.json records, or the single run of a store from before keys. */

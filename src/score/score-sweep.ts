@@ -174,7 +174,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     // by a full disk, leaves the previous run's files whole, or a scores.csv that its run.json refuses.
     const scoresRecord = writeScoresCsv(outDir, rows, loaded.factorNames);
     const scoresCsv = join(outDir, scoresRecord.file);
-    const storeRun = storeRunKey({ outDir, sweepSha256: loaded.sha256, root: loaded.root, shard: options.shard ?? null });
+    const storeRun = storeRunKey({ outDir, shard: options.shard ?? null });
     store.replaceImages(
       storeRun,
       images

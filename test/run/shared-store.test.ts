@@ -103,4 +103,23 @@ describe('two sweeps sharing one store', () => {
     // A legacy store whose single run is another sweep's images: refused, naming the image and both sha256.
     expect(() => analyze({ input: legacyB, reps: 100 })).toThrow(/store\.sqlite: image .* has sha256 [0-9a-f]{12}… but .*scores\.csv scored [0-9a-f]{12}…/);
   });
+  it("replaces a run folder's own images when it is scored again, even from an edited sweep", async () => {
+    const sweepA = join(dir, 'a', 'sweep.yaml');
+    writeFileSync(sweepA, readFileSync(sweepA, 'utf8').replace('seeds: [1, 2, 3, 4, 5]', 'seeds: [1, 2, 3, 4]'));
+    await scoreSweep({ sweep: sweepA, clip: CLIP, out: runA, lock: join(dir, 'lock.json') });
+    const key = readRunJson(runA)!.store_run!;
+    const store = new Store(join(runA, 'store.sqlite'));
+    try {
+      expect(store.images(key)).toHaveLength(16);
+      expect(store.images(readRunJson(runB)!.store_run!)).toHaveLength(20);
+    } finally {
+      store.close();
+    }
+    const db = new Database(join(runA, 'store.sqlite'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(DISTINCT run) AS runs FROM images').get()).toEqual({ runs: 2 });
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 });
