@@ -9,7 +9,7 @@ import { loadScoreTable } from '../../src/run/score-table.js';
 import { sha256 } from '../../src/store/hash.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CLIP, cliUnder, smallSweep, TAGGER } from './helpers.js';
+import { CLIP, cliUnder, ROOT, smallSweep, TAGGER, TSX } from './helpers.js';
 
 const linux = process.platform === 'linux';
 /** A private mount namespace lets a test mount a tiny tmpfs and fill it, without touching the machine's disks. */
@@ -55,7 +55,7 @@ describe('a finished run survives a re-score that cannot write', () => {
       const mount = join(dir, 'disk');
       mkdirSync(mount);
       mkdirSync(join(dir, 'before'));
-      const cli = `"${process.execPath}" --import tsx src/cli/main.ts`;
+      const cli = `"${process.execPath}" --import "${TSX}" "${ROOT}/src/cli/main.ts"`;
       const common = `"${sweep}" --clip "${CLIP}" --out "${mount}/run" --store "${dir}/store.sqlite" --lock "${dir}/lock.json"`;
       const script = [
         'set -u',

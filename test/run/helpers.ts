@@ -9,7 +9,7 @@ export const DEMO = resolve(ROOT, 'fixtures/demo');
 export const CLIP = resolve(ROOT, 'fixtures/models/clip');
 export const TAGGER = resolve(ROOT, 'fixtures/models/tagger-v3');
 /** tsx by its file, so that the CLI also starts from a folder outside the repository. */
-const TSX = pathToFileURL(resolve(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+export const TSX = pathToFileURL(resolve(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /**
  * A sweep of real fixture images in `dir`: one base, one target, weights 0 and 1, two prompts, five seeds (20 images).
