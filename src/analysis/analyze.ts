@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { writeFileAtomic } from '../run/atomic-write.js';
 import { parseYamlFile } from '../sweep/load.js';
 import { spreadsheetSafe } from '../report/csv-safe.js';
 import { metricFor } from '../../metrics/registry.js';
@@ -9,7 +10,7 @@ import { cellEstimates, type CellEstimate } from './cells.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
-import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';
+import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import type { TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
 import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
@@ -150,7 +151,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
 
   const files: string[] = [];
   const write = (name: string, content: string) => {
-    writeFileSync(join(outDir, name), content);
+    writeFileAtomic(join(outDir, name), content);
     files.push(join(outDir, name));
   };
   write('cells.csv', cellsCsv(cells, table));
@@ -178,12 +179,13 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       ),
     );
   }
-  const runJson = table.runDir && existsSync(join(table.runDir, 'run.json')) ? JSON.parse(readFileSync(join(table.runDir, 'run.json'), 'utf8')) : undefined;
   const summary = {
     tool: { name: 'lora-eval', version: TOOL_VERSION },
     created: new Date().toISOString(),
     source: table.source,
-    provenance: runJson ? { tool: runJson.tool, sweep: runJson.sweep, models: runJson.models } : null,
+    provenance: table.run
+      ? { tool: table.run.tool, sweep: table.run.sweep, models: table.run.models, model_files: table.run.model_files ?? [], scores: table.run.scores ?? null }
+      : null,
     settings: { seed, bootstrap_reps: reps, hypotheses: options.hypotheses ? resolve(options.hypotheses) : null, verdict_rule: VERDICT_RULE },
     factors: table.factors,
     metrics: metricsOf(table).map((name) => {

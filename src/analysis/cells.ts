@@ -1,5 +1,5 @@
 import { clusterBootstrapCI, deriveSeed, summarize } from '../stats/index.js';
-import type { ScoreTable } from './score-table.js';
+import type { ScoreTable } from '../run/score-table.js';
 
 /** One cell of the design (every factor at one level) for one metric and model. */
 export interface CellEstimate {

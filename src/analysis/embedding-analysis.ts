@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { centroid, cosine, dot, subtract } from '../encoders/vector.js';
+import { UserError } from '../errors.js';
+import { storeRunOf } from '../run/store-run.js';
 import { Store } from '../store/store.js';
 import { frechetDistance, vendiScore } from '../stats/index.js';
-import type { ScoreTable } from './score-table.js';
+import type { ScoreTable } from '../run/score-table.js';
 
 export interface ModelDistance {
   a: string;
@@ -40,11 +41,6 @@ export type EmbeddingAnalysis =
     }
   | { available: false; reason: string };
 
-interface RunJson {
-  clip?: { image_model_sha256?: string; preprocessing?: string };
-  references?: { file: string; sha256: string }[];
-}
-
 /**
  * What needs the embeddings themselves: model_distance between targets from their weight-0 outputs and the
  * Vendi diversity of every cell × prompt. Needs a run folder with run.json and store.sqlite.
@@ -53,16 +49,24 @@ export function analyzeEmbeddings(table: ScoreTable): EmbeddingAnalysis {
   if (!table.runDir) return { available: false, reason: 'a bare scores.csv has no embeddings: pass the run folder (with store.sqlite) instead' };
   if (!table.storeFile) return { available: false, reason: `${table.runDir} has no store.sqlite` };
   const runFile = join(table.runDir, 'run.json');
-  if (!existsSync(runFile)) return { available: false, reason: `${table.runDir} has no run.json (it names the CLIP model whose embeddings to read)` };
-  const run = JSON.parse(readFileSync(runFile, 'utf8')) as RunJson;
+  const run = table.run;
+  if (!run) return { available: false, reason: `${table.runDir} has no run.json (it names the CLIP model whose embeddings to read)` };
   const modelSha = run.clip?.image_model_sha256;
   const prep = run.clip?.preprocessing;
   if (!modelSha || !prep) return { available: false, reason: `${runFile} does not name the CLIP image model's sha256 and preprocessing` };
 
   const store = new Store(table.storeFile);
   try {
-    const images = store
-      .images()
+    const stored = store.images(storeRunOf(run));
+    // The store's images must be the ones scored: a store shared with another run must never lend it its images.
+    const scored = new Map(table.rows.map((r) => [r.image, r.sha256]));
+    const foreign = stored.find((img) => scored.has(img.key) && scored.get(img.key) !== img.sha256);
+    if (foreign)
+      throw new UserError(
+        `${table.storeFile}: image ${foreign.key} has sha256 ${foreign.sha256.slice(0, 12)}… but ${table.source} scored ${scored.get(foreign.key)!.slice(0, 12)}…: ` +
+          "the store holds another run's images under this run; score the run again to rebuild its entries",
+      );
+    const images = stored
       .map((img) => ({ ...img, vector: store.vector(img.sha256, modelSha, prep) }))
       .filter((img): img is typeof img & { vector: Float32Array } => img.vector !== undefined);
     if (images.length === 0) return { available: false, reason: `${table.storeFile} holds no embeddings of this run's images` };

@@ -1,4 +1,4 @@
-import type { ScoreRow } from '../report/scores-csv.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import { canonicalLevel } from '../sweep/level.js';
 import type { Selector } from './hypothesis-schema.js';
 

@@ -1,5 +1,5 @@
-import type { ScoreTable } from '../analysis/score-table.js';
-import type { ScoreRow } from '../report/scores-csv.js';
+import type { ScoreTable } from '../run/score-table.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import type { ImagePair } from './prompt-units.js';
 
 /** `--compare factor[=level]`: the factor differs by design; the run's levels are compared with these baseline levels. */

@@ -22,8 +22,11 @@ export function register(program: Command): void {
     )
     .option('-o, --out <dir>', 'output folder (default: reports/<sweep name>)')
     .option('--store <file>', 'SQLite cache of embeddings (default: <out>/store.sqlite); share one to reuse work across runs')
-    .option('--lock <file>', 'model pins (sha256 of each model file)', 'models/models.lock.json')
-    .option('--relock', 'accept model files whose sha256 changed and re-pin them')
+    .option(
+      '--lock <file>',
+      'model pins: sha256 of every file that changes scores (weights, tokenizer, preprocessing, tag list) (default: models.lock.json beside the --clip folder)',
+    )
+    .option('--relock', 'accept pinned files whose sha256 changed and re-pin them')
     .option('--device <device>', 'cpu or cuda (needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12)', 'cpu')
     .option('--variant <name>', 'CLIP file variant, e.g. "quantized" for onnx/vision_model_quantized.onnx')
     .option('--batch-size <n>', 'images per inference batch (default: 16, or 1 for models with a fixed batch)')

@@ -1,4 +1,4 @@
-import type { ScoreRow } from '../report/scores-csv.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import type { LoadedSweep, SweepImage } from '../sweep/types.js';
 import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
 import type { ClipInputs, TaggerInputs } from '../../metrics/types.js';
@@ -56,6 +56,12 @@ export function computeMetrics(
       }
       const model = metric.requires === 'tagger' ? models.tagger! : models.clip;
       for (const v of result.values) {
+        if (!Number.isFinite(v.value)) {
+          // A NaN or infinite score is no measurement: counted with the others that could not be computed.
+          const reason = `${v.metric}: not a finite number`;
+          unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
+          continue;
+        }
         rows.push({
           image: image.key,
           sha256: inputs.sha,

@@ -1,10 +1,14 @@
-import { statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { statSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadClip, type ClipModel } from '../encoders/clip.js';
 import { centroid } from '../encoders/vector.js';
-import { formatScoresCsv, type ScoreRow } from '../report/scores-csv.js';
+import { writeRunJson, type RunJson } from '../run/run-json.js';
+import { writeScoresCsv } from '../run/run-scores.js';
+import type { ScoreRow } from '../run/scores-csv.js';
+import { storeRunKey } from '../run/store-run.js';
 import { hubOrigin } from '../models/hf-cache.js';
 import { ModelLock } from '../runtime/model-lock.js';
+import { CLIP_SCORING_FILES, defaultLockFile, scoringFilesIn, TAGGER_SCORING_FILES } from '../runtime/scoring-files.js';
 import type { Device } from '../runtime/session.js';
 import type { Resampler } from '../imaging/resize.js';
 import type { ThresholdMode } from '../encoders/tag-thresholds.js';
@@ -34,7 +38,7 @@ export interface ScoreOptions {
   out?: string;
   /** SQLite store; default <out>/store.sqlite. */
   store?: string;
-  /** models.lock.json; default models/models.lock.json under the current folder. */
+  /** models.lock.json; default models.lock.json beside the CLIP model folder (see defaultLockFile). */
   lock?: string;
   /** Re-pin model files whose sha256 changed instead of refusing them. */
   relock?: boolean;
@@ -102,7 +106,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   const neededNatives = options.shard ? loaded.images.filter((n) => n.native && !images.includes(n)) : [];
 
   t = Date.now();
-  const lock = new ModelLock(resolve(options.lock ?? join('models', 'models.lock.json')));
+  const lock = new ModelLock(resolve(options.lock ?? defaultLockFile(resolve(options.clip))));
   const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant, resampler: options.resampler });
   const tagger: TaggerScoring | undefined = options.tagger
     ? await loadTaggerScoring(resolve(options.tagger), {
@@ -113,7 +117,11 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       })
     : undefined;
   const modelFiles = [clip.imageFile, clip.textFile, ...(tagger ? [tagger.modelFile] : [])];
-  const modelShas = await pinModelFiles(modelFiles, lock, options.relock ?? false);
+  const scoringFiles = [
+    ...scoringFilesIn(resolve(options.clip), CLIP_SCORING_FILES),
+    ...(options.tagger ? scoringFilesIn(resolve(options.tagger), TAGGER_SCORING_FILES) : []),
+  ];
+  const modelShas = await pinModelFiles([...modelFiles, ...scoringFiles], lock, options.relock ?? false);
   lap('load_models_ms', t);
   progress.info(
     `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}`,
@@ -163,17 +171,24 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     lap('metrics_ms', t);
     for (const [reason, count] of unavailable) progress.warn(`${count} image(s) without ${reason}`);
 
-    const scoresCsv = join(outDir, 'scores.csv');
-    writeFileSync(scoresCsv, formatScoresCsv(rows, loaded.factorNames));
+    // scores.csv, then the store, then run.json (which records scores.csv's sha256): a run cut short anywhere, e.g.
+    // by a full disk, leaves the previous run's files whole, or a scores.csv that its run.json refuses.
+    const scoresRecord = writeScoresCsv(outDir, rows, loaded.factorNames);
+    const scoresCsv = join(outDir, scoresRecord.file);
+    const storeRun = storeRunKey({ outDir, shard: options.shard ?? null });
     store.replaceImages(
+      storeRun,
       images
         .filter((i) => encoded.shas.has(i.path))
         .map((i) => ({ key: i.key, sha256: encoded.shas.get(i.path)!, levels: i.levels, prompt: i.prompt, seed: i.seed, weight: i.weight, native: i.native })),
     );
-    store.replaceScores(rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })));
+    store.replaceScores(
+      storeRun,
+      rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })),
+    );
 
     timings.total_ms = Date.now() - started;
-    const run = {
+    const run: RunJson = {
       tool: { name: 'lora-eval', version: TOOL_VERSION, git: gitSha(dirname(new URL(import.meta.url).pathname)) },
       created: new Date().toISOString(),
       sweep: {
@@ -186,6 +201,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         lora_factors: loaded.loraFactors,
       },
       models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f], ...hubOrigin(f) })),
+      model_files: scoringFiles.map((f) => ({ file: f, sha256: modelShas[f] })),
       clip: {
         id: clip.id,
         layout: clip.layout,
@@ -204,6 +220,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         strict: options.strict ?? false,
       },
       store: store.file,
+      store_run: storeRun,
+      scores: scoresRecord,
       references: loaded.references.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
       counts: {
         images: images.length,
@@ -219,9 +237,14 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       unavailable: Object.fromEntries(unavailable),
       failures,
     };
-    const runJson = join(outDir, 'run.json');
-    writeFileSync(runJson, JSON.stringify(run, null, 2) + '\n');
-    store.setMeta('run', { sweep: loaded.file, factors: loaded.factorNames, lora_factors: loaded.loraFactors, clip: clip.id, tagger: tagger?.model ?? null });
+    store.setMeta(`run:${storeRun}`, {
+      sweep: loaded.file,
+      factors: loaded.factorNames,
+      lora_factors: loaded.loraFactors,
+      clip: clip.id,
+      tagger: tagger?.model ?? null,
+    });
+    const runJson = writeRunJson(outDir, run);
     return {
       outDir,
       scoresCsv,

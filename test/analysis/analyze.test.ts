@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
 import { UserError } from '../../src/errors.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/report/scores-csv.js';
+import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
 import { tempDir } from '../helpers/tmp.js';
 

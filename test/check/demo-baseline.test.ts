@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatScoresCsv, readScoresCsv } from '../../src/report/scores-csv.js';
+import { formatScoresCsv, readScoresCsv } from '../../src/run/scores-csv.js';
 import { demoBaselineDir, demoScoreArgs, demoTolerance } from '../../scripts/demo-args.mjs';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/report/scores-csv.js';
+import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
 import { writeReport, type ReportResult } from '../../src/report/report.js';
 import { createRng } from '../../src/stats/index.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,5 +1,5 @@
 import { spearman } from '../../stats/index.js';
-import type { ScoreRow } from '../../report/scores-csv.js';
+import type { ScoreRow } from '../../run/scores-csv.js';
 import type { CorrelationClaim } from '../hypothesis-schema.js';
 import { formatSelector, levelOf, matchesSelector } from '../selection.js';
 import { emptyTestRow, type TestRow } from '../test-row.js';

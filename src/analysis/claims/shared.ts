@@ -1,7 +1,7 @@
 import { clusterBootstrap, pAdjust, StatsInputError } from '../../stats/index.js';
-import type { ScoreRow } from '../../report/scores-csv.js';
+import type { ScoreRow } from '../../run/scores-csv.js';
 import type { Claim, Selector } from '../hypothesis-schema.js';
-import type { ScoreTable } from '../score-table.js';
+import type { ScoreTable } from '../../run/score-table.js';
 import { levelOf, matchesSelector, pairRows, type Pair } from '../selection.js';
 import { emptyTestRow, type TestRow, type Verdict } from '../test-row.js';
 import { acrossFactors } from '../validate-claims.js';

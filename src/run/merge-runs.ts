@@ -1,18 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { formatScoresCsv, readScoresCsv, type ScoreRow } from '../report/scores-csv.js';
 import { Store } from '../store/store.js';
-import type { Failure } from './failures.js';
-
-interface RunJson {
-  sweep: { sha256: string; factors: string[] };
-  models: { file: string; sha256: string }[];
-  options: { shard: { index: number; count: number } | null };
-  counts: Record<string, number>;
-  failures: Failure[];
-  [key: string]: unknown;
-}
+import { readRunJson, writeRunJson, type RunJson } from './run-json.js';
+import { readRunScores, SCORES_CSV, writeScoresCsv } from './run-scores.js';
+import type { ScoreRow } from './scores-csv.js';
+import { storeRunKey, storeRunOf } from './store-run.js';
 
 export interface MergeResult {
   outDir: string;
@@ -22,9 +15,21 @@ export interface MergeResult {
 }
 
 function readRun(dir: string): RunJson {
-  const file = join(dir, 'run.json');
-  if (!existsSync(file)) throw new UserError(`${dir}: no run.json (expected a folder written by "lora-eval score")`);
-  return JSON.parse(readFileSync(file, 'utf8')) as RunJson;
+  const run = readRunJson(dir);
+  if (!run) throw new UserError(`${dir}: no run.json (expected a folder written by "lora-eval score")`);
+  return run;
+}
+
+/** Settings that change the scores besides the model files: shards scored with different ones cannot be combined. */
+function scoringSettings(run: RunJson): Record<string, unknown> {
+  return {
+    'resize engine (--exact-resize)': run.options.resampler ?? 'fast',
+    'tagger thresholds (--mcut)': run.options.tag_thresholds ?? 'threshold',
+    'CLIP variant (--variant)': run.options.variant ?? null,
+    'CLIP preprocessing': run.clip?.preprocessing ?? null,
+    'tagger preprocessing': run.tagger?.preprocessing ?? null,
+    'tokenizer, preprocessing and tag-list files': (run.model_files ?? []).map((m) => m.sha256).join(','),
+  };
 }
 
 /**
@@ -41,6 +46,11 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     if (r.sweep.sha256 !== first.sweep.sha256)
       throw new UserError(`${dirs[i]}: scored another sweep (sha256 ${r.sweep.sha256.slice(0, 12)}…) than ${dirs[0]} (${first.sweep.sha256.slice(0, 12)}…)`);
     if (modelKey(r) !== modelKey(first)) throw new UserError(`${dirs[i]}: scored with other model files than ${dirs[0]}; compare the models in their run.json`);
+    const [mine, theirs] = [scoringSettings(r), scoringSettings(first)];
+    for (const [setting, value] of Object.entries(mine)) {
+      if (value !== theirs[setting])
+        throw new UserError(`${dirs[i]}: scored with another ${setting} than ${dirs[0]} (${JSON.stringify(value)} vs ${JSON.stringify(theirs[setting])})`);
+    }
   });
   const shards = runs.map((r) => r.options.shard);
   if (shards.every((s) => s)) {
@@ -60,8 +70,8 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   const rows: ScoreRow[] = [];
   const seenRows = new Set<string>();
   let factors: string[] | undefined;
-  for (const dir of dirs) {
-    const table = readScoresCsv(join(dir, 'scores.csv'));
+  for (const [i, dir] of dirs.entries()) {
+    const table = readRunScores(join(dir, SCORES_CSV), runs[i], dir);
     factors ??= table.factors;
     for (const r of table.rows) {
       const key = JSON.stringify([r.image, r.metric, r.model]);
@@ -70,11 +80,15 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
       rows.push(r);
     }
   }
-  writeFileSync(join(outDir, 'scores.csv'), formatScoresCsv(rows, factors!));
+  const scores = writeScoresCsv(outDir, rows, factors!);
 
+  const storeRun = storeRunKey({ outDir, shard: null });
   const store = new Store(join(outDir, 'store.sqlite'));
   try {
-    for (const dir of dirs) if (existsSync(join(dir, 'store.sqlite'))) store.mergeFrom(join(dir, 'store.sqlite'));
+    dirs.forEach((dir, i) => {
+      const from = [join(dir, 'store.sqlite'), runs[i].store].find((f): f is string => f !== undefined && existsSync(f));
+      if (from) store.mergeFrom(from, storeRunOf(runs[i]), storeRun);
+    });
   } finally {
     store.close();
   }
@@ -84,7 +98,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   for (const r of runs) for (const [k, v] of Object.entries(r.counts)) counts[k] = k.includes('reference') ? v : (counts[k] ?? 0) + v;
   counts.rows = rows.length;
   counts.failures = failures.length;
-  const merged = {
+  const merged: RunJson = {
     ...first,
     created: new Date().toISOString(),
     merged_from: dirs,
@@ -92,7 +106,9 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     counts,
     failures,
     store: join(outDir, 'store.sqlite'),
+    store_run: storeRun,
+    scores,
   };
-  writeFileSync(join(outDir, 'run.json'), JSON.stringify(merged, null, 2) + '\n');
+  writeRunJson(outDir, merged);
   return { outDir, rows: rows.length, runs: dirs.length, failures: failures.length };
 }
