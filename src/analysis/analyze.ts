@@ -84,7 +84,22 @@ function cellsCsv(cells: CellEstimate[], table: ScoreTable): string {
     ]),
     {
       header: true,
-      columns: ['metric', 'model', ...table.factors, 'n', 'prompts', 'mean', 'sd', 'se', 'ci_low', 'ci_high', 'ci_method', 'ci_level', 'transfer_ratio', 'note'],
+      columns: [
+        'metric',
+        'model',
+        ...table.factors,
+        'n',
+        'prompts',
+        'mean',
+        'sd',
+        'se',
+        'ci_low',
+        'ci_high',
+        'ci_method',
+        'ci_level',
+        'transfer_ratio',
+        'note',
+      ],
     },
   );
 }
@@ -221,7 +236,9 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       ci_level: 0.95,
       unit_of_inference:
         'prompt: paired tests, TOST, non-inferiority and dose-response run across per-prompt values (the mean over seeds; K − 1 df) unless a hypothesis says unit: image; Spearman runs over cells',
-      hypotheses: options.hypotheses ? resolve(options.hypotheses) : null, verdict_rule: VERDICT_RULE },
+      hypotheses: options.hypotheses ? resolve(options.hypotheses) : null,
+      verdict_rule: VERDICT_RULE,
+    },
     factors: table.factors,
     metrics: metricsOf(table).map((name) => {
       const def = metricFor(name);

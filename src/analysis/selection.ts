@@ -82,8 +82,18 @@ export function pairing(a: ScoreRow[], b: ScoreRow[], keyFactors: string[]): Pai
   const onB = new Set(b);
   const sharedRows = new Set(a.filter((r) => onB.has(r)));
   const shared = new Set([...sharedRows].map((r) => r.image)).size;
-  const sideA = [...groupSide(a.filter((r) => !sharedRows.has(r)), keyFactors).values()];
-  const sideB = [...groupSide(b.filter((r) => !sharedRows.has(r)), keyFactors).values()];
+  const sideA = [
+    ...groupSide(
+      a.filter((r) => !sharedRows.has(r)),
+      keyFactors,
+    ).values(),
+  ];
+  const sideB = [
+    ...groupSide(
+      b.filter((r) => !sharedRows.has(r)),
+      keyFactors,
+    ).values(),
+  ];
   const bByUnit = new Map<string, Group[]>();
   for (const g of sideB) {
     const unit = JSON.stringify(g.key.slice(0, 2));

@@ -4,7 +4,8 @@ import { EXIT, runCommand, UserError } from './errors.js';
 
 function numberList(text: string, flag: string): number[] {
   const values = text.split(',').map((s) => Number(s.trim()));
-  if (!values.length || values.some((v) => !Number.isFinite(v) || v <= 0)) throw new UserError(`${flag} must be numbers > 0 separated by commas, got "${text}"`);
+  if (!values.length || values.some((v) => !Number.isFinite(v) || v <= 0))
+    throw new UserError(`${flag} must be numbers > 0 separated by commas, got "${text}"`);
   return values;
 }
 
@@ -28,7 +29,8 @@ export function register(program: Command): void {
         if (!(power > 0 && power < 1)) throw new UserError(`--power must be between 0 and 1, got "${opts.power}"`);
         if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be between 0 and 1, got "${opts.alpha}"`);
         const prompts = opts.prompts === undefined ? undefined : Number(opts.prompts);
-        if (prompts !== undefined && !(Number.isInteger(prompts) && prompts >= 2)) throw new UserError(`--prompts must be an integer ≥ 2, got "${opts.prompts}"`);
+        if (prompts !== undefined && !(Number.isInteger(prompts) && prompts >= 2))
+          throw new UserError(`--prompts must be an integer ≥ 2, got "${opts.prompts}"`);
         const sided = opts.oneSided ? ('one.sided' as const) : ('two.sided' as const);
         const out = process.stdout;
         out.write(`paired t on prompt means, ${sided === 'two.sided' ? 'two-sided' : 'one-sided'}, alpha ${alpha}, power ${power}\n`);

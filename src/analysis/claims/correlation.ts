@@ -32,7 +32,14 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
       : metricRows(claim, table, claim.correlation.with).filter((r) => matchesSelector(r, where, table.loraFactors));
   const rows = acrossSelectors(ys, acrossFactors(claim)).map((level): TestRow => {
     const fixed = { ...where, ...level };
-    const base = { hypothesis: claim.id, metric: claim.metric, a: claim.correlation.with, b: claim.metric, where: formatSelector(fixed), unit: 'cell' as const };
+    const base = {
+      hypothesis: claim.id,
+      metric: claim.metric,
+      a: claim.correlation.with,
+      b: claim.metric,
+      where: formatSelector(fixed),
+      unit: 'cell' as const,
+    };
     const yMeans = cellMeans(
       ys.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
       over,

@@ -42,7 +42,15 @@ function evaluateMarginClaim(
   const unit = claim.unit;
   const opposing = new Map<TestRow, number>();
   const rows = pairedSides(claim, ctx.table, sides.a, sides.b).map((side): TestRow => {
-    const base = { hypothesis: claim.id, metric: claim.metric, a: formatSelector(side.a), b: formatSelector(side.b), where: formatSelector(side.fixed), unit, test };
+    const base = {
+      hypothesis: claim.id,
+      metric: claim.metric,
+      a: formatSelector(side.a),
+      b: formatSelector(side.b),
+      where: formatSelector(side.fixed),
+      unit,
+      test,
+    };
     const u = pairedUnits(side.pairs, unit);
     const k = u.units.length;
     const note = pairingNote(side, u);

@@ -142,8 +142,7 @@ export interface PairedUnits {
 }
 
 export function pairedUnits(pairs: Pair[], unit: 'prompt' | 'image'): PairedUnits {
-  const units: PairedUnit[] =
-    unit === 'image' ? pairs : promptMeanDifferences(pairs.map((p) => ({ prompt: p.prompt, seed: p.key, a: p.a, b: p.b })));
+  const units: PairedUnit[] = unit === 'image' ? pairs : promptMeanDifferences(pairs.map((p) => ({ prompt: p.prompt, seed: p.key, a: p.a, b: p.b })));
   return {
     unit,
     units,
