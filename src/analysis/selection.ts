@@ -94,17 +94,22 @@ export function pairing(a: ScoreRow[], b: ScoreRow[], keyFactors: string[]): Pai
       keyFactors,
     ).values(),
   ];
-  const bByUnit = new Map<string, Group[]>();
-  for (const g of sideB) {
-    const unit = JSON.stringify(g.key.slice(0, 2));
-    bByUnit.set(unit, [...(bByUnit.get(unit) ?? []), g]);
-  }
+  const byUnit = (groups: Group[]) => {
+    const map = new Map<string, Group[]>();
+    for (const g of groups) {
+      const unit = JSON.stringify(g.key.slice(0, 2));
+      map.set(unit, [...(map.get(unit) ?? []), g]);
+    }
+    return map;
+  };
+  const aByUnit = byUnit(sideA);
+  const bByUnit = byUnit(sideB);
   const pairs: Pair[] = [];
   const usedA = new Set<Group>();
   for (const start of sideA) {
     if (usedA.has(start)) continue;
     const unit = JSON.stringify(start.key.slice(0, 2));
-    const candidatesA = sideA.filter((g) => JSON.stringify(g.key.slice(0, 2)) === unit);
+    const candidatesA = aByUnit.get(unit)!;
     const candidatesB = bByUnit.get(unit) ?? [];
     // The connected component of `start` in the graph of matching keys.
     const compA = new Set<Group>([start]);

@@ -203,8 +203,8 @@ describe('embedding diversity and distance vs R', () => {
 });
 
 /** The prompt-level tests of analyze: per-prompt mean differences over seeds, then the test across prompts. */
-function promptLevelTest(c: { prompts: string[]; seeds: JsonNumber[]; a: JsonNumber[]; b: JsonNumber[] }, test: 't' | 'wilcoxon') {
-  const units = promptMeanDifferences(c.prompts.map((prompt, i) => ({ prompt, seed: num(c.seeds[i]), a: num(c.a[i]), b: num(c.b[i]) })));
+function promptLevelTest(c: Case, test: 't' | 'wilcoxon') {
+  const units = promptMeanDifferences((c.prompts as string[]).map((prompt, i) => ({ prompt, seed: num(c.seeds[i]), a: num(c.a[i]), b: num(c.b[i]) })));
   const d = units.map((u) => u.difference);
   return { d, result: test === 't' ? oneSampleT(d) : wilcoxonSignedRankOneSample(d) };
 }
@@ -224,7 +224,7 @@ describe('prompt-level paired tests vs R (t.test / wilcox.test on per-prompt mea
     }
   });
   it.each(cases(reference.promptFamily))('Holm over three targets: %s', (_id, c) => {
-    const p = c.sets.map((set: Case) => promptLevelTest(set as never, c.test).result.p);
+    const p = c.sets.map((set: Case) => promptLevelTest(set, c.test).result.p);
     p.forEach((v: number, i: number) => expectClose('promptFamily', `${c.id} p[${i}]`, v, c.p[i], num(c.tolerance)));
     pAdjust(p, 'holm').forEach((v, i) => expectClose('promptFamily', `${c.id} holm[${i}]`, v, c.holm[i], num(c.tolerance)));
   });
@@ -242,18 +242,19 @@ describe('power of the paired t test vs R power.t.test(type = "paired")', () => 
       }
     }
   });
-  it.each(reference.powerTTest.map((c: Case) => [`d=${c.d} ${c.alternative} ${c.targetPower === null ? `n=${c.n}` : `power=${c.targetPower}`}`, c]))(
-    '%s',
-    (_label, c) => {
-      const sided = c.alternative === 'one.sided' ? 'one.sided' : 'two.sided';
-      if (c.targetPower === null) {
-        expectClose('powerTTest', `power at n=${c.n}`, pairedTPower(num(c.n), num(c.d), { sided }), c.power, 1e-9);
-      } else {
-        const size = pairedTSampleSize(num(c.d), num(c.targetPower), { sided });
-        // R solves for n with uniroot (tol ≈ 1.2e-4); the prompts to plan for are ceil(n) in both.
-        expectClose('powerTTest', `n for d=${c.d}`, size.n, c.n, 1e-4);
-        expect(size.needed).toBe(Math.ceil(num(c.n)));
-      }
-    },
-  );
+  const powerCases: [string, Case][] = reference.powerTTest.map((c: Case) => [
+    `d=${c.d} ${c.alternative} ${c.targetPower === null ? `n=${c.n}` : `power=${c.targetPower}`}`,
+    c,
+  ]);
+  it.each(powerCases)('%s', (_label, c) => {
+    const sided = c.alternative === 'one.sided' ? 'one.sided' : 'two.sided';
+    if (c.targetPower === null) {
+      expectClose('powerTTest', `power at n=${c.n}`, pairedTPower(num(c.n), num(c.d), { sided }), c.power, 1e-9);
+    } else {
+      const size = pairedTSampleSize(num(c.d), num(c.targetPower), { sided });
+      // R solves for n with uniroot (tol ≈ 1.2e-4); the prompts to plan for are ceil(n) in both.
+      expectClose('powerTTest', `n for d=${c.d}`, size.n, c.n, 1e-4);
+      expect(size.needed).toBe(Math.ceil(num(c.n)));
+    }
+  });
 });
