@@ -11,6 +11,7 @@ export { ModelLoadError } from './runtime/errors.js';
 export { readScoresCsv, formatScoresCsv, type ScoreRow } from './report/scores-csv.js';
 export { metricRegistry, metricFor } from '../metrics/registry.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult } from './analysis/analyze.js';
+export { promptMeanDifferences, pairedTPower, pairedTSampleSize, type PairedObservation, type PromptDifference } from './stats/index.js';
 export { loadExperiment, ExperimentError } from './train/load-experiment.js';
 export { planExperiment, writePlan } from './train/plan.js';
 export { ingestFolder, readImageMetadata, sliceGrid, parseInfotext, readSafetensorsHeader } from './ingest/index.js';
