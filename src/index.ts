@@ -14,6 +14,7 @@ export { readRunJson, type RunJson } from './run/run-json.js';
 export { mergeRuns } from './run/merge-runs.js';
 export { metricRegistry, metricFor } from '../metrics/registry.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult } from './analysis/analyze.js';
+export { promptMeanDifferences, pairedTPower, pairedTSampleSize, type PairedObservation, type PromptDifference } from './stats/index.js';
 export { loadExperiment, ExperimentError } from './train/load-experiment.js';
 export { planExperiment, writePlan } from './train/plan.js';
 export { ingestFolder, readImageMetadata, sliceGrid, parseInfotext, readSafetensorsHeader } from './ingest/index.js';

@@ -8,6 +8,7 @@ import { registerInspectMeta } from './inspect-meta.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerModels } from './models.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerPower } from './power.js';
 import { register as registerReport } from './report.js';
 import { register as registerScore } from './score.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerMerge(program);
   registerModels(program);
   registerPlan(program);
+  registerPower(program);
   registerReport(program);
   registerIngest(program);
   registerInspectMeta(registerInspect(program));

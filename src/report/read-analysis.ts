@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { CellEstimate } from '../analysis/cells.js';
-import type { TestRow, Verdict } from '../analysis/test-row.js';
+import type { CiMethod, TestRow, TestUnit, Verdict } from '../analysis/test-row.js';
 import { UserError } from '../errors.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
 
@@ -16,6 +16,9 @@ export interface HypothesisSummary {
   metric: string;
   description?: string;
   verdict: string;
+  /** The unit of inference of its tests (absent in analyses written before units were recorded). */
+  unit?: string;
+  units?: number[];
   tests: number;
   supported: number;
   refuted: number;
@@ -36,7 +39,7 @@ export interface Analysis {
       sweep?: { name?: string; sha256?: string; file?: string };
       models?: { file: string; sha256: string }[];
     } | null;
-    settings: { seed: number; bootstrap_reps: number; verdict_rule: string };
+    settings: { seed: number; bootstrap_reps: number; verdict_rule: string; ci_method?: string; ci_level?: number; unit_of_inference?: string };
     factors: string[];
     metrics: { name: string; unit: string | null; higher_is_better: boolean | null }[];
     hypotheses: HypothesisSummary[];
@@ -44,6 +47,7 @@ export interface Analysis {
 }
 
 const num = (v: string) => (v === '' ? NaN : Number(v));
+const ciMethod = (v: string | undefined): CiMethod | '' => (v === 't' || v === 'prompt bootstrap' ? v : '');
 
 function readCsv(file: string): Record<string, string>[] {
   return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
@@ -66,7 +70,10 @@ export function readAnalysis(runDir: string): Analysis {
     se: num(r.se),
     ciLow: num(r.ci_low),
     ciHigh: num(r.ci_high),
+    ciMethod: ciMethod(r.ci_method),
+    ciLevel: num(r.ci_level ?? ''),
     transferRatio: num(r.transfer_ratio),
+    note: r.note ?? '',
   }));
   const tests = readCsv(join(runDir, 'tests.csv')).map((r) => ({
     hypothesis: r.hypothesis,
@@ -76,9 +83,13 @@ export function readAnalysis(runDir: string): Analysis {
     b: text(r.b),
     where: text(r.where),
     n: num(r.n),
+    unit: (r.unit ?? 'image') as TestUnit,
+    nUnits: num(r.n_units ?? ''),
     estimate: num(r.estimate),
     ciLow: num(r.ci_low),
     ciHigh: num(r.ci_high),
+    ciMethod: ciMethod(r.ci_method),
+    ciLevel: num(r.ci_level ?? ''),
     statistic: num(r.statistic),
     p: num(r.p),
     pAdj: num(r.p_adj),

@@ -24,6 +24,22 @@ export function nativeKey(image: SweepImage, loraFactors: string[]): string {
   return JSON.stringify([levels, image.prompt, image.seed]);
 }
 
+/** Median ‖μ_S − E(x0)‖ over the distinct weight-0 images the LoRA images are measured against. */
+function medianAxisLength(prepared: { native?: SweepImage; inputs?: ImageInputs }[]): number | undefined {
+  const lengths = new Map<string, number>();
+  for (const { native, inputs } of prepared) {
+    const { native: x0, styleCentroid } = inputs?.clip ?? {};
+    if (!native || !x0 || !styleCentroid || lengths.has(native.key)) continue;
+    let sum = 0;
+    for (let i = 0; i < x0.length; i++) sum += (styleCentroid[i] - x0[i]) ** 2;
+    lengths.set(native.key, Math.sqrt(sum));
+  }
+  if (lengths.size === 0) return undefined;
+  const sorted = [...lengths.values()].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /**
  * Runs every registered metric that applies to each image. `inputsOf` gives an image's vectors (undefined when it
  * could not be encoded) given its weight-0 counterpart; metrics that cannot be computed are counted with the reason.
@@ -38,13 +54,22 @@ export function computeMetrics(
   const rows: ScoreRow[] = [];
   const unavailable = new Map<string, number>();
   let scored = 0;
-  for (const image of images) {
+  const prepared = images.map((image) => {
     const native = image.native ? undefined : natives.get(nativeKey(image, loaded.loraFactors));
-    const inputs = inputsOf(image, native);
+    return { image, native, inputs: inputsOf(image, native) };
+  });
+  const medianStyleAxisLength = medianAxisLength(prepared);
+  for (const { image, inputs } of prepared) {
     if (!inputs) continue;
     scored++;
     const prompt = loaded.prompts.get(image.prompt)!;
-    const ctx: MetricContext = { image, prompt, lora: loaded.sweep.lora, clip: { model: models.clip, ...inputs.clip }, tagger: inputs.tagger };
+    const ctx: MetricContext = {
+      image,
+      prompt,
+      lora: loaded.sweep.lora,
+      clip: { model: models.clip, ...inputs.clip, medianStyleAxisLength },
+      tagger: inputs.tagger,
+    };
     for (const metric of metricRegistry) {
       if (metric.requires === 'tagger' && !models.tagger) continue;
       if (!metric.appliesTo(image, prompt)) continue;
