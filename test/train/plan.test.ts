@@ -226,7 +226,7 @@ describe('plan of a small experiment', () => {
 
   it('keeps paths relative to the run folder', () => {
     const { plan } = planSmall();
-    expect(file(plan, 'run.sh')).toContain('input_1="$(abspath ../../models/alpha.safetensors)" # base alpha');
+    expect(file(plan, 'run.sh')).toContain('abspath input_1 ../../models/alpha.safetensors\n  mountable "$input_1" \'base alpha\'');
     expect(file(plan, 'sweep.yaml')).toContain('references: ../../data/train\n');
   });
 
