@@ -122,7 +122,7 @@ describe('EXIF UserComment', () => {
     for (const name of names) {
       for (const charset of ['UNICODE-LE', 'UNICODE-BE', 'UNICODE-BE-BOM'] as const) {
         const even = userCommentBytes(`Model: ${name}`, charset);
-        const variants = [Buffer.concat([even, Buffer.alloc(1)])];
+        const variants: Buffer[] = [Buffer.concat([even, Buffer.alloc(1)])];
         if (charset === 'UNICODE-LE' && even[even.length - 1] === 0) variants.push(even.subarray(0, even.length - 1));
         for (const bytes of variants) {
           expect(bytes.length % 2, `${name} ${charset}`).toBe(1);
