@@ -12,7 +12,7 @@ import { UserError } from '../errors.js';
 import { fileError } from '../file-error.js';
 import { IMAGE_EXTENSIONS } from '../sweep/load.js';
 import type { Sweep } from '../sweep/schema.js';
-import { buildSweep, factorName, type BuildSweepOptions, type IngestRecord } from './build-sweep.js';
+import { buildSweep, factorName, isInside, type BuildSweepOptions, type IngestRecord } from './build-sweep.js';
 import { errorMessage, type IngestProblem } from './errors.js';
 import { sliceGrid, writeSlicedCells, type AxisOverride, type SlicedGrid } from './grid-slice.js';
 import { LoraLibrary } from './lora-library.js';
@@ -170,6 +170,13 @@ export async function ingestFolder(folder: string | undefined, options: IngestOp
   const library = options.lorasFolder ? await LoraLibrary.scan(resolve(options.lorasFolder)) : undefined;
   if (library) problems.push(...library.problems);
   const built = await buildSweep([...records.values()], { ...options, sweepFile, library, references });
+  // loadSweep keeps references inside the sweep's folder or root, as it does images.
+  const rootDir = resolve(sweepDir, built.sweep.root ?? '.');
+  if (!isInside(sweepDir, references) && !isInside(rootDir, references)) {
+    throw new UserError(
+      `--references ${options.references}: ${references} is outside the sweep's folder ${sweepDir}${rootDir !== sweepDir ? ` and its root ${rootDir}` : ''}; copy the reference images into it`,
+    );
+  }
   problems.push(...built.problems);
   notes.push(...built.notes);
 

@@ -227,9 +227,20 @@ export function loadSweep(sweepFile: string): LoadedSweep {
   const lora = sweep.lora;
   const refDir = resolve(dirname(file), lora.references);
   const styleDir = resolve(dirname(file), lora.style_references ?? lora.references);
+  // Like images, references stay inside the sweep: its file's folder or its root, also after following links.
+  const sweepDir = dirname(file);
+  const insideSweep = (dir: string, real: (p: string) => string) => insideRoot(real(sweepDir), dir) || insideRoot(real(root), dir);
   const readRefs = (dir: string, field: string): string[] => {
+    if (!insideSweep(dir, (p) => p)) {
+      problems.push({ file, field, message: `reference folder ${dir} leaves the sweep (${sweepDir}${root !== sweepDir ? ` or its root ${root}` : ''})` });
+      return [];
+    }
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       problems.push({ file, field, message: `reference folder not found: ${dir}` });
+      return [];
+    }
+    if (!insideSweep(realpathSync(dir), realpathSync)) {
+      problems.push({ file, field, message: `reference folder ${dir} links outside the sweep (to ${realpathSync(dir)})` });
       return [];
     }
     const found = listImages(dir);

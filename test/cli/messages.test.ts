@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -100,6 +100,16 @@ describe('outputs that cannot be written: one line naming the file', () => {
     const text = a1111Infotext({ prompt: 'anis, 1girl, <lora:anis:1>', negative: 'lowres', seed: 1, model: 'anything' });
     writeFileSync(join(images, 'a.png'), await pngWithText(8, 8, 1, [{ keyword: 'parameters', text }]));
     mkdirSync(join(images, 'refs'));
+  });
+
+  it('references outside the sweep are refused before anything is written, exit 2', () => {
+    const elsewhere = tempDir();
+    const run = runCli(['ingest', images, '--references', elsewhere, '--out', join(images, 'sweep.yaml')]);
+    expect(run.code).toBe(2);
+    expect(oneErrorLine(run.stderr)).toBe(
+      `error: --references ${elsewhere}: ${elsewhere} is outside the sweep's folder ${images}; copy the reference images into it`,
+    );
+    expect(existsSync(join(images, 'sweep.yaml'))).toBe(false);
   });
 
   it('a full disk exits 1', () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYamlFile, loadSweep } from '../../src/sweep/load.js';
@@ -146,5 +146,29 @@ describe('hostile or damaged YAML files', () => {
     const latin1 = sweepFile(Buffer.from('hypotheses:\n  - id: caf\u00e9\n', 'latin1'));
     expect(() => parseYamlFile(latin1, HypothesesSchema)).toThrow(/sweep\.yaml:2: not UTF-8 text/);
     expect(() => loadExperiment(latin1)).toThrow(/sweep\.yaml:2: not UTF-8 text/);
+  });
+
+  it('keeps references inside the sweep folder or its root, as images are, also through links', () => {
+    const outside = tempDir();
+    writeTree(outside, { 'r.png': 'x' });
+    const refused: [string, RegExp][] = [
+      ['references: ..', /lora\.references: reference folder .* leaves the sweep/],
+      ['references: ../elsewhere', /lora\.references: reference folder .* leaves the sweep/],
+      [`references: ${outside}`, /lora\.references: reference folder .* leaves the sweep/],
+      ['references: linked', /lora\.references: reference folder .*linked links outside the sweep \(to /],
+      ['references: refs\n  style_references: ../style', /lora\.style_references: reference folder .* leaves the sweep/],
+    ];
+    for (const [line, message] of refused) {
+      const file = sweepFile(SWEEP.replace('references: refs', line));
+      symlinkSync(outside, join(file, '..', 'linked'));
+      const err = refusal(() => loadSweep(file));
+      expect(err.message, line).toMatch(message);
+    }
+    // inside the sweep folder, or inside a root that is elsewhere, is fine
+    const file = sweepFile(SWEEP.replace('references: refs', 'references: sub/refs'));
+    writeTree(join(file, '..'), { 'sub/refs/a.png': 'x' });
+    expect(loadSweep(file).references).toHaveLength(1);
+    const withRoot = sweepFile(SWEEP.replace('name: t', `name: t\nroot: ${outside}`).replace('references: refs', `references: ${outside}`));
+    expect(loadSweep(withRoot).references).toEqual([join(outside, 'r.png')]);
   });
 });
