@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { checkRuns } from '../check/check-runs.js';
 import { checkJunit } from '../check/junit.js';
 import { checkMarkdown } from '../check/markdown.js';
+import { fileError } from '../file-error.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 function parseMargins(values: string[]): Record<string, number> {
@@ -32,8 +33,15 @@ export function register(program: Command): void {
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be between 0 and 1, got "${opts.alpha}"`);
         const report = checkRuns({ run, baseline: opts.baseline, metrics: opts.metric, margins: parseMargins(opts.margin ?? []), by: opts.by, alpha });
-        if (opts.junit) writeFileSync(opts.junit, checkJunit(report));
-        if (opts.markdown) writeFileSync(opts.markdown, checkMarkdown(report));
+        const write = (file: string, text: string) => {
+          try {
+            writeFileSync(file, text);
+          } catch (e) {
+            throw fileError(e, 'write', file);
+          }
+        };
+        if (opts.junit) write(opts.junit, checkJunit(report));
+        if (opts.markdown) write(opts.markdown, checkMarkdown(report));
         for (const r of report.results.filter((x) => x.status !== 'pass')) {
           process.stdout.write(
             `${r.status === 'regression' ? 'REGRESSION  ' : 'inconclusive'} ${r.metric} ${r.group}: ${r.reason} (mean difference ${r.difference.toFixed(4)}, n=${r.n})\n`,
