@@ -34,12 +34,16 @@ export function register(program: Command): void {
     .option('--exact-resize', 'resize with the exact port of PIL (bit-identical to the reference preprocessing, 2–4× slower) instead of sharp')
     .option('--mcut', 'tagger detections by MCut per image instead of the thresholds (general 0.35, character 0.85)')
     .option('--strict', 'stop at the first image that cannot be scored')
+    .option('--max-pixels <n>', 'largest width × height decoded; larger images fail (default: 50000000)')
     .action((sweepFile: string, opts) =>
       runCommand(async () => {
         if (opts.device !== 'cpu' && opts.device !== 'cuda') throw new UserError(`--device must be cpu or cuda, got "${opts.device}"`);
         const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UserError(`--batch-size must be a positive integer, got "${opts.batchSize}"`);
+        const maxPixels = opts.maxPixels === undefined ? undefined : Number(opts.maxPixels);
+        if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1))
+          throw new UserError(`--max-pixels must be a positive integer, got "${opts.maxPixels}"`);
         let shard;
         try {
           shard = opts.shard ? parseShard(opts.shard) : undefined;
@@ -61,6 +65,7 @@ export function register(program: Command): void {
           resampler: opts.exactResize ? 'exact' : 'fast',
           tagThresholds: opts.mcut ? 'mcut' : 'threshold',
           strict: opts.strict,
+          maxPixels,
           shard,
           progress,
         });

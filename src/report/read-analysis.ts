@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse/sync';
 import type { CellEstimate } from '../analysis/cells.js';
 import type { CiMethod, TestRow, TestUnit, Verdict } from '../analysis/test-row.js';
 import { UserError } from '../errors.js';
@@ -50,14 +50,28 @@ const num = (v: string) => (v === '' ? NaN : Number(v));
 const ciMethod = (v: string | undefined): CiMethod | '' => (v === 't' || v === 'prompt bootstrap' ? v : '');
 
 function readCsv(file: string): Record<string, string>[] {
-  return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  try {
+    return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch (e) {
+    if (e instanceof CsvError) throw new UserError(`${file}: malformed CSV (truncated or damaged file?): ${e.message}; run "lora-eval analyze" again`);
+    throw e;
+  }
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new UserError(`${file}: malformed JSON (truncated or damaged file?): ${e.message}; run "lora-eval analyze" again`);
+    throw e;
+  }
 }
 
 /** Reads what `lora-eval analyze` wrote into a run folder: cells.csv, tests.csv and summary.json. */
 export function readAnalysis(runDir: string): Analysis {
   const missing = ['cells.csv', 'tests.csv', 'summary.json'].filter((f) => !existsSync(join(runDir, f)));
   if (missing.length) throw new UserError(`${runDir}: no ${missing.join(', ')} (run "lora-eval analyze ${runDir}" first)`);
-  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Analysis['summary'];
+  const summary = readJson<Analysis['summary']>(join(runDir, 'summary.json'));
   const factors = summary.factors;
   const cells = readCsv(join(runDir, 'cells.csv')).map((r) => ({
     metric: r.metric,

@@ -1,22 +1,14 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { EXIT, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { fileError, isSystemError } from '../file-error.js';
 
-const REASONS: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is exceeded',
-  EFBIG: 'the file is larger than this process may write (ulimit -f)',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOENT: 'the folder does not exist',
-};
 
 /**
  * Writes a file so that readers see either the old content or the complete new one, never a cut file: the bytes go to
  * a temporary file in the same folder (same file system, so the rename is atomic), are flushed to disk, and only then
  * replace the target. When writing fails (disk full, file size limit, read-only folder) the temporary file is removed
- * and the old file is left as it was. A target that is not a regular file (/dev/stdout, a pipe) is written directly.
+ * and the old file is left as it was; the message is the one every file error gets (src/file-error.ts). A target that is not a regular file (/dev/stdout, a pipe) is written directly.
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   if (isSpecialFile(file)) return writeFileSync(file, content);
@@ -34,9 +26,9 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } catch (e) {
     if (fd !== undefined) closeQuietly(fd);
     rmSync(temp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
-    throw new UserError(`${file}: could not be written, ${REASONS[code] ?? (e as Error).message} (${code}); the file was left as it was`, EXIT.failed);
+    if (!isSystemError(e)) throw e;
+    const failure = fileError(e, 'write', file);
+    throw new UserError(`${failure.message}; the file was left as it was`, failure.exitCode);
   }
   syncFolder(dir);
 }

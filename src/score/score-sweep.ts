@@ -20,7 +20,7 @@ import { TOOL_VERSION, gitSha } from '../version.js';
 import { computeMetrics } from './compute-metrics.js';
 import { encodeImages, type ImageFile } from './encode-images.js';
 import { encodeTexts } from './encode-texts.js';
-import type { Failure } from './failures.js';
+import { strictStop, type Failure } from './failures.js';
 import { asImageEncoder, type ImageEncoder } from './image-encoder.js';
 import { silentProgress, type Progress } from './progress.js';
 import { scoringText } from './scoring-text.js';
@@ -51,6 +51,8 @@ export interface ScoreOptions {
   /** Tagger detection: category thresholds (default) or MCut per image. */
   tagThresholds?: ThresholdMode;
   strict?: boolean;
+  /** Largest width × height of an image that is decoded; larger ones fail (default 50 megapixels). */
+  maxPixels?: number;
   shard?: Shard;
   progress?: Progress;
 }
@@ -100,6 +102,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   const outDir = resolve(options.out ?? join('reports', sweep.name));
   mkdirSync(outDir, { recursive: true });
   const failures: Failure[] = loaded.missing.map((m) => ({ file: m.image.path, image: m.image.key, stage: 'missing' as const, reason: m.reason }));
+  if (options.strict && failures.length) throw strictStop(failures[0]);
 
   const images = options.shard ? loaded.images.filter((i) => inShard(i.key, options.shard!)) : loaded.images;
   // A shard scores its own images but needs the weight-0 images they are compared with.
@@ -137,7 +140,11 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       ...[...new Set([...loaded.references, ...loaded.styleReferences])].map((path) => ({ path })),
     ];
     t = Date.now();
-    const encoded = await encodeImages(files, encoders, store, progress, { batchSize: options.batchSize, strict: options.strict });
+    const encoded = await encodeImages(files, encoders, store, progress, {
+      batchSize: options.batchSize,
+      strict: options.strict,
+      maxPixels: options.maxPixels,
+    });
     lap('encode_images_ms', t);
     failures.push(...encoded.failures);
 

@@ -35,7 +35,7 @@ describe('a finished run survives a re-score that cannot write', () => {
       const again = cliUnder(`ulimit -f ${limitKb}`, args);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain(
-        `error: ${join(out, 'scores.csv')}: could not be written, the file is larger than this process may write (ulimit -f) (EFBIG); the file was left as it was\n`,
+        `error: cannot write ${join(out, 'scores.csv')}: file too large for the file system (EFBIG); the file was left as it was\n`,
       );
       expect(again.stderr).not.toMatch(/^\s+at /m);
       const after = snapshot(out);
@@ -69,7 +69,7 @@ describe('a finished run survives a re-score that cannot write', () => {
       const run = spawnSync('unshare', ['-r', '-m', 'bash', '-c', script], { encoding: 'utf8', timeout: 240_000 });
       expect(run.status, run.stderr).toBe(0);
       expect(Number(readFileSync(join(dir, 'rc'), 'utf8'))).toBe(1);
-      expect(readFileSync(join(dir, 'stderr'), 'utf8')).toContain(`error: ${mount}/run/scores.csv: could not be written, the disk is full (ENOSPC)`);
+      expect(readFileSync(join(dir, 'stderr'), 'utf8')).toContain(`error: cannot write ${mount}/run/scores.csv: no space left on device (ENOSPC); free some space and run again; the file was left as it was`);
       for (const f of ['scores.csv', 'run.json']) expect(readFileSync(join(dir, 'after', f)).equals(readFileSync(join(dir, 'before', f)))).toBe(true);
       expect(leftovers(join(dir, 'after'))).toEqual([]);
       expect(loadScoreTable(join(dir, 'after')).rows.length).toBe(readRunJson(join(dir, 'after'))!.scores!.rows);
@@ -88,7 +88,7 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['a.txt']);
     expect(() => writeFileAtomic('/dev/null', 'x')).not.toThrow();
     expect(() => writeFileAtomic(join(dir, 'missing', 'b.txt'), 'x')).toThrow(
-      `${join(dir, 'missing', 'b.txt')}: could not be written, the folder does not exist (ENOENT)`,
+      `cannot write ${join(dir, 'missing', 'b.txt')}: no such file or folder (ENOENT)`,
     );
   });
 });

@@ -38,6 +38,12 @@ describe('sharded scoring', () => {
     expect(() => parseShard('auto/2', {})).toThrow(/JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID/);
   });
 
+  it('refuses zero shards with a message that says what N is', () => {
+    for (const text of ['0/0', '1/0', 'auto/0', '00/000']) {
+      expect(() => parseShard(text, { JOB_COMPLETION_INDEX: '0' })).toThrow(`--shard ${text}: N is the number of shards and must be at least 1, e.g. 0/4`);
+    }
+  });
+
   it('splits images deterministically, and the merged shards equal one unsharded run', async () => {
     const dir = tempDir();
     const sweep = partOfDemo(dir);
