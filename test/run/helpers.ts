@@ -12,7 +12,7 @@ export const TAGGER = resolve(ROOT, 'fixtures/models/tagger-v3');
 export const TSX = pathToFileURL(resolve(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /**
- * A sweep of real fixture images in `dir`: one base, one target, weights 0 and 1, two prompts, five seeds (20 images).
+ * A sweep of real fixture images in `dir`: one base, one target, weights 0 and 1, five prompts, two seeds (20 images).
  * `target` picks which demo target's pictures fill the same relative paths, so two sweeps can share every path.
  */
 export function smallSweep(dir: string, target: 'anything' | 'counterfeit' = 'anything', options: { longNames?: boolean } = {}): string {
@@ -22,14 +22,19 @@ export function smallSweep(dir: string, target: 'anything' | 'counterfeit' = 'an
     'sweep.yaml': `name: small
 lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
 factors: { base: [${b}], target: [${t}], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }, { id: cafe, kind: unrelated, text: "a cafe interior, no humans" }]
-seeds: [1, 2, 3, 4, 5]
+prompts:
+  - { id: portrait, kind: concept, text: "anisphia, 1girl, smile" }
+  - { id: garden, kind: concept, text: "anisphia, 1girl, outdoors, garden" }
+  - { id: closeup, kind: concept, text: "anisphia, close-up" }
+  - { id: cafe, kind: unrelated, text: "a cafe interior, no humans" }
+  - { id: house, kind: unrelated, text: "a house, no humans" }
+seeds: [1, 2]
 images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
 `,
   });
   cpSync(join(DEMO, 'refs'), join(dir, 'refs'), { recursive: true });
-  for (const prompt of ['portrait', 'cafe']) {
-    for (let seed = 1; seed <= 5; seed++) {
+  for (const prompt of ['portrait', 'garden', 'closeup', 'cafe', 'house']) {
+    for (let seed = 1; seed <= 2; seed++) {
       cpSync(join(DEMO, `anylora/${target}/w1/${prompt}-${seed}.png`), join(dir, `${b}/${t}/w1/${prompt}-${seed}.png`));
       cpSync(join(DEMO, `native/${target}/${prompt}-${seed}.png`), join(dir, `native/${t}/${prompt}-${seed}.png`));
     }
