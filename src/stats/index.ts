@@ -26,3 +26,5 @@ export * from './dose-response.js';
 export * from './embeddings.js';
 export * from './vendi.js';
 export * from './frechet.js';
+export * from './kendall.js';
+export * from './krippendorff.js';
