@@ -8,6 +8,7 @@ import { registerInspectMeta } from './inspect-meta.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerModels } from './models.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerRate } from './rate.js';
 import { register as registerReport } from './report.js';
 import { register as registerScore } from './score.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerPlan(program);
   registerReport(program);
+  registerRate(program);
   registerIngest(program);
   registerInspectMeta(registerInspect(program));
   return program;
