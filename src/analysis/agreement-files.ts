@@ -87,7 +87,13 @@ function taskSummary(t: RaterSummary): RaterAgreementSummary['tasks'][number] {
     rater_agreement: jsonNum(t.raterAgreement),
     rater_ci: [jsonNum(t.raterCiLow), jsonNum(t.raterCiHigh)],
     rater_comparisons: t.raterComparisons,
-    self_consistency: t.self.map((s) => ({ rater: s.rater, repeated: s.repeated, decided: s.decided, consistent: s.consistent, agreement: jsonNum(s.selfAgreement) })),
+    self_consistency: t.self.map((s) => ({
+      rater: s.rater,
+      repeated: s.repeated,
+      decided: s.decided,
+      consistent: s.consistent,
+      agreement: jsonNum(s.selfAgreement),
+    })),
   };
 }
 

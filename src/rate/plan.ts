@@ -80,7 +80,8 @@ export async function buildRatingPlan(options: RatingPlanOptions): Promise<Ratin
     const path = resolve(sweep.root, key);
     if (!existsSync(path)) throw new UserError(`${table.source}: image "${key}" not found at ${path}`);
     const real = realpathSync(path);
-    if (!insideFolder(realRoot, real) || !statSync(real).isFile()) throw new UserError(`${table.source}: image "${key}" is not a file inside the sweep root ${sweep.root}; refused`);
+    if (!insideFolder(realRoot, real) || !statSync(real).isFile())
+      throw new UserError(`${table.source}: image "${key}" is not a file inside the sweep root ${sweep.root}; refused`);
     const expected = sha.get(key);
     if (!expected || !/^[0-9a-f]{64}$/.test(expected)) throw new UserError(`${table.source}: image "${key}" has no sha256 to check it against`);
     const actual = await sha256File(real);

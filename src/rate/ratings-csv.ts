@@ -35,10 +35,13 @@ export class RatingsCsvError extends Error {}
  */
 export function appendRating(file: string, record: RatingRecord): void {
   const fresh = !existsSync(file) || statSync(file).size === 0;
-  const line = stringify([[spreadsheetSafe(record.rater), record.task, spreadsheetSafe(record.left), spreadsheetSafe(record.right), record.choice, record.time]], {
-    header: fresh,
-    columns: [...RATINGS_COLUMNS],
-  });
+  const line = stringify(
+    [[spreadsheetSafe(record.rater), record.task, spreadsheetSafe(record.left), spreadsheetSafe(record.right), record.choice, record.time]],
+    {
+      header: fresh,
+      columns: [...RATINGS_COLUMNS],
+    },
+  );
   const fd = openSync(file, 'a');
   try {
     writeSync(fd, line);
@@ -76,7 +79,14 @@ export function readRatingRecords(file: string): RatingRecord[] {
     if (rater === '') throw new RatingsCsvError(`${at}: rater is empty`);
     if (left === '' || right === '' || left === right) throw new RatingsCsvError(`${at}: left and right must name two different images`);
     if (Number.isNaN(Date.parse(time))) throw new RatingsCsvError(`${at}: time "${time}" is not an ISO 8601 time`);
-    return { rater: fromSpreadsheetSafe(rater), task, left: fromSpreadsheetSafe(left), right: fromSpreadsheetSafe(right), choice: choice as Choice | 'undo', time };
+    return {
+      rater: fromSpreadsheetSafe(rater),
+      task,
+      left: fromSpreadsheetSafe(left),
+      right: fromSpreadsheetSafe(right),
+      choice: choice as Choice | 'undo',
+      time,
+    };
   });
 }
 

@@ -21,7 +21,8 @@ export interface RatingServer {
   close(): Promise<void>;
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 const MAX_BODY = 4096;
 
@@ -48,7 +49,11 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 const sendJson = (res: ServerResponse, status: number, value: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 
 function sendFile(res: ServerResponse, file: string): void {
-  res.writeHead(200, { 'Content-Type': IMAGE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+  res.writeHead(200, {
+    'Content-Type': IMAGE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+  });
   createReadStream(file).pipe(res);
 }
 
@@ -112,7 +117,8 @@ export async function startRatingServer(options: RatingServerOptions): Promise<R
   const answer = (body: Record<string, unknown>) => {
     const id = body.item;
     const choice = body.choice;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= plan.items.length) throw new HttpError(400, `item must be an integer from 0 to ${plan.items.length - 1}`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= plan.items.length)
+      throw new HttpError(400, `item must be an integer from 0 to ${plan.items.length - 1}`);
     if (typeof choice !== 'string' || !(CHOICES as readonly string[]).includes(choice)) throw new HttpError(400, `choice must be one of ${CHOICES.join(', ')}`);
     if (answered().includes(id)) throw new HttpError(409, `pair ${id + 1} is already rated; undo it first`);
     const item = plan.items[id];
