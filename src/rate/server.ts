@@ -146,6 +146,7 @@ export async function startRatingServer(options: RatingServerOptions): Promise<R
       if (path === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', PAGE_JS);
       if (path === '/app.css') return send(res, 200, 'text/css; charset=utf-8', PAGE_CSS);
       if (path === '/api/session') return sendJson(res, 200, session());
+      if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
       const file = /^\/(image|reference)\/(\d{1,9})$/.exec(path);
       if (file) {
         const list = file[1] === 'image' ? plan.imageFiles : plan.referenceFiles;
