@@ -7,7 +7,7 @@ import { metricFor } from '../../metrics/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
-import { writeRaterAgreement } from './agreement-files.js';
+import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-files.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';
@@ -39,6 +39,8 @@ export interface AnalyzeResult {
   tests: TestRow[];
   hypotheses: HypothesisResult[];
   embeddings: EmbeddingAnalysis;
+  /** Agreement of the metrics with people, when the run has a ratings.csv. */
+  raterAgreement?: RaterAgreementSummary;
   files: string[];
 }
 
@@ -199,5 +201,5 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     rater_agreement: raterAgreement ?? null,
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, files };
+  return { outDir, cells, tests, hypotheses, embeddings, raterAgreement, files };
 }

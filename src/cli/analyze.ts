@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { analyze } from '../analysis/analyze.js';
+import { agreementSentence } from '../analysis/agreement-text.js';
+import { TASKS, isTaskName } from '../rate/tasks.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 export function register(program: Command): void {
@@ -25,6 +27,10 @@ export function register(program: Command): void {
           out.write(
             `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
+        }
+        const rated = result.raterAgreement;
+        for (const m of rated?.metrics.filter((x) => isTaskName(x.task) && (TASKS[x.task].metrics as readonly string[]).includes(x.metric)) ?? []) {
+          out.write(`${agreementSentence(rated!, m)}\n`);
         }
         out.write(`wrote ${result.files.join(', ')}\n`);
         return EXIT.ok;

@@ -18,6 +18,7 @@ export const PAGE_HTML = `<!doctype html>
   <p id="prompt"></p>
   <p id="status"><span id="progress-text"></span> <progress id="progress" max="1" value="0"></progress> <span id="rater"></span></p>
 </header>
+<p class="label" id="references-label">Training images (reference):</p>
 <section id="references" aria-label="reference images"></section>
 <main id="pair" data-item="">
   <figure><img id="left" alt="left image"><figcaption>← left</figcaption></figure>
@@ -35,10 +36,12 @@ export const PAGE_HTML = `<!doctype html>
 </html>
 `;
 
-export const PAGE_CSS = `body { font-family: system-ui, sans-serif; margin: 1rem; background: #fafafa; color: #222; }
+export const PAGE_CSS = `[hidden] { display: none !important; }
+body { font-family: system-ui, sans-serif; margin: 1rem; background: #fafafa; color: #222; }
 header h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
 #prompt { font-family: ui-monospace, monospace; white-space: pre-wrap; margin: .2rem 0; }
 #status { color: #555; }
+.label { color: #555; margin: .5rem 0 0; }
 #references { display: flex; gap: .4rem; overflow-x: auto; margin: .5rem 0; }
 #references img { height: 96px; border: 1px solid #ccc; }
 #pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; align-items: start; }
@@ -75,7 +78,7 @@ export const PAGE_JS = `'use strict';
     const done = current < 0;
     $('done').hidden = !done;
     $('pair').hidden = done;
-    document.querySelector('nav').hidden = false;
+    for (const id of ['choose-left', 'choose-cant-tell', 'choose-right']) $(id).hidden = done;
     if (done) { $('pair').dataset.item = ''; $('prompt').textContent = ''; return; }
     const item = session.items[current];
     $('pair').dataset.item = String(item.id);
@@ -148,6 +151,7 @@ export const PAGE_JS = `'use strict';
       $('question').textContent = data.question;
       $('rater').textContent = 'rating as ' + data.rater;
       document.title = data.question + ' — lora-eval rate';
+      $('references-label').hidden = data.references.length === 0;
       for (const src of data.references) {
         const img = document.createElement('img');
         img.src = src;

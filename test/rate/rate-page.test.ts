@@ -185,6 +185,7 @@ describe('lora-eval rate on the scored demo run', () => {
     async function rateAll(page: Page, rater: string): Promise<void> {
       for (let n = await rated(page); n < plan.items.length; n++) await press(page, plantedChoice(rater, await currentItem(page)), n + 1);
       await page.waitForSelector('#done:not([hidden])');
+      expect(await page.locator('#pair').isVisible()).toBe(false);
     }
 
     it('scripted raters rate by keyboard; a reload resumes; undo withdraws; every answer is on disk as given', async () => {
