@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { fromSpreadsheetSafe, spreadsheetSafe } from '../report/csv-safe.js';
@@ -45,6 +46,17 @@ export function appendRating(file: string, record: RatingRecord): void {
   const fd = openSync(file, 'a');
   try {
     writeSync(fd, line);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (fresh) syncFolder(dirname(file));
+}
+
+/** Makes a newly created file's entry in its folder durable too. */
+function syncFolder(folder: string): void {
+  const fd = openSync(folder, 'r');
+  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);

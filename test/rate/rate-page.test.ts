@@ -136,6 +136,26 @@ describe('lora-eval rate on the scored demo run', () => {
       expect((await post(server.url, '/api/answer', { item: 99, choice: 'left' })).status).toBe(400);
       expect((await post(server.url, '/api/undo', {})).status).toBe(409);
     });
+
+    it('a restarted server resumes from ratings.csv', async () => {
+      for (const [item, choice] of [
+        [0, 'left'],
+        [1, 'cant_tell'],
+        [2, 'right'],
+      ] as const)
+        expect((await post(server.url, '/api/answer', { item, choice })).status).toBe(200);
+      expect((await post(server.url, '/api/undo', {})).status).toBe(200);
+      expect((await post(server.url, '/api/answer', { item: 0, choice: 'right' })).status).toBe(409);
+      const again = await startRatingServer({ plan, rater: 'probe' });
+      const other = await startRatingServer({ plan, rater: 'someone else' });
+      try {
+        expect((await (await fetch(new URL('/api/session', again.url))).json()).answered).toEqual([0, 1]);
+        expect((await (await fetch(new URL('/api/session', other.url))).json()).answered).toEqual([]);
+      } finally {
+        await again.close();
+        await other.close();
+      }
+    });
   });
 
   describe.skipIf(!process.env.CI && !existsSync(CHROMIUM))('in a real headless browser', () => {

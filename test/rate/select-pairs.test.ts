@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { selectPairs, type PairableImage } from '../../src/rate/select-pairs.js';
 
-/** 4 prompts × 3 seeds × 2 targets, 6 images per group with values spread over [0, 1]. */
+/**
+ * 4 prompts × 3 seeds × 2 targets; in each group five images lie close together and one far away, so that most candidate
+ * pairs differ little (as in a real run, where most cells look alike) and a uniform draw would show mostly those.
+ */
 function images(): PairableImage[] {
   const out: PairableImage[] = [];
-  for (const prompt of ['p1', 'p2', 'p3', 'p4'])
-    for (const seed of ['1', '2', '3'])
-      for (const target of ['t1', 't2'])
+  ['p1', 'p2', 'p3', 'p4'].forEach((prompt, pi) =>
+    ['1', '2', '3'].forEach((seed, si) =>
+      ['t1', 't2'].forEach((target, ti) => {
         for (let k = 0; k < 6; k++) {
-          out.push({
-            image: `${prompt}/${seed}/${target}/${k}.png`,
-            prompt,
-            seed,
-            group: JSON.stringify([prompt, seed, target]),
-            value: ((k * 7 + Number(seed)) % 11) / 10,
-          });
+          const value = k < 5 ? k * 0.02 : 0.4 + (0.6 * ((pi * 3 + si * 2 + ti) % 7)) / 6;
+          out.push({ image: `${prompt}/${seed}/${target}/${k}.png`, prompt, seed, group: JSON.stringify([prompt, seed, target]), value });
         }
+      }),
+    ),
+  );
   return out;
 }
 
@@ -34,16 +35,22 @@ describe('selectPairs', () => {
     expect(selection.candidates).toBe(24 * 15);
   });
 
-  it('spreads the metric differences over the range: every fifth of it is represented about equally', () => {
+  it('spreads the metric differences over the range instead of crowding near zero', () => {
+    const stratum = (left: string, right: string) =>
+      Math.min(4, Math.floor((Math.abs(value.get(left)!.value - value.get(right)!.value) / selection.maxDifference) * 5));
+    const available = [0, 0, 0, 0, 0];
+    const candidates = all.flatMap((a) => all.filter((b) => b.group === a.group && b.image > a.image).map((b) => [a.image, b.image]));
+    for (const [a, b] of candidates) available[stratum(a, b)]++;
+    expect(available[0] / candidates.length).toBeGreaterThan(0.6);
     const firsts = selection.items.filter((i) => i.repeatOf === undefined);
     expect(firsts).toHaveLength(40);
-    const strata = [0, 0, 0, 0, 0];
-    for (const i of firsts) {
-      const d = Math.abs(value.get(i.left)!.value - value.get(i.right)!.value) / selection.maxDifference;
-      strata[Math.min(4, Math.floor(d * 5))]++;
-    }
-    // A uniform draw over candidate pairs would put most pairs in the lowest strata; round-robin gives 8 each where there are enough.
-    for (const count of strata) expect(count).toBeGreaterThanOrEqual(5);
+    const chosen = [0, 0, 0, 0, 0];
+    for (const i of firsts) chosen[stratum(i.left, i.right)]++;
+    // Round-robin over the strata: each takes an equal share (8) where it has enough pairs; the rest go to the others.
+    const short = available.filter((n) => n < 8);
+    const share = (40 - short.reduce((a, b) => a + b, 0)) / (5 - short.length);
+    chosen.forEach((n, s) => expect(Math.abs(n - Math.min(available[s], share)), `stratum ${s}: ${chosen} of ${available}`).toBeLessThanOrEqual(1));
+    expect(chosen[0]).toBeLessThanOrEqual(Math.ceil(share));
   });
 
   it('shows a share of the pairs again later, sides swapped', () => {
