@@ -198,7 +198,7 @@ export function ratingsFileOf(table: ScoreTable): string | undefined {
  * Compares every metric with people: per task and metric, how often the metric's sign agrees with a rater's choice
  * (metric ties and "can't tell" counted apart), Kendall's τ-b, prompt-bootstrap CIs; and how far people agree with
  * each other (Krippendorff's α, pairwise agreement) and with themselves on repeated pairs. A rating of an image the
- * run did not score means the ratings belong to another run, and is refused.
+ * run did not score, or of another version of the image (sha256), is refused.
  */
 export function raterAgreement(table: ScoreTable, file: string, options: { seed: number; reps: number }): RaterAgreement {
   let ratings: Rating[];
@@ -208,10 +208,19 @@ export function raterAgreement(table: ScoreTable, file: string, options: { seed:
     if (e instanceof RatingsCsvError) throw new UserError(e.message);
     throw e;
   }
-  const scored = new Set(table.rows.map((r) => r.image));
+  const scored = new Map(table.rows.map((r) => [r.image, r.sha256]));
   for (const r of ratings) {
-    const unknown = [r.left, r.right].find((image) => !scored.has(image));
-    if (unknown) throw new UserError(`${file}:${r.line}: image "${unknown}" is not in ${table.source}; these ratings belong to another run`);
+    for (const [image, sha] of [
+      [r.left, r.leftSha256],
+      [r.right, r.rightSha256],
+    ]) {
+      if (!scored.has(image)) throw new UserError(`${file}:${r.line}: image "${image}" is not in ${table.source}; these ratings belong to another run`);
+      if (scored.get(image) !== sha) {
+        throw new UserError(
+          `${file}:${r.line}: image "${image}" was rated as sha256 ${sha}, but ${table.source} scored ${scored.get(image)}; the image changed after it was rated`,
+        );
+      }
+    }
   }
   return { file, metrics: metricAgreements(table, ratings, options), tasks: raterSummaries(table, ratings, options) };
 }

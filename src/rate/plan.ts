@@ -30,6 +30,8 @@ export interface RatingPlan {
   imageFiles: string[];
   /** Image key → index in imageFiles. */
   imageIndex: Map<string, number>;
+  /** Image key → sha256 of the file, checked against scores.csv. */
+  imageSha256: Map<string, string>;
   referenceFiles: string[];
   candidates: number;
 }
@@ -75,6 +77,7 @@ export async function buildRatingPlan(options: RatingPlanOptions): Promise<Ratin
   const sha = new Map(table.rows.map((r) => [r.image, r.sha256]));
   const imageIndex = new Map<string, number>();
   const imageFiles: string[] = [];
+  const imageSha256 = new Map<string, string>();
   for (const key of selection.items.flatMap((i) => [i.left, i.right])) {
     if (imageIndex.has(key)) continue;
     const path = resolve(sweep.root, key);
@@ -87,6 +90,7 @@ export async function buildRatingPlan(options: RatingPlanOptions): Promise<Ratin
     const actual = await sha256File(real);
     if (actual !== expected) throw new UserError(`${path}: changed since it was scored (sha256 ${actual}, scores.csv has ${expected}); score the run again`);
     imageIndex.set(key, imageFiles.length);
+    imageSha256.set(key, actual);
     imageFiles.push(real);
   }
   const references = options.task === 'style' ? sweep.styleReferences : sweep.references;
@@ -100,6 +104,7 @@ export async function buildRatingPlan(options: RatingPlanOptions): Promise<Ratin
     promptText: Object.fromEntries([...sweep.prompts.values()].map((p) => [p.id, p.text])),
     imageFiles,
     imageIndex,
+    imageSha256,
     referenceFiles: options.task === 'prompt' ? [] : references,
     candidates: selection.candidates,
   };

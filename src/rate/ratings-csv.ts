@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { fromSpreadsheetSafe, spreadsheetSafe } from '../report/csv-safe.js';
 import { isTaskName, TASK_NAMES, type TaskName } from './tasks.js';
 
-export const RATINGS_COLUMNS = ['rater', 'task', 'left', 'right', 'choice', 'time'] as const;
+export const RATINGS_COLUMNS = ['rater', 'task', 'left', 'right', 'left_sha256', 'right_sha256', 'choice', 'time'] as const;
 export const CHOICES = ['left', 'right', 'cant_tell'] as const;
 export type Choice = (typeof CHOICES)[number];
 
@@ -16,6 +16,9 @@ export interface RatingRecord {
   /** Image keys (paths relative to the sweep root, as in scores.csv). */
   left: string;
   right: string;
+  /** sha256 of the image files as rated, so that ratings are never joined to the scores of a regenerated image. */
+  leftSha256: string;
+  rightSha256: string;
   choice: Choice | 'undo';
   /** ISO 8601 time the answer was given. */
   time: string;
@@ -37,7 +40,18 @@ export class RatingsCsvError extends Error {}
 export function appendRating(file: string, record: RatingRecord): void {
   const fresh = !existsSync(file) || statSync(file).size === 0;
   const line = stringify(
-    [[spreadsheetSafe(record.rater), record.task, spreadsheetSafe(record.left), spreadsheetSafe(record.right), record.choice, record.time]],
+    [
+      [
+        spreadsheetSafe(record.rater),
+        record.task,
+        spreadsheetSafe(record.left),
+        spreadsheetSafe(record.right),
+        record.leftSha256,
+        record.rightSha256,
+        record.choice,
+        record.time,
+      ],
+    ],
     {
       header: fresh,
       columns: [...RATINGS_COLUMNS],
@@ -83,7 +97,7 @@ export function readRatingRecords(file: string): RatingRecord[] {
   return records.slice(1).map((r, i) => {
     const at = `${file}:${i + 2}`;
     if (r.length !== RATINGS_COLUMNS.length) throw new RatingsCsvError(`${at}: expected ${RATINGS_COLUMNS.length} fields, found ${r.length}`);
-    const [rater, task, left, right, choice, time] = r;
+    const [rater, task, left, right, leftSha256, rightSha256, choice, time] = r;
     if (!isTaskName(task)) throw new RatingsCsvError(`${at}: task "${task}" is not one of ${TASK_NAMES.join(', ')}`);
     if (!(CHOICES as readonly string[]).includes(choice) && choice !== 'undo') {
       throw new RatingsCsvError(`${at}: choice "${choice}" is not one of ${[...CHOICES, 'undo'].join(', ')}`);
@@ -91,11 +105,15 @@ export function readRatingRecords(file: string): RatingRecord[] {
     if (rater === '') throw new RatingsCsvError(`${at}: rater is empty`);
     if (left === '' || right === '' || left === right) throw new RatingsCsvError(`${at}: left and right must name two different images`);
     if (Number.isNaN(Date.parse(time))) throw new RatingsCsvError(`${at}: time "${time}" is not an ISO 8601 time`);
+    if (![leftSha256, rightSha256].every((d) => /^[0-9a-f]{64}$/.test(d)))
+      throw new RatingsCsvError(`${at}: left_sha256 and right_sha256 must be sha256 hex digests`);
     return {
       rater: fromSpreadsheetSafe(rater),
       task,
       left: fromSpreadsheetSafe(left),
       right: fromSpreadsheetSafe(right),
+      leftSha256,
+      rightSha256,
       choice: choice as Choice | 'undo',
       time,
     };

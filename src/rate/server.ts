@@ -122,7 +122,16 @@ export async function startRatingServer(options: RatingServerOptions): Promise<R
     if (typeof choice !== 'string' || !(CHOICES as readonly string[]).includes(choice)) throw new HttpError(400, `choice must be one of ${CHOICES.join(', ')}`);
     if (answered().includes(id)) throw new HttpError(409, `pair ${id + 1} is already rated; undo it first`);
     const item = plan.items[id];
-    record({ rater, task: plan.task, left: item.left, right: item.right, choice: choice as Choice, time: now().toISOString() });
+    record({
+      rater,
+      task: plan.task,
+      left: item.left,
+      right: item.right,
+      leftSha256: plan.imageSha256.get(item.left)!,
+      rightSha256: plan.imageSha256.get(item.right)!,
+      choice: choice as Choice,
+      time: now().toISOString(),
+    });
     return { answered: answered() };
   };
 
@@ -131,7 +140,7 @@ export async function startRatingServer(options: RatingServerOptions): Promise<R
     for (let i = standing.length - 1; i >= 0; i--) {
       const id = itemOf.get(itemKey(standing[i].left, standing[i].right));
       if (id === undefined) continue;
-      record({ rater, task: plan.task, left: standing[i].left, right: standing[i].right, choice: 'undo', time: now().toISOString() });
+      record({ ...standing[i], choice: 'undo', time: now().toISOString() });
       return { undone: id, answered: answered() };
     }
     throw new HttpError(409, 'nothing to undo');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -13,6 +14,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 const PROMPTS = ['p1', 'p2', 'p3', 'p4'];
 const image = (prompt: string, base: number) => `${prompt}/b${base}.png`;
+const sha = (image: string) => createHash('sha256').update(image).digest('hex');
 /** m rises with the base index; m_rev is its mirror; the tie pair (b4, b5) has equal m. */
 const valueOf = (prompt: string, base: number) => (base === 5 ? 0.4 + PROMPTS.indexOf(prompt) * 0.01 : base * 0.1 + PROMPTS.indexOf(prompt) * 0.01);
 
@@ -36,7 +38,16 @@ function records(): RatingRecord[] {
   const out: RatingRecord[] = [];
   let t = 0;
   const add = (rater: string, left: string, right: string, choice: RatingRecord['choice']) =>
-    out.push({ rater, task: 'style', left, right, choice, time: new Date(Date.UTC(2026, 0, 1, 0, 0, t++)).toISOString() });
+    out.push({
+      rater,
+      task: 'style',
+      left,
+      right,
+      leftSha256: sha(left),
+      rightSha256: sha(right),
+      choice,
+      time: new Date(Date.UTC(2026, 0, 1, 0, 0, t++)).toISOString(),
+    });
   PAIRS.forEach(([left, right], k) => add('ann', left, right, k % 10 === 3 ? 'left' : k % 10 === 7 ? 'cant_tell' : 'right'));
   add('ann', image('p1', 4), image('p1', 5), 'left');
   add('ann', image('p2', 4), image('p2', 5), 'left');
@@ -57,7 +68,7 @@ function plantedRun(): string {
       ] as const) {
         rows.push({
           image: image(prompt, base),
-          sha256: '-',
+          sha256: sha(image(prompt, base)),
           levels: { base: `b${base}` },
           prompt,
           seed: '1',
@@ -145,12 +156,23 @@ describe('agreement of metrics with raters', () => {
     expect(html).toContain('Agreement with raters');
   }, 60_000);
 
-  it('refuses ratings of an image the run did not score', () => {
+  it('refuses ratings of an image the run did not score, or of another version of it', () => {
+    const other = tempDir();
+    writeFileSync(join(other, 'scores.csv'), readFileSync(join(dir, 'scores.csv'), 'utf8').replaceAll(sha('p3/b2.png'), sha('regenerated')));
+    for (const r of records()) appendRating(join(other, 'ratings.csv'), r);
+    expect(() => analyze({ input: join(other, 'scores.csv'), reps: 200 })).toThrow(
+      new RegExp(
+        `ratings\\.csv:\\d+: image "p3/b2\\.png" was rated as sha256 ${sha('p3/b2.png')}, but .*scores\\.csv scored ${sha('regenerated')}; the image changed after it was rated`,
+      ),
+    );
+    const x = 'elsewhere/x.png';
     appendRating(join(dir, 'ratings.csv'), {
       rater: 'cy',
       task: 'style',
       left: 'p1/b0.png',
-      right: 'elsewhere/x.png',
+      right: x,
+      leftSha256: sha('p1/b0.png'),
+      rightSha256: sha(x),
       choice: 'left',
       time: new Date(0).toISOString(),
     });

@@ -249,6 +249,7 @@ describe('lora-eval rate on the scored demo run', () => {
       expect(records.filter((r) => r.choice === 'undo')).toEqual([
         expect.objectContaining({ rater: 'ann', left: plan.items[12].left, right: plan.items[12].right }),
       ]);
+      for (const r of records) expect([r.leftSha256, r.rightSha256]).toEqual([plan.imageSha256.get(r.left), plan.imageSha256.get(r.right)]);
       const keyToChoice = { ArrowLeft: 'left', ArrowRight: 'right', ArrowDown: 'cant_tell' };
       for (const rater of ['ann', 'bob', HOSTILE]) {
         const mine = readRatings(plan.ratingsFile).filter((r) => r.rater === rater);

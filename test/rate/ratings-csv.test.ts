@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,11 +6,14 @@ import { appendRating, readRatingRecords, readRatings, type RatingRecord } from 
 import { tempDir } from '../helpers/tmp.js';
 
 const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const rec = (rater: string, left: string, right: string, choice: RatingRecord['choice'], i: number): RatingRecord => ({
   rater,
   task: 'style',
   left,
   right,
+  leftSha256: sha(left),
+  rightSha256: sha(right),
   choice,
   time: at(i),
 });
@@ -20,7 +24,7 @@ describe('ratings.csv', () => {
     appendRating(file, rec('=HYPERLINK("x")', 'a, "b".png', 'c.png', 'left', 1));
     appendRating(file, rec('bob', 'c.png', 'a, "b".png', 'cant_tell', 2));
     const text = readFileSync(file, 'utf8');
-    expect(text.split('\n')[0]).toBe('rater,task,left,right,choice,time');
+    expect(text.split('\n')[0]).toBe('rater,task,left,right,left_sha256,right_sha256,choice,time');
     expect(text).toContain(`'=HYPERLINK`);
     expect(readRatingRecords(file)).toEqual([rec('=HYPERLINK("x")', 'a, "b".png', 'c.png', 'left', 1), rec('bob', 'c.png', 'a, "b".png', 'cant_tell', 2)]);
   });
@@ -48,15 +52,19 @@ describe('ratings.csv', () => {
     expect(() => readRatings(file)).toThrow(/ratings\.csv:3: undo by "bob"/);
   });
 
-  it('refuses a cut-off last line, a wrong header, an unknown choice or task, and a bad time', () => {
+  const HEADER = 'rater,task,left,right,left_sha256,right_sha256,choice,time';
+  const D = 'a'.repeat(64);
+
+  it('refuses a cut-off last line, a wrong header, an unknown choice or task, a bad time and a missing digest', () => {
     const dir = tempDir();
     const cases: [string, RegExp][] = [
-      ['rater,task,left,right,choice,time\nann,style,a,b,left,2026-01-01T00:00:00Z\nann,sty', /:3: the last line is incomplete/],
-      ['rater,task,image,choice,time\n', /expected the columns rater,task,left,right,choice,time/],
-      ['rater,task,left,right,choice,time\nann,style,a,b,maybe,2026-01-01T00:00:00Z\n', /:2: choice "maybe" is not one of left, right, cant_tell, undo/],
-      ['rater,task,left,right,choice,time\nann,looks,a,b,left,2026-01-01T00:00:00Z\n', /:2: task "looks" is not one of style, concept, prompt/],
-      ['rater,task,left,right,choice,time\nann,style,a,b,left,yesterday\n', /:2: time "yesterday"/],
-      ['rater,task,left,right,choice,time\nann,style,a,a,left,2026-01-01T00:00:00Z\n', /:2: left and right must name two different images/],
+      [`${HEADER}\nann,style,a,b,${D},${D},left,2026-01-01T00:00:00Z\nann,sty`, /:3: the last line is incomplete/],
+      ['rater,task,image,choice,time\n', /expected the columns rater,task,left,right,left_sha256,right_sha256,choice,time/],
+      [`${HEADER}\nann,style,a,b,${D},${D},maybe,2026-01-01T00:00:00Z\n`, /:2: choice "maybe" is not one of left, right, cant_tell, undo/],
+      [`${HEADER}\nann,looks,a,b,${D},${D},left,2026-01-01T00:00:00Z\n`, /:2: task "looks" is not one of style, concept, prompt/],
+      [`${HEADER}\nann,style,a,b,${D},${D},left,yesterday\n`, /:2: time "yesterday"/],
+      [`${HEADER}\nann,style,a,a,${D},${D},left,2026-01-01T00:00:00Z\n`, /:2: left and right must name two different images/],
+      [`${HEADER}\nann,style,a,b,${D},xyz,left,2026-01-01T00:00:00Z\n`, /:2: left_sha256 and right_sha256 must be sha256 hex digests/],
     ];
     cases.forEach(([text, message], i) => {
       const file = join(dir, `r${i}.csv`);
