@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadScoreTable } from '../analysis/score-table.js';
 import { sha256File } from '../store/hash.js';
@@ -38,7 +38,7 @@ export interface RatingPlan {
 
 function insideFolder(folder: string, target: string): boolean {
   const rel = relative(folder, target);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${'/'}`) && !rel.startsWith('..\\') && !isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /**
