@@ -261,7 +261,7 @@ describe('lora-eval rate on the scored demo run', () => {
       }
     }, 240_000);
 
-    it('analyze recovers the planted agreement within its CI, and measures the raters against each other and themselves', () => {
+    it('after those ratings, analyze recovers the planted agreement within its CI, and measures the raters against each other and themselves', () => {
       analyze({ input: plan.runDir, reps: 1000 });
       const rows = parse(readFileSync(join(plan.runDir, 'agreement.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
       const row = rows.find((r) => r.task === 'style' && r.metric === 'style_retention')!;
