@@ -8,6 +8,7 @@ import { metricFor } from '../../metrics/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
+import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-files.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
@@ -45,6 +46,8 @@ export interface AnalyzeResult {
   tests: TestRow[];
   hypotheses: HypothesisResult[];
   embeddings: EmbeddingAnalysis;
+  /** Agreement of the metrics with people, when the run has a ratings.csv. */
+  raterAgreement?: RaterAgreementSummary;
   files: string[];
 }
 
@@ -201,6 +204,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   };
   write('cells.csv', cellsCsv(cells, table));
   write('tests.csv', testsCsv(tests));
+  const raterAgreement = writeRaterAgreement(table, { seed, reps }, write);
   if (embeddings.available) {
     write(
       'model-distance.csv',
@@ -250,7 +254,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     hypotheses,
     model_distance: embeddings.available ? embeddings.modelDistances : { unavailable: embeddings.reason },
     diversity: embeddings.available ? { rows: embeddings.diversity.length, file: 'diversity.csv' } : { unavailable: embeddings.reason },
+    rater_agreement: raterAgreement ?? null,
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, files };
+  return { outDir, cells, tests, hypotheses, embeddings, raterAgreement, files };
 }

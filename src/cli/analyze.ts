@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { analyze } from '../analysis/analyze.js';
 import type { TestRow } from '../analysis/test-row.js';
+import { agreementSentence } from '../analysis/agreement-text.js';
+import { TASKS, isTaskName } from '../rate/tasks.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 const fmtP = (p: number) => (Number.isFinite(p) ? (p < 1e-4 ? p.toExponential(1) : p.toFixed(4)) : '–');
@@ -40,6 +42,10 @@ export function register(program: Command): void {
             `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
           for (const t of result.tests.filter((t) => t.hypothesis === h.id)) out.write(`  ${testLine(t)}\n`);
+        }
+        const rated = result.raterAgreement;
+        for (const m of rated?.metrics.filter((x) => isTaskName(x.task) && (TASKS[x.task].metrics as readonly string[]).includes(x.metric)) ?? []) {
+          out.write(`${agreementSentence(rated!, m)}\n`);
         }
         out.write(`wrote ${result.files.join(', ')}\n`);
         return EXIT.ok;

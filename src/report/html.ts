@@ -1,4 +1,6 @@
 import { escapeHtml as h } from './escape.js';
+import { agreementNote, agreementSection } from './agreement-html.js';
+import type { RaterAgreementSummary } from '../analysis/agreement-files.js';
 import type { Analysis, CellRow } from './read-analysis.js';
 
 export interface RenderedChart {
@@ -76,11 +78,12 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
         )
         .join('')}</tbody></table>`
     : '';
+  const raters = (summary as { rater_agreement?: RaterAgreementSummary | null }).rater_agreement;
   const metrics = [...new Set(analysis.cells.map((c) => c.metric))];
   const cellSections = metrics
     .map(
       (m) =>
-        `<details><summary>${h(m)} (${analysis.cells.filter((c) => c.metric === m).length} cells)</summary>${cellTable(
+        `<details><summary>${h(m)} (${analysis.cells.filter((c) => c.metric === m).length} cells)${agreementNote(raters, m)}</summary>${cellTable(
           analysis.cells.filter((c) => c.metric === m),
           analysis.factors,
         )}</details>`,
@@ -100,6 +103,7 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
 ${prov?.models?.length ? `<p class="meta">models: ${prov.models.map((m) => `${h(m.file.split('/').slice(-3).join('/'))} (${h(m.sha256.slice(0, 12))})`).join(', ')}</p>` : ''}
 <h2>Hypotheses</h2>
 ${hypotheses}
+${agreementSection(raters)}
 <h2>Charts</h2>
 ${charts.map((c) => `<figure id="chart-${h(c.name)}"><figcaption>${h(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
 ${grids ? `<h2>Images</h2>\n<p class="meta">One seed per prompt; scores under each image.</p>\n${grids}` : ''}
