@@ -7,12 +7,14 @@ import { spreadsheetSafe } from '../report/csv-safe.js';
 import { metricFor } from '../../metrics/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
+import { chooseBest, chooseCsv, type ChooseOptions, type ChooseResult } from './choose.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
+import { VARIANCE_MODEL, varianceCsv, varianceDecompositions, type VarianceDecomposition } from './variance-decomposition.js';
 import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
 
 export interface AnalyzeOptions {
@@ -26,6 +28,8 @@ export interface AnalyzeOptions {
   reps?: number;
   /** CI method of cell and test estimates: t over prompt means (default) or the prompt bootstrap. */
   ci?: CiMethod;
+  /** Pick the best level combination of these factors (e.g. checkpoint, weight): writes choose.csv. */
+  choose?: Pick<ChooseOptions, 'factors' | 'metric' | 'floors'>;
 }
 
 export interface HypothesisResult extends HypothesisVerdict {
@@ -45,6 +49,8 @@ export interface AnalyzeResult {
   tests: TestRow[];
   hypotheses: HypothesisResult[];
   embeddings: EmbeddingAnalysis;
+  variance: VarianceDecomposition[];
+  choice?: ChooseResult;
   files: string[];
 }
 
@@ -163,7 +169,8 @@ function testsCsv(tests: TestRow[]): string {
 /**
  * Turns a run's scores into answers: cell estimates with CIs over prompt means, the tests behind each declared
  * hypothesis (prompts as the unit unless a hypothesis says otherwise) with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
- * model distances and Vendi diversity. Writes cells.csv, tests.csv and summary.json.
+ * model distances and Vendi diversity. Writes cells.csv, tests.csv,
+ * variance.csv (which factor matters), choose.csv (with `choose`) and summary.json.
  */
 export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const table = loadScoreTable(options.input);
@@ -177,6 +184,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   mkdirSync(outDir, { recursive: true });
   const cells = cellEstimates(table, { seed, reps, ci });
   const embeddings = analyzeEmbeddings(table);
+  const variance = varianceDecompositions(table, { seed, reps });
+  const choice = options.choose ? chooseBest(table, { ...options.choose, seed, reps }) : undefined;
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
   const hypotheses: HypothesisResult[] = claims.map((claim) => {
@@ -201,6 +210,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   };
   write('cells.csv', cellsCsv(cells, table));
   write('tests.csv', testsCsv(tests));
+  write('variance.csv', varianceCsv(variance));
+  if (choice) write('choose.csv', chooseCsv(choice));
   if (embeddings.available) {
     write(
       'model-distance.csv',
@@ -249,8 +260,36 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     cells: cells.length,
     hypotheses,
     model_distance: embeddings.available ? embeddings.modelDistances : { unavailable: embeddings.reason },
+    variance: {
+      file: 'variance.csv',
+      model: VARIANCE_MODEL,
+      metrics: variance.map((v) => ({
+        metric: v.metric,
+        model: v.model,
+        factors: v.factors,
+        n: v.n,
+        prompts: v.prompts,
+        ...(v.unavailable ? { unavailable: v.unavailable } : { terms: v.terms, residual: v.residual, total_ss: v.totalSs, bootstrap: v.bootstrap }),
+        ...(v.note ? { note: v.note } : {}),
+      })),
+    },
+    choose: choice
+      ? {
+          file: 'choose.csv',
+          factors: choice.factors,
+          within: choice.groupFactors,
+          metric: choice.metric,
+          model: choice.model,
+          floors: choice.floors,
+          rule: choice.rule,
+          bootstrap_reps: choice.reps,
+          groups: choice.groups,
+          candidates: choice.candidates,
+          notes: choice.notes,
+        }
+      : null,
     diversity: embeddings.available ? { rows: embeddings.diversity.length, file: 'diversity.csv' } : { unavailable: embeddings.reason },
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, files };
+  return { outDir, cells, tests, hypotheses, embeddings, variance, choice, files };
 }

@@ -1,3 +1,5 @@
+import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../report/csv-safe.js';
 import { metricFor } from '../../metrics/registry.js';
 import { UserError } from '../errors.js';
 import type { ScoreTable } from '../run/score-table.js';
@@ -287,4 +289,45 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
     };
   });
   return { factors, groupFactors, metric, model, floors: activeFloors, rule: CHOOSE_RULE, reps: bootstrapReps, level, candidates: out, groups, notes };
+}
+
+const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');
+
+/** choose.csv: one row per candidate, with its floor checks, P(feasible), P(best) and whether it was chosen. */
+export function chooseCsv(result: ChooseResult): string {
+  const floorColumns = result.floors.flatMap((f) => [`${f.metric}_mean`, `${f.metric}_floor`]);
+  const rows = result.candidates.map((c) => [
+    ...result.groupFactors.map((f) => spreadsheetSafe(c.group[f] ?? '')),
+    ...result.factors.map((f) => spreadsheetSafe(c.levels[f] ?? '')),
+    result.metric,
+    c.prompts,
+    num(c.mean),
+    num(c.ciLow),
+    num(c.ciHigh),
+    ...result.floors.flatMap((f) => {
+      const check = c.floors.find((x) => x.metric === f.metric);
+      return [num(check?.mean ?? NaN), num(check?.floor ?? NaN)];
+    }),
+    c.feasible,
+    num(c.pFeasible),
+    num(c.pBest),
+    c.chosen,
+  ]);
+  return stringify(rows, {
+    header: true,
+    columns: [
+      ...result.groupFactors,
+      ...result.factors,
+      'metric',
+      'prompts',
+      'mean',
+      'ci_low',
+      'ci_high',
+      ...floorColumns,
+      'feasible',
+      'p_feasible',
+      'p_best',
+      'chosen',
+    ],
+  });
 }

@@ -1,3 +1,5 @@
+import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../report/csv-safe.js';
 import { anovaType2, type AnovaTerm } from '../stats/anova-type2.js';
 import { deriveSeed, StatsInputError } from '../stats/index.js';
 import type { ScoreTable } from '../run/score-table.js';
@@ -91,4 +93,56 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
       throw e;
     }
   });
+}
+
+const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');
+
+export const VARIANCE_CSV_COLUMNS = [
+  'metric',
+  'model',
+  'term',
+  'df',
+  'ss',
+  'f',
+  'p',
+  'eta2',
+  'eta2_ci_low',
+  'eta2_ci_high',
+  'partial_eta2',
+  'partial_eta2_ci_low',
+  'partial_eta2_ci_high',
+  'residual_df',
+  'residual_ss',
+  'n',
+  'prompts',
+  'note',
+];
+
+/** variance.csv: one row per metric × model × term; a metric without a decomposition gets one row saying why. */
+export function varianceCsv(decompositions: VarianceDecomposition[]): string {
+  const rows = decompositions.flatMap((d) =>
+    d.unavailable
+      ? [[d.metric, spreadsheetSafe(d.model), '', '', '', '', '', '', '', '', '', '', '', '', '', d.n, d.prompts, `not decomposed: ${d.unavailable}`]]
+      : d.terms.map((t) => [
+          d.metric,
+          spreadsheetSafe(d.model),
+          t.term,
+          t.df,
+          num(t.ss),
+          num(t.f),
+          num(t.p),
+          num(t.eta2),
+          num(t.eta2Low),
+          num(t.eta2High),
+          num(t.partialEta2),
+          num(t.partialEta2Low),
+          num(t.partialEta2High),
+          d.residual.df,
+          num(d.residual.ss),
+          d.n,
+          d.prompts,
+          d.note ?? '',
+        ]),
+  );
+  return stringify(rows, { header: true, columns: VARIANCE_CSV_COLUMNS });
 }
