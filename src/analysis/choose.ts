@@ -308,10 +308,10 @@ export function chooseCsv(result: ChooseResult): string {
       const check = c.floors.find((x) => x.metric === f.metric);
       return [num(check?.mean ?? NaN), num(check?.floor ?? NaN)];
     }),
-    c.feasible,
+    String(c.feasible),
     num(c.pFeasible),
     num(c.pBest),
-    c.chosen,
+    String(c.chosen),
   ]);
   return stringify(rows, {
     header: true,
