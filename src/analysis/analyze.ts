@@ -179,13 +179,14 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const ci = options.ci ?? 't';
   const claims: Claim[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
   if (options.hypotheses) validateClaims(claims, table, options.hypotheses);
+  // Before the slower analyses, so that a bad --choose is refused at once.
+  const choice = options.choose ? chooseBest(table, { ...options.choose, seed, reps }) : undefined;
 
   const outDir = resolve(options.out ?? table.runDir ?? join(table.source, '..'));
   mkdirSync(outDir, { recursive: true });
   const cells = cellEstimates(table, { seed, reps, ci });
   const embeddings = analyzeEmbeddings(table);
   const variance = varianceDecompositions(table, { seed, reps });
-  const choice = options.choose ? chooseBest(table, { ...options.choose, seed, reps }) : undefined;
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
   const hypotheses: HypothesisResult[] = claims.map((claim) => {

@@ -25,7 +25,7 @@ export interface VarianceDecomposition {
 export const VARIANCE_MODEL =
   'y ~ prompt + (factors)^2 on prompt-level cell means (mean over seeds of one prompt in one cell), every factor categorical; ' +
   'type II SS (each term after every term that does not contain it, as car::Anova(type = 2)); η² = SS ÷ total SS, partial η² = SS ÷ (SS + residual SS); ' +
-  'CIs: percentiles of a bootstrap that resamples prompts. Rows where a factor is blank (weight-0 images, which have no LoRA) are left out.';
+  'CIs: percentiles of a bootstrap that resamples prompts. Rows where a factor is blank (weight-0 images, which have no LoRA) are left out, and so are the per-tag concept_tag:<tag> rows (concept_detection is their mean).';
 
 /**
  * For every metric × model of a run, a type II decomposition of the prompt-level cell means over the sweep's factors and
@@ -39,7 +39,8 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
     { metric: string; model: string; cells: Map<string, { levels: Record<string, string>; prompt: string; sum: number; n: number }>; blank: number }
   >();
   for (const row of table.rows) {
-    if (!Number.isFinite(row.value)) continue;
+    // Per-tag detections are the 0/1 parts of concept_detection, which is decomposed itself.
+    if (!Number.isFinite(row.value) || row.metric.startsWith('concept_tag:')) continue;
     const key = JSON.stringify([row.metric, row.model]);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { metric: row.metric, model: row.model, cells: new Map(), blank: 0 }));

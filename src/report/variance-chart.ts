@@ -50,7 +50,6 @@ export function varianceChart(variance: VarianceSummary | undefined): ChartSpec 
           { mark: { type: 'rule', color: '#222' }, encoding: { x: { field: 'ci_low', type: 'quantitative' }, x2: { field: 'ci_high' } } },
         ],
       },
-      resolve: { scale: { y: 'independent' } },
     } as TopLevelSpec,
   };
 }

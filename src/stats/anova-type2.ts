@@ -1,4 +1,4 @@
-import { CholeskyDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
+import { Matrix, QrDecomposition } from 'ml-matrix';
 import { quantileSorted } from './descriptives.js';
 import { requireFiniteNumbers, requireLevel, requirePositiveInteger, StatsInputError } from './errors.js';
 import { createRng, type Seed } from './random.js';
@@ -148,16 +148,38 @@ export function pfUpper(f: number, df1: number, df2: number): number {
   return incompleteBeta(df2 / (df2 + df1 * f), (df1 * f) / (df2 + df1 * f), df2 / 2, df1 / 2).lower;
 }
 
-/** Residual SS from cross-products: yy − c′G⁻¹c over the given columns of a (p + 1)² matrix whose last index is y. */
+/**
+ * Residual SS from cross-products: yy − c′G⁻¹c over the given columns of a (p + 2)² matrix whose index yIndex is y,
+ * by a Cholesky factorization of G; NaN when G is not positive definite (a resample whose design is singular).
+ * Written out rather than with ml-matrix: the bootstrap calls it tens of thousands of times on small matrices.
+ */
 function rssCross(m: number[][], columns: number[], yIndex: number): number {
-  if (columns.length === 0) return m[yIndex][yIndex];
-  const g = new Matrix(columns.map((i) => columns.map((j) => m[i][j])));
-  const c = Matrix.columnVector(columns.map((i) => m[i][yIndex]));
-  const chol = new CholeskyDecomposition(g);
-  if (!chol.isPositiveDefinite()) return NaN;
-  const b = chol.solve(c);
+  const k = columns.length;
+  if (k === 0) return m[yIndex][yIndex];
+  const l = new Float64Array(k * k);
+  const scale = Math.max(...columns.map((c) => Math.abs(m[c][c])));
+  for (let i = 0; i < k; i++) {
+    const row = m[columns[i]];
+    for (let j = 0; j <= i; j++) {
+      let sum = row[columns[j]];
+      for (let t = 0; t < j; t++) sum -= l[i * k + t] * l[j * k + t];
+      if (i === j) {
+        if (!(sum > 1e-10 * scale)) return NaN;
+        l[i * k + i] = Math.sqrt(sum);
+      } else {
+        l[i * k + j] = sum / l[j * k + j];
+      }
+    }
+  }
+  // Solve L z = c; then c′G⁻¹c = z′z.
+  const z = new Float64Array(k);
   let fitted = 0;
-  for (let i = 0; i < columns.length; i++) fitted += c.get(i, 0) * b.get(i, 0);
+  for (let i = 0; i < k; i++) {
+    let sum = m[columns[i]][yIndex];
+    for (let t = 0; t < i; t++) sum -= l[i * k + t] * z[t];
+    z[i] = sum / l[i * k + i];
+    fitted += z[i] * z[i];
+  }
   return m[yIndex][yIndex] - fitted;
 }
 
