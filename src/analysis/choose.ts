@@ -4,6 +4,7 @@ import { metricFor } from '../../metrics/registry.js';
 import { UserError } from '../errors.js';
 import type { ScoreTable } from '../run/score-table.js';
 import type { ScoreRow } from '../run/scores-csv.js';
+import { MIN_BOOTSTRAP_BLOCKS } from '../stats/anova-type2.js';
 import { createRng, deriveSeed, quantileSorted } from '../stats/index.js';
 
 /** Metrics a floor is set on by default, when the run has them. */
@@ -15,7 +16,7 @@ export const CHOOSE_RULE =
   'Among the combinations of the chosen factors (LoRA images only, pooled over the other factors, per level of any other LoRA factor such as base), ' +
   'pick the highest mean of the concept metric whose floors all hold: a floor metric must not fall below its weight-0 mean on the same prompts by more than ' +
   "the metric's regression margin (base_preservation compares an image with its own weight-0 image, so its weight-0 value is 1), unless an absolute floor is given. " +
-  'P(best) is the share of prompt bootstrap replicates (prompts resampled, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean. ' +
+  'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean. ' +
   "Floors rather than an F-score of concept and prompt fidelity (deepghs' automatic checkpoint choice): a weighted score lets a gain in concept buy any loss of prompt fidelity, a floor says how much loss is acceptable.";
 
 export interface FloorSpec {
@@ -70,6 +71,8 @@ export interface ChooseGroup {
   pBest: number;
   /** Share of replicates where no candidate met every floor. */
   pNone: number;
+  /** Floor metrics no candidate of the group meets (why nothing was chosen, when nothing was). */
+  unmetFloors: string[];
 }
 
 export interface ChooseResult {
@@ -240,13 +243,24 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
   const noneCount = new Map(groupKeys.map((g) => [g, 0]));
   const replicateMeans: number[][] = candidates.map(() => []);
   const rng = createRng(deriveSeed(options.seed ?? 1, `choose:${factors.join(',')}:${metric}`));
-  if (allPrompts.length < 2) notes.push(`${allPrompts.length} prompt: no bootstrap, P(best) is not estimated`);
-  const bootstrapReps = allPrompts.length < 2 ? 0 : reps;
+  // Prompts are resampled within strata of the metrics they carry (concept prompts, unrelated prompts for
+  // base_preservation, …), so that every replicate has as many prompts of each kind as the data.
+  const hasMetric = (prompt: string) =>
+    JSON.stringify([candidates.some((c) => c.values.has(prompt)), ...floorMetrics.map((_, i) => candidates.some((c) => c.floorValues[i].has(prompt)))]);
+  const byKind = new Map<string, string[]>();
+  for (const prompt of allPrompts) byKind.set(hasMetric(prompt), [...(byKind.get(hasMetric(prompt)) ?? []), prompt]);
+  const strata = [...byKind.values()];
+  const conceptPrompts = allPrompts.filter((p) => candidates.some((c) => c.values.has(p))).length;
+  const tooFew = conceptPrompts < MIN_BOOTSTRAP_BLOCKS;
+  if (tooFew) notes.push(`${conceptPrompts} prompts with ${metric}: P(best) is not estimated (a prompt bootstrap needs ${MIN_BOOTSTRAP_BLOCKS})`);
+  const bootstrapReps = tooFew ? 0 : reps;
   for (let b = 0; b < bootstrapReps; b++) {
     const counts = new Map<string, number>();
-    for (let k = 0; k < allPrompts.length; k++) {
-      const p = allPrompts[rng.int(allPrompts.length)];
-      counts.set(p, (counts.get(p) ?? 0) + 1);
+    for (const stratum of strata) {
+      for (let k = 0; k < stratum.length; k++) {
+        const p = stratum[rng.int(stratum.length)];
+        counts.set(p, (counts.get(p) ?? 0) + 1);
+      }
     }
     const results = evaluate(counts);
     results.forEach((r, i) => {
@@ -281,11 +295,14 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
   const groups: ChooseGroup[] = groupKeys.map((g) => {
     const w = pointWinners.get(g);
     const first = candidates.find((c) => groupKey(c) === g)!;
+    const mine = out.filter((c) => groupKey(c) === g);
+    const unmetFloors = activeFloors.map((f) => f.metric).filter((m) => mine.every((c) => c.floors.some((x) => x.metric === m && !x.pass)));
     return {
       group: first.group,
       chosen: w === undefined ? null : candidates[w].levels,
       pBest: w === undefined ? NaN : out[w].pBest,
       pNone: share(noneCount.get(g)!),
+      unmetFloors,
     };
   });
   return { factors, groupFactors, metric, model, floors: activeFloors, rule: CHOOSE_RULE, reps: bootstrapReps, level, candidates: out, groups, notes };

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { spreadsheetSafe } from '../report/csv-safe.js';
-import { anovaType2, type AnovaTerm } from '../stats/anova-type2.js';
+import { anovaType2, MIN_BOOTSTRAP_BLOCKS, type AnovaTerm } from '../stats/anova-type2.js';
 import { deriveSeed, StatsInputError } from '../stats/index.js';
 import type { ScoreTable } from '../run/score-table.js';
 
@@ -88,6 +88,10 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
         residual: result.residual,
         totalSs: result.totalSs,
         bootstrap: { reps: result.reps, dropped: result.dropped, level: result.level },
+        note:
+          [base.note, prompts < MIN_BOOTSTRAP_BLOCKS ? `${prompts} prompts: no bootstrap CIs (${MIN_BOOTSTRAP_BLOCKS} needed)` : undefined]
+            .filter((x) => x)
+            .join('; ') || undefined,
       };
     } catch (e) {
       if (e instanceof StatsInputError) return { ...base, unavailable: e.message.replace(/^anovaType2: /, '') };

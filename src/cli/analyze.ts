@@ -93,7 +93,7 @@ export function register(program: Command): void {
               ? Object.entries(g.chosen)
                   .map(([f, l]) => `${f}=${l}`)
                   .join(', ')
-              : 'none meets every floor';
+              : `none meets every floor (no candidate meets ${g.unmetFloors.join(', ') || 'all of them at once'}; --choose-floor sets absolute floors)`;
             out.write(`choose ${result.choice.metric}${within ? ` (${within})` : ''}: ${chosen}${g.chosen ? `, P(best) ${g.pBest.toFixed(2)}` : ''}\n`);
           }
           for (const note of result.choice.notes) out.write(`choose: ${note}\n`);

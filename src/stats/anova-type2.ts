@@ -65,6 +65,13 @@ export interface AnovaBootstrapOptions {
   seed?: Seed;
 }
 
+/**
+ * Fewest blocks (prompts) the bootstrap CIs are computed from. With K prompts there are C(2K − 1, K) distinct
+ * resamples (126 at K = 5, 10 at K = 3) and a share K^(1 − K) of them repeat a single prompt, so below 5 the
+ * percentiles are a handful of values, not an interval.
+ */
+export const MIN_BOOTSTRAP_BLOCKS = 5;
+
 interface Term {
   name: string;
   factors: string[];
@@ -184,6 +191,57 @@ function rssCross(m: number[][], columns: number[], yIndex: number): number {
 }
 
 /**
+ * The type II SS (block first, then the terms), residual and total SS of a resample in which block i was drawn
+ * counts[i] times, each draw a block of its own: sums of per-block cross-products of [1, Z, y], so a replicate costs
+ * K (p + 2)² additions and a few small Cholesky solves instead of refitting N rows.
+ */
+function crossProductReplicate(z: number[][], y: number[], blockRows: number[][], pairs: ReturnType<typeof comparisons>) {
+  const p = z[0]?.length ?? 0;
+  const q = p + 2;
+  const yIndex = p + 1;
+  const cross = blockRows.map((rowsOfBlock) => {
+    const m = Array.from({ length: q }, () => new Array<number>(q).fill(0));
+    for (const r of rowsOfBlock) {
+      const w = [1, ...z[r], y[r]];
+      for (let i = 0; i < q; i++) for (let j = i; j < q; j++) m[i][j] += w[i] * w[j];
+    }
+    for (let i = 0; i < q; i++) for (let j = 0; j < i; j++) m[i][j] = m[j][i];
+    return m;
+  });
+  // Within-block cross-products: what centring each drawn block on its own means leaves.
+  const centred = cross.map((m) => m.map((row, i) => row.map((v, j) => v - (m[0][i] * m[0][j]) / m[0][0])));
+  const shift = (cols: number[]) => cols.map((c) => c + 1);
+  const all = shift(Array.from({ length: p }, (_, j) => j));
+  const columns = pairs.map((c) => ({ without: shift(c.without), with: shift(c.with) }));
+  return (counts: readonly number[]) => {
+    const raw = Array.from({ length: q }, () => new Array<number>(q).fill(0));
+    const within = Array.from({ length: q }, () => new Array<number>(q).fill(0));
+    counts.forEach((c, blockIndex) => {
+      if (c === 0) return;
+      for (let i = 0; i < q; i++) {
+        for (let j = 0; j < q; j++) {
+          raw[i][j] += c * cross[blockIndex][i][j];
+          within[i][j] += c * centred[blockIndex][i][j];
+        }
+      }
+    });
+    const full = rssCross(within, all, yIndex);
+    const total = raw[yIndex][yIndex] - raw[0][yIndex] ** 2 / raw[0][0];
+    const ss = [rssCross(raw, [0, ...all], yIndex) - full, ...columns.map((c) => rssCross(within, c.without, yIndex) - rssCross(within, c.with, yIndex))];
+    return { ss, full, total };
+  };
+}
+
+/** The bootstrap's arithmetic on a given resample (counts per block, in order of first appearance): for tests. */
+export function anovaType2Resample(input: AnovaType2Input, counts: readonly number[]): { ss: number[]; residualSs: number; totalSs: number } {
+  const { z, terms } = designColumns(input);
+  const blockLevels = levelsOf(input.block);
+  const blockRows = blockLevels.map((b) => input.block.flatMap((l, i) => (l === b ? [i] : [])));
+  const { ss, full, total } = crossProductReplicate(z, [...input.y], blockRows, comparisons(terms))(counts);
+  return { ss, residualSs: full, totalSs: total };
+}
+
+/**
  * Type II ANOVA table with η² and partial η², and percentile CIs of both from a bootstrap that resamples blocks
  * (prompts) with replacement, each drawn block entering as a block of its own.
  */
@@ -192,7 +250,7 @@ export function anovaType2(input: AnovaType2Input, options: AnovaBootstrapOption
   const y = [...input.y];
   requireFiniteNumbers(where, 'y', y, 2);
   if (input.block.length !== y.length) throw new StatsInputError(`${where}: ${input.block.length} block labels for ${y.length} values`);
-  const reps = options.reps ?? 2000;
+  let reps = options.reps ?? 2000;
   if (reps !== 0) requirePositiveInteger(where, 'reps', reps);
   const level = options.level ?? 0.95;
   requireLevel(where, 'level', level);
@@ -216,6 +274,8 @@ export function anovaType2(input: AnovaType2Input, options: AnovaBootstrapOption
     const my = rows.reduce((s, r) => s + y[r], 0) / rows.length;
     for (const r of rows) yc[r] -= my;
   }
+  // Too few prompts for a percentile interval to mean anything: report the table without CIs.
+  if (blockLevels.length < MIN_BOOTSTRAP_BLOCKS) reps = 0;
   const all = Array.from({ length: p }, (_, j) => j);
   const rssFull = rssQr(zc, yc, all, where);
   const grand = y.reduce((s, v) => s + v, 0) / n;
@@ -228,53 +288,26 @@ export function anovaType2(input: AnovaType2Input, options: AnovaBootstrapOption
     ...pairs.map((c) => ({ name: c.term.name, df: c.term.columns.length, ss: rssQr(zc, yc, c.without, where) - rssQr(zc, yc, c.with, where) })),
   ];
 
-  // Bootstrap from per-block cross-products of [1, Z, y]: a resample's sums are these, weighted by how often each block was drawn.
-  const q = p + 2;
-  const yIndex = p + 1;
-  const cross = blockRows.map((rowsOfBlock) => {
-    const m = Array.from({ length: q }, () => new Array<number>(q).fill(0));
-    for (const r of rowsOfBlock) {
-      const w = [1, ...z[r], y[r]];
-      for (let i = 0; i < q; i++) for (let j = i; j < q; j++) m[i][j] += w[i] * w[j];
-    }
-    for (let i = 0; i < q; i++) for (let j = 0; j < i; j++) m[i][j] = m[j][i];
-    return m;
-  });
-  const centred = cross.map((m) => m.map((row, i) => row.map((v, j) => v - (m[0][i] * m[0][j]) / m[0][0])));
+  const replicate = crossProductReplicate(z, y, blockRows, pairs);
   const eta: number[][] = rows.map(() => []);
   const partial: number[][] = rows.map(() => []);
   let dropped = 0;
   const rng = createRng(options.seed ?? 1);
   const k = blockLevels.length;
-  const shift = (cols: number[]) => cols.map((c) => c + 1);
   for (let b = 0; b < reps; b++) {
     const counts = new Array<number>(k).fill(0);
     for (let i = 0; i < k; i++) counts[rng.int(k)]++;
-    const raw = Array.from({ length: q }, () => new Array<number>(q).fill(0));
-    const within = Array.from({ length: q }, () => new Array<number>(q).fill(0));
-    counts.forEach((c, blockIndex) => {
-      if (c === 0) return;
-      for (let i = 0; i < q; i++) {
-        for (let j = 0; j < q; j++) {
-          raw[i][j] += c * cross[blockIndex][i][j];
-          within[i][j] += c * centred[blockIndex][i][j];
-        }
-      }
-    });
-    const full = rssCross(within, shift(all), yIndex);
-    const total = raw[yIndex][yIndex] - raw[0][yIndex] ** 2 / raw[0][0];
-    const ss = [
-      rssCross(raw, [0, ...shift(all)], yIndex) - full,
-      ...pairs.map((c) => rssCross(within, shift(c.without), yIndex) - rssCross(within, shift(c.with), yIndex)),
-    ];
-    if (!Number.isFinite(full) || ss.some((s) => !Number.isFinite(s))) {
+    const { ss, full, total } = replicate(counts);
+    // A resample of one distinct prompt has no prompt × cell variation left: no residual, no η² to speak of.
+    const distinct = counts.filter((c) => c > 0).length;
+    const etas = ss.map((s) => s / total);
+    const partials = ss.map((s) => s / (s + full));
+    if (distinct < 2 || !(full > 1e-12 * total) || [...etas, ...partials].some((v) => !Number.isFinite(v))) {
       dropped++;
       continue;
     }
-    ss.forEach((s, i) => {
-      eta[i].push(s / total);
-      partial[i].push(s / (s + full));
-    });
+    etas.forEach((v, i) => eta[i].push(v));
+    partials.forEach((v, i) => partial[i].push(v));
   }
   const kept = reps - dropped;
   const ci = (values: number[]): [number, number] => {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { anovaType2, pfUpper } from '../../src/stats/anova-type2.js';
+import { anovaType2, anovaType2Resample, pfUpper } from '../../src/stats/anova-type2.js';
 import { createRng, StatsInputError } from '../../src/stats/index.js';
 
 interface Case {
@@ -94,15 +94,24 @@ describe('anovaType2 prompt bootstrap', () => {
     }
   });
 
-  it('the point estimate lies inside its percentile interval (cross-product bootstrap consistent with the QR fit)', () => {
-    // One replicate that happens to draw every prompt once is the original data; check via a design with 2 prompts,
-    // where the replicate with both prompts occurs often, that its values sit inside the interval.
-    const input = grid({ base: 0.3, target: 0.1 }, 2, 9);
-    const r = anovaType2(input, { reps: 200, seed: 1 });
-    for (const t of r.terms) {
-      expect(t.eta2).toBeGreaterThanOrEqual(t.eta2Low - 1e-12);
-      expect(t.eta2).toBeLessThanOrEqual(t.eta2High + 1e-12);
+  it('the bootstrap arithmetic on the original prompts (each drawn once) gives the car::Anova SS; drawn twice, every SS doubles', () => {
+    for (const c of reference.cases) {
+      const input = { y: c.y, factors: c.factors, blockName: 'prompt', block: c.prompt };
+      const k = new Set(c.prompt).size;
+      const once = anovaType2Resample(input, new Array<number>(k).fill(1));
+      once.ss.forEach((ss, i) => close(ss, c.terms[i].ss, 1e-7));
+      close(once.residualSs, c.residual.ss, 1e-7);
+      close(once.totalSs, c.total_ss, 1e-9);
+      const twice = anovaType2Resample(input, new Array<number>(k).fill(2));
+      twice.ss.forEach((ss, i) => close(ss, 2 * c.terms[i].ss, 1e-7));
     }
+  });
+
+  it('gives no CIs from fewer than 5 prompts, and keeps the table', () => {
+    const r = anovaType2(grid({ base: 1 }, 4), { reps: 200 });
+    expect(r.reps).toBe(0);
+    expect(r.terms.every((t) => Number.isNaN(t.eta2Low) && Number.isNaN(t.partialEta2High))).toBe(true);
+    expect(r.terms.find((t) => t.term === 'base')!.partialEta2).toBeGreaterThan(0.8);
   });
 
   it('is reproducible from its seed', () => {
