@@ -64,6 +64,27 @@ describe('chooseBest', () => {
     expect(lenient.floors.find((f) => f.metric === 'base_preservation')).toEqual({ metric: 'base_preservation', kind: 'absolute', value: 0.91 });
   });
 
+  it('resamples the prompts of each kind separately: base preservation measured on 2 unrelated prompts is in every replicate', () => {
+    const table = world({ concept: (_b, c, w) => 0.3 + 0.1 * epoch(c) + 0.1 * w, fidelity: (_c, w) => (w > 1 ? 25 : 30) });
+    table.rows = table.rows.flatMap((r) =>
+      r.metric !== 'base_preservation' ? [r] : ['p0', 'p1'].includes(r.prompt) ? [{ ...r, prompt: r.prompt.replace('p', 'unrelated') }] : [],
+    );
+    const r = chooseBest(table, { factors: ['checkpoint', 'weight'], reps: 300 });
+    expect(r.groups[0].chosen).toEqual({ checkpoint: 'e4', weight: '1' });
+    expect(r.groups[0].pNone).toBe(0);
+    expect(r.candidates.find((c) => c.chosen)!.pFeasible).toBe(1);
+  });
+
+  it('does not estimate P(best) from fewer than 5 prompts', () => {
+    const table = world({ concept: (_b, c) => epoch(c) });
+    table.rows = table.rows.filter((r) => ['p0', 'p1', 'p2', 'p3'].includes(r.prompt));
+    const r = chooseBest(table, { factors: ['checkpoint', 'weight'], reps: 300 });
+    expect(r.groups[0].chosen?.checkpoint).toBe('e4');
+    expect(r.reps).toBe(0);
+    expect(r.candidates.every((c) => Number.isNaN(c.pBest))).toBe(true);
+    expect(r.notes.join()).toContain('4 prompts with concept_detection: P(best) is not estimated');
+  });
+
   it('refuses an unknown factor or metric with a one-line message', () => {
     const table = world({ concept: () => 0.5 });
     expect(() => chooseBest(table, { factors: ['epoch'] })).toThrow(UserError);
