@@ -15,7 +15,9 @@ export function chooseBlock(choose: ChooseSummary | null | undefined): string {
       (g) =>
         `<li>${Object.keys(g.group).length ? `${h(levels(g.group))}: ` : ''}${
           g.chosen ? `<strong>${h(levels(g.chosen))}</strong>, P(best) ${fmt(g.pBest, 2)}` : '<strong>none meets every floor</strong>'
-        } <span class="meta">(no feasible candidate in ${fmt(g.pNone, 2)} of replicates)</span></li>`,
+        }${g.pNone > 0 ? ` <span class="meta">(no candidate meets every floor in ${fmt(100 * g.pNone, 0)} % of replicates)</span>` : ''}${
+          g.unmetFloors?.length ? ` <span class="meta">(no candidate meets the ${h(g.unmetFloors.join(', '))} floor)</span>` : ''
+        }</li>`,
     )
     .join('');
   const floorHead = choose.floors
