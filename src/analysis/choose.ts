@@ -16,7 +16,7 @@ export const CHOOSE_RULE =
   'Among the combinations of the chosen factors (LoRA images only, pooled over the other factors, per level of any other LoRA factor such as base), ' +
   'pick the highest mean of the concept metric whose floors all hold: a floor metric must not fall below its weight-0 mean on the same prompts by more than ' +
   "the metric's regression margin (base_preservation compares an image with its own weight-0 image, so its weight-0 value is 1), unless an absolute floor is given. " +
-  'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean. ' +
+  'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean, a tie shared equally. ' +
   "Floors rather than an F-score of concept and prompt fidelity (deepghs' automatic checkpoint choice): a weighted score lets a gain in concept buy any loss of prompt fidelity, a floor says how much loss is acceptable.";
 
 export interface FloorSpec {
@@ -270,8 +270,13 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
     const winners = best(results);
     for (const g of groupKeys) {
       const w = winners.get(g);
-      if (w === undefined) noneCount.set(g, noneCount.get(g)! + 1);
-      else wins[w]++;
+      if (w === undefined) {
+        noneCount.set(g, noneCount.get(g)! + 1);
+        continue;
+      }
+      // Ties (common with 0/1 detections and few prompts) share the replicate instead of crediting the first candidate.
+      const tied = candidates.flatMap((c, i) => (groupKey(c) === g && results[i].feasible && results[i].mean === results[w].mean ? [i] : []));
+      for (const i of tied) wins[i] += 1 / tied.length;
     }
   }
   const share = (count: number) => (bootstrapReps ? count / bootstrapReps : NaN);

@@ -44,6 +44,13 @@ describe('chooseBest', () => {
     expect(r.candidates.filter((c) => c.pBest > 0.02).length).toBeGreaterThan(2);
   });
 
+  it('shares tied replicates equally instead of crediting the first candidate', () => {
+    const table = world({ concept: () => 0.7, noise: 0 });
+    table.rows = table.rows.map((r) => (r.metric === 'concept_detection' && r.levels.weight !== '0' ? { ...r, value: 0.7 } : r));
+    const r = chooseBest(table, { factors: ['checkpoint', 'weight'], reps: 100 });
+    for (const c of r.candidates) expect(c.pBest).toBeCloseTo(1 / 12, 12);
+  });
+
   it('chooses within each base, and works with weight alone when there is no checkpoint factor', () => {
     const table = world({ bases: ['nai', 'sd15'], checkpoints: null, concept: (b, _c, w) => (b === 'nai' ? 0.5 + 0.2 * w : 1 - 0.3 * w) });
     const r = chooseBest(table, { factors: ['weight'], reps: 300 });
