@@ -140,6 +140,12 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
   for (const m of Object.keys(options.floors ?? {})) {
     if (!present.has(m)) throw new UserError(`--choose-floor: the run has no "${m}" rows (its metrics: ${[...present].join(', ')})`);
   }
+  // Maximizing and floors from below are only right for metrics where higher is better.
+  for (const m of [metric, ...Object.keys(options.floors ?? {})]) {
+    if (metricFor(m)?.higherIsBetter === false) {
+      throw new UserError(`--choose: ${m} is lower-is-better in the metric registry; --choose maximizes and sets floors from below`);
+    }
+  }
   const notes: string[] = [];
   const isNative = (r: ScoreRow) =>
     (r.levels.weight !== undefined && r.levels.weight !== '' && Number(r.levels.weight) === 0) || table.loraFactors.some((f) => (r.levels[f] ?? '') === '');
