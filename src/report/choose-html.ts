@@ -46,7 +46,7 @@ export function chooseBlock(choose: ChooseSummary | null | undefined): string {
 }
 
 /** Which factor matters: the chart and, per metric, the type II table. */
-export function varianceBlock(variance: VarianceSummary | undefined, chartSvg: string | undefined): string {
+export function varianceBlock(variance: VarianceSummary | undefined, chart: { title: string; svg: string } | undefined): string {
   if (!variance?.metrics.length) return '';
   const tables = variance.metrics
     .map((m) => {
@@ -62,7 +62,7 @@ export function varianceBlock(variance: VarianceSummary | undefined, chartSvg: s
     })
     .join('\n');
   return `<h2 id="variance">Which factor matters</h2>
-${chartSvg ? `<figure id="chart-variance">${chartSvg}</figure>` : ''}
+${chart ? `<figure id="chart-variance"><figcaption>${h(chart.title)}</figcaption>${chart.svg}</figure>` : ''}
 ${tables}
 <p class="meta">${h(variance.model)}</p>`;
 }

@@ -103,7 +103,10 @@ ${prov?.models?.length ? `<p class="meta">models: ${prov.models.map((m) => `${h(
 <h2>Hypotheses</h2>
 ${hypotheses}
 ${chooseBlock(summary.choose)}
-${varianceBlock(summary.variance, charts.find((c) => c.name === 'variance')?.svg)}
+${varianceBlock(
+  summary.variance,
+  charts.find((c) => c.name === 'variance'),
+)}
 <h2>Charts</h2>
 ${charts
   .filter((c) => c.name !== 'variance')

@@ -19,7 +19,7 @@ describe('report of analyze --choose and the variance decomposition', () => {
     expect(html).toMatch(/<strong>checkpoint e4, weight 1<\/strong>, P\(best\) (0\.9\d|1\.00)/);
     expect(html).toContain('<tr class="chosen">');
     expect(html).toContain('<h2 id="variance">Which factor matters</h2>');
-    expect(html).toMatch(/<figure id="chart-variance"><svg/);
+    expect(html).toMatch(/<figure id="chart-variance"><figcaption>Which factor matters[^<]*<\/figcaption><svg/);
     expect(existsSync(join(dir, 'charts', 'variance.vl.json'))).toBe(true);
     const spec = JSON.parse(readFileSync(join(dir, 'charts', 'variance.vl.json'), 'utf8'));
     const terms = new Set(spec.data.values.filter((v: { metric: string }) => v.metric.startsWith('concept_detection')).map((v: { term: string }) => v.term));
