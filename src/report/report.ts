@@ -7,6 +7,7 @@ import { metricTable, testsTable } from './latex.js';
 import { readAnalysis } from './read-analysis.js';
 import { renderSvg, svgToPng } from './render-chart.js';
 import { thumbnailGrids } from './thumbnails.js';
+import { varianceChart } from './variance-chart.js';
 
 export interface ReportOptions {
   /** Run folder with cells.csv, tests.csv and summary.json (from `lora-eval analyze`). */
@@ -36,6 +37,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   const specs: ChartSpec[] = [
     ...metrics.slice(0, 3).flatMap((m) => [heatmapChart(m, analysis.cells), doseChart(m, analysis.cells)]),
     forestChart(analysis.tests),
+    varianceChart(analysis.summary.variance),
   ].filter((s): s is ChartSpec => s !== undefined);
 
   const rendered: RenderedChart[] = [];
