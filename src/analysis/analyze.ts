@@ -9,11 +9,13 @@ import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
-import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
+import { claimType, HypothesesSchema, isCompound, type Claim, type Hypothesis } from './hypothesis-schema.js';
+import { SweepSchema } from '../sweep/schema.js';
+import { ancestorsOf } from '../sweep/lineage.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
-import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
+import { COMPOUND_VERDICT_RULE, compoundVerdict, hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
 
 export interface AnalyzeOptions {
   /** Run folder or scores.csv. */
@@ -26,6 +28,8 @@ export interface AnalyzeOptions {
   reps?: number;
   /** CI method of cell and test estimates: t over prompt means (default) or the prompt bootstrap. */
   ci?: CiMethod;
+  /** sweep.yaml whose models: (ancestry) and costs: the claims use, for a scores.csv without its run.json. */
+  sweep?: string;
 }
 
 export interface HypothesisResult extends HypothesisVerdict {
@@ -37,6 +41,8 @@ export interface HypothesisResult extends HypothesisVerdict {
   unit: string;
   /** Units K behind each of its tests, in tests.csv order (NaN when a test had none). */
   units: number[];
+  /** The parts of a compound (all:) hypothesis, each with its own verdict. */
+  parts?: HypothesisResult[];
 }
 
 export interface AnalyzeResult {
@@ -127,6 +133,11 @@ export const TESTS_CSV_COLUMNS = [
   'effect_ci_low',
   'effect_ci_high',
   'verdict',
+  'per_gpu_hour',
+  'per_gpu_hour_ci_low',
+  'per_gpu_hour_ci_high',
+  'cost_factor',
+  'cost_difference_gpu_hours',
   'note',
 ];
 
@@ -154,6 +165,11 @@ function testsCsv(tests: TestRow[]): string {
       num(t.effectCiLow),
       num(t.effectCiHigh),
       t.verdict,
+      num(t.perCost ?? NaN),
+      num(t.perCostCiLow ?? NaN),
+      num(t.perCostCiHigh ?? NaN),
+      t.costFactor ?? '',
+      num(t.costDifference ?? NaN),
       t.note ?? '',
     ]),
     { header: true, columns: TESTS_CSV_COLUMNS },
@@ -170,7 +186,15 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const seed = options.seed ?? 1;
   const reps = options.reps ?? 2000;
   const ci = options.ci ?? 't';
-  const claims: Claim[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
+  const entries: Hypothesis[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
+  if (options.sweep) {
+    const sweep = parseYamlFile(resolve(options.sweep), SweepSchema);
+    table.lineage = sweep.models ?? table.lineage;
+    table.costs = sweep.costs ?? table.costs;
+  }
+  // A circular ancestry is refused before any claim reads it.
+  for (const model of Object.keys(table.lineage ?? {})) ancestorsOf(table.lineage!, model, options.sweep ?? 'run.json sweep.models');
+  const claims: Claim[] = entries.flatMap((h) => (isCompound(h) ? h.all : [h]));
   if (options.hypotheses) validateClaims(claims, table, options.hypotheses);
 
   const outDir = resolve(options.out ?? table.runDir ?? join(table.source, '..'));
@@ -179,7 +203,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const embeddings = analyzeEmbeddings(table);
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
-  const hypotheses: HypothesisResult[] = claims.map((claim) => {
+  const resultOf = (claim: Claim): HypothesisResult => {
     const rows = evaluate(claim, ctx);
     tests.push(...rows);
     const units = [...new Set(rows.map((r) => r.unit))];
@@ -191,6 +215,20 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       unit: units.join(', '),
       units: rows.map((r) => r.nUnits),
       ...hypothesisVerdict(rows),
+    };
+  };
+  const hypotheses: HypothesisResult[] = entries.map((entry) => {
+    if (!isCompound(entry)) return resultOf(entry);
+    const parts = entry.all.map(resultOf);
+    return {
+      id: entry.id,
+      type: 'all',
+      metric: [...new Set(parts.map((p) => p.metric))].join(', '),
+      description: entry.description,
+      unit: [...new Set(parts.flatMap((p) => p.unit.split(', ')))].join(', '),
+      units: parts.flatMap((p) => p.units),
+      ...compoundVerdict(parts),
+      parts,
     };
   });
 
@@ -240,6 +278,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
         'prompt: paired tests, TOST, non-inferiority and dose-response run across per-prompt values (the mean over seeds; K − 1 df) unless a hypothesis says unit: image; Spearman runs over cells',
       hypotheses: options.hypotheses ? resolve(options.hypotheses) : null,
       verdict_rule: VERDICT_RULE,
+      compound_verdict_rule: COMPOUND_VERDICT_RULE,
+      costs: table.costs ?? null,
     },
     factors: table.factors,
     metrics: metricsOf(table).map((name) => {

@@ -10,7 +10,8 @@ export function testLine(t: TestRow): string {
   const units = Number.isFinite(t.nUnits) ? `${t.nUnits} ${t.unit}${t.nUnits === 1 ? '' : 's'}` : `0 ${t.unit}s`;
   const where = t.where || '(all)';
   const result = Number.isFinite(t.p) ? `p_adj ${fmtP(t.pAdj)} ${t.verdict}` : `not run: ${t.note ?? ''}`;
-  return `${where}: ${t.test.replace(/ \(.*\)$/, '')}, ${units}${t.unit === 'image' ? ' (image-level)' : ''}, ${result}`;
+  const perCost = t.perCost !== undefined && Number.isFinite(t.perCost) ? `, ${fmtP(t.perCost)} per GPU-hour of ${t.costFactor}` : '';
+  return `${where}: ${t.test.replace(/ \(.*\)$/, '')}, ${units}${t.unit === 'image' ? ' (image-level)' : ''}, ${result}${perCost}`;
 }
 
 export function register(program: Command): void {
@@ -19,6 +20,7 @@ export function register(program: Command): void {
     .description('cell estimates, paired tests and hypothesis verdicts from a run: writes cells.csv, tests.csv and summary.json')
     .argument('<run>', 'run folder written by "lora-eval score" (or any scores.csv it wrote)')
     .option('--hypotheses <file>', 'hypotheses.yaml: the claims to test (compare, equivalence, correlation, dose_response)')
+    .option('--sweep <file>', "sweep.yaml whose models: (ancestry) and costs: the claims use (default: what the run's run.json recorded)")
     .option('-o, --out <dir>', 'output folder (default: the run folder)')
     .option('--seed <n>', 'seed of every bootstrap', '1')
     .option('--reps <n>', 'bootstrap replicates', '2000')
@@ -31,7 +33,7 @@ export function register(program: Command): void {
         if (!Number.isInteger(reps) || reps < 100) throw new UserError(`--reps must be an integer ≥ 100, got "${opts.reps}"`);
         if (opts.ci !== 't' && opts.ci !== 'bootstrap') throw new UserError(`--ci must be "t" or "bootstrap", got "${opts.ci}"`);
         const ci = opts.ci === 't' ? 't' : 'prompt bootstrap';
-        const result = analyze({ input: run, hypotheses: opts.hypotheses, out: opts.out, seed, reps, ci });
+        const result = analyze({ input: run, hypotheses: opts.hypotheses, out: opts.out, seed, reps, ci, sweep: opts.sweep });
         const out = process.stdout;
         out.write(`${result.cells.length} cell estimates, ${result.tests.length} tests\n`);
         if (!result.embeddings.available) out.write(`model distance and diversity unavailable: ${result.embeddings.reason}\n`);
@@ -39,6 +41,10 @@ export function register(program: Command): void {
           out.write(
             `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
+          for (const part of h.parts ?? []) {
+            out.write(`  ${part.verdict.toUpperCase().padEnd(12)} ${part.id} (${part.type}, ${part.metric})\n`);
+            for (const t of result.tests.filter((t) => t.hypothesis === part.id)) out.write(`    ${testLine(t)}\n`);
+          }
           for (const t of result.tests.filter((t) => t.hypothesis === h.id)) out.write(`  ${testLine(t)}\n`);
         }
         out.write(`wrote ${result.files.join(', ')}\n`);

@@ -199,6 +199,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         git: gitSha(dirname(loaded.file)),
         factors: loaded.factorNames,
         lora_factors: loaded.loraFactors,
+        ...(sweep.models ? { models: sweep.models } : {}),
+        ...(sweep.costs ? { costs: sweep.costs } : {}),
       },
       models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f], ...hubOrigin(f) })),
       model_files: scoringFiles.map((f) => ({ file: f, sha256: modelShas[f] })),

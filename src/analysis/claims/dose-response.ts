@@ -44,10 +44,10 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
   const factor = claim.dose_response.factor;
   const where = claim.where ?? {};
   const unit = claim.unit;
-  const scope = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors));
+  const scope = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors, table.lineage));
   const rows = acrossSelectors(scope, acrossFactors(claim)).map((level): TestRow => {
     const fixed = { ...where, ...level };
-    const inCell = scope.filter((r) => matchesSelector(r, fixed, table.loraFactors));
+    const inCell = scope.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage));
     const testName = unit === 'prompt' ? `t on per-prompt slopes over ${factor}` : `OLS slope over ${factor}`;
     const base = { hypothesis: claim.id, metric: claim.metric, a: '', b: '', where: formatSelector(fixed), unit, test: testName };
     const weights = inCell.map((r) => Number(r.levels[factor]));
