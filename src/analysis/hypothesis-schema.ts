@@ -193,7 +193,9 @@ export type HypothesesFile = z.output<typeof HypothesesSchema>;
 export const HypothesesJsonSchema = z
   .object({
     $schema: z.string().optional(),
-    hypotheses: z.array(z.union([ClaimSchema, z.object({ id: hypothesisId, description: z.string().optional(), all: z.array(ClaimSchema).min(2) }).strict()])).min(1),
+    hypotheses: z
+      .array(z.union([ClaimSchema, z.object({ id: hypothesisId, description: z.string().optional(), all: z.array(ClaimSchema).min(2) }).strict()]))
+      .min(1),
   })
   .strict();
 

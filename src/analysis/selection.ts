@@ -47,7 +47,9 @@ export function sameLevel(value: string | undefined, level: string | number): bo
 
 export function formatSelector(selector: Selector): string {
   return Object.entries(selector)
-    .map(([k, v]) => `${k}=${isRelation(v) ? ('same_as' in v ? `same_as(${v.same_as})` : `ancestor_of(${v.ancestor_of})`) : Array.isArray(v) ? v.join('|') : v}`)
+    .map(
+      ([k, v]) => `${k}=${isRelation(v) ? ('same_as' in v ? `same_as(${v.same_as})` : `ancestor_of(${v.ancestor_of})`) : Array.isArray(v) ? v.join('|') : v}`,
+    )
     .join(';');
 }
 

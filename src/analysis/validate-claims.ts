@@ -40,7 +40,10 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
           if (!checkFactor(other, where)) continue;
           if ('ancestor_of' in wanted) {
             if (!table.lineage) {
-              at(where, `${factor}: { ancestor_of: ${other} } needs the ancestry of the models: declare models: { <model>: { ancestors: [...] } } in the sweep (analyze reads it from the run's run.json or --sweep)`);
+              at(
+                where,
+                `${factor}: { ancestor_of: ${other} } needs the ancestry of the models: declare models: { <model>: { ancestors: [...] } } in the sweep (analyze reads it from the run's run.json or --sweep)`,
+              );
               continue;
             }
             const ancestry = table.lineage;
@@ -48,7 +51,11 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
               const ancestors = ancestorsOf(ancestry, m, 'models');
               return levelsOf(table, factor).some((l) => ancestors.has(l));
             });
-            if (!hasAncestor) at(where, `${factor}: no level of ${factor} is a declared ancestor of any level of ${other}; models with ancestors: ${list(Object.keys(ancestry))}`);
+            if (!hasAncestor)
+              at(
+                where,
+                `${factor}: no level of ${factor} is a declared ancestor of any level of ${other}; models with ancestors: ${list(Object.keys(ancestry))}`,
+              );
           }
           continue;
         }

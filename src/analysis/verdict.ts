@@ -43,7 +43,7 @@ export function hypothesisVerdict(rows: TestRow[]): HypothesisVerdict {
  */
 export const COMPOUND_VERDICT_RULE =
   'all: supported only when every part is supported (an intersection-union test: each part keeps its own correction, none is needed across parts); ' +
-  'refuted when any part is refuted (its error rate is bounded by the sum of the parts\' alphas); else inconclusive.';
+  "refuted when any part is refuted (its error rate is bounded by the sum of the parts' alphas); else inconclusive.";
 
 export function compoundVerdict(parts: HypothesisVerdict[]): HypothesisVerdict {
   const sum = (key: keyof Omit<HypothesisVerdict, 'verdict'>) => parts.reduce((s, p) => s + p[key], 0);

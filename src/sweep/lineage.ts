@@ -11,8 +11,7 @@ export function ancestorsOf(models: ModelLineage, name: string, where = 'models'
   const found = new Set<string>();
   const visit = (model: string, path: string[]) => {
     for (const parent of models[model]?.ancestors ?? []) {
-      if (parent === name || path.includes(parent))
-        throw new UserError(`${where}: ancestry of "${name}" is circular (${[...path, parent].join(' → ')})`);
+      if (parent === name || path.includes(parent)) throw new UserError(`${where}: ancestry of "${name}" is circular (${[...path, parent].join(' → ')})`);
       if (found.has(parent)) continue;
       found.add(parent);
       visit(parent, [...path, parent]);

@@ -42,10 +42,7 @@ export const ExplicitImageSchema = z
 
 export const ModelInfoSchema = z
   .object({
-    ancestors: z
-      .array(z.string().min(1))
-      .default([])
-      .describe('models this one was fine-tuned or merged from; their own ancestors count too'),
+    ancestors: z.array(z.string().min(1)).default([]).describe('models this one was fine-tuned or merged from; their own ancestors count too'),
   })
   .strict();
 
@@ -130,7 +127,8 @@ export const SweepSchema = z
         if (!(level in levels)) ctx.addIssue({ code: 'custom', path: ['costs', factor], message: `no cost for ${factor} level "${level}"` });
       }
       for (const level of Object.keys(levels)) {
-        if (!known.includes(level)) ctx.addIssue({ code: 'custom', path: ['costs', factor, level], message: `"${level}" is not a level of ${factor}; levels: ${known.join(', ')}` });
+        if (!known.includes(level))
+          ctx.addIssue({ code: 'custom', path: ['costs', factor, level], message: `"${level}" is not a level of ${factor}; levels: ${known.join(', ')}` });
       }
     }
     const promptIds = new Set<string>();

@@ -29,5 +29,12 @@ export function costDifference(a: Selector, b: Selector, costs: FactorCosts | un
 export function withPerCost(row: TestRow, cost: { factor: string; difference: number } | undefined): TestRow {
   if (!cost || !Number.isFinite(row.estimate)) return row;
   const ends = [row.ciLow / cost.difference, row.ciHigh / cost.difference].sort((x, y) => x - y);
-  return { ...row, perCost: row.estimate / cost.difference, perCostCiLow: ends[0], perCostCiHigh: ends[1], costFactor: cost.factor, costDifference: cost.difference };
+  return {
+    ...row,
+    perCost: row.estimate / cost.difference,
+    perCostCiLow: ends[0],
+    perCostCiHigh: ends[1],
+    costFactor: cost.factor,
+    costDifference: cost.difference,
+  };
 }
