@@ -17,6 +17,7 @@ import { Store } from '../store/store.js';
 import { loadSweep } from '../sweep/load.js';
 import type { LoadedSweep } from '../sweep/types.js';
 import { TOOL_VERSION, gitSha } from '../version.js';
+import { DETAIL_MODEL, detailEncoder } from './detail-encoder.js';
 import { computeMetrics } from './compute-metrics.js';
 import { encodeImages, type ImageFile } from './encode-images.js';
 import { encodeTexts } from './encode-texts.js';
@@ -131,6 +132,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   try {
     const encoders: ImageEncoder[] = [clipEncoder(clip, modelShas[clip.imageFile])];
     if (tagger) encoders.push(tagger.encoder(modelShas[tagger.modelFile]));
+    encoders.push(detailEncoder(options.resampler));
 
     const files: ImageFile[] = [
       ...[...images, ...neededNatives].map((i) => ({ path: i.path, key: i.key })),
@@ -158,7 +160,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     const styleCentroid = styleRefs.length ? centroid(styleRefs) : undefined;
 
     t = Date.now();
-    const { rows, unavailable, scored } = computeMetrics(loaded, images, { clip: clip.id, tagger: tagger?.model }, (image, native) => {
+    const detailValues = encoded.vectors.get(DETAIL_MODEL)!;
+    const { rows, unavailable, scored } = computeMetrics(loaded, images, { clip: clip.id, tagger: tagger?.model, pixels: DETAIL_MODEL }, (image, native) => {
       const sha = encoded.shas.get(image.path);
       const vector = vectorOf(image, clipVectors);
       if (!sha || !vector) return undefined;
@@ -166,6 +169,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         sha,
         clip: { image: vector, native: vectorOf(native, clipVectors), promptText: textVectors.get(texts.get(image.prompt)!)!, references, styleCentroid },
         tagger: tagger?.inputsFor(vectorOf(image, taggerVectors), vectorOf(native, taggerVectors)),
+        pixels: { detail: vectorOf(image, detailValues)?.[0] },
       };
     });
     lap('metrics_ms', t);
