@@ -99,11 +99,11 @@ describe('examples/certain-theory', () => {
     expect(detail).toHaveLength(5);
     for (const t of detail) {
       expect(t.costFactor).toBe('resolution');
-      expect(t.costDifference).toBeCloseTo(0.53 - 0.25, 10);
-      expect(t.perCost).toBeCloseTo(t.estimate / 0.28, 10);
-      expect(t.perCostCiLow).toBeCloseTo(t.ciLow / 0.28, 10);
-      expect(t.perCost).toBeGreaterThan(0.3 / 0.28 - 0.2);
-      expect(t.perCost).toBeLessThan(0.3 / 0.28 + 0.2);
+      expect(t.costDifference).toBeCloseTo(0.525 - 0.2472, 10);
+      expect(t.perCost).toBeCloseTo(t.estimate / (0.525 - 0.2472), 10);
+      expect(t.perCostCiLow).toBeCloseTo(t.ciLow / (0.525 - 0.2472), 10);
+      expect(t.perCost).toBeGreaterThan(0.3 / (0.525 - 0.2472) - 0.2);
+      expect(t.perCost).toBeLessThan(0.3 / (0.525 - 0.2472) + 0.2);
     }
   });
 
