@@ -24,6 +24,8 @@ export interface HypothesisSummary {
   refuted: number;
   inconclusive: number;
   notRun: number;
+  /** The parts of a compound (all:) hypothesis. */
+  parts?: HypothesisSummary[];
 }
 
 export interface Analysis {
@@ -39,7 +41,15 @@ export interface Analysis {
       sweep?: { name?: string; sha256?: string; file?: string };
       models?: { file: string; sha256: string }[];
     } | null;
-    settings: { seed: number; bootstrap_reps: number; verdict_rule: string; ci_method?: string; ci_level?: number; unit_of_inference?: string };
+    settings: {
+      seed: number;
+      bootstrap_reps: number;
+      verdict_rule: string;
+      compound_verdict_rule?: string;
+      ci_method?: string;
+      ci_level?: number;
+      unit_of_inference?: string;
+    };
     factors: string[];
     metrics: { name: string; unit: string | null; higher_is_better: boolean | null }[];
     hypotheses: HypothesisSummary[];

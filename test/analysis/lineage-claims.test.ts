@@ -6,6 +6,8 @@ import { compoundVerdict, type HypothesisVerdict } from '../../src/analysis/verd
 import { UserError } from '../../src/errors.js';
 import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
+import { readAnalysis } from '../../src/report/read-analysis.js';
+import { reportHtml } from '../../src/report/html.js';
 import { ancestorsOf } from '../../src/sweep/lineage.js';
 import { SweepSchema } from '../../src/sweep/schema.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -141,6 +143,10 @@ describe('compound (all:) hypotheses', () => {
     expect(both.parts!.map((p) => p.verdict)).toEqual(['supported', 'refuted']);
     expect(both.verdict).toBe('refuted');
     expect(result.tests.map((t) => t.hypothesis)).toEqual(['ancestor-less', 'other-less']);
+    // The report lists the parts under the compound, with the compound rule.
+    const html = reportHtml(readAnalysis(result.outDir), []);
+    expect(html).toContain('<td>└ ancestor-less</td>');
+    expect(html).toContain('intersection-union');
     const duplicate = compound.replace('id: other-less', 'id: ancestor-less');
     expect(() => analyze({ input: join(dir, 'scores.csv'), hypotheses: write(dir, 'h.yaml', duplicate), sweep, reps: 200 })).toThrow(
       /duplicate hypothesis id "ancestor-less"/,
