@@ -74,6 +74,22 @@ describe('claims that select by ancestry', () => {
     expect(result.hypotheses[0].verdict).toBe('inconclusive');
   });
 
+  it("reads the ancestry that score recorded in the run's run.json", () => {
+    const dir = scores((base, target) => (base === 'anc' ? 0.3 : base === target ? 0.8 : 0.1));
+    const sweep = {
+      file: 'sweep.yaml',
+      root: '.',
+      name: 's',
+      sha256: '0'.repeat(64),
+      factors: ['base', 'target', 'weight'],
+      models: { t1: { ancestors: ['anc'] } },
+    };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ models: [], sweep }));
+    const claim = ancestorClaim.replace('    across: target\n', '    where: { weight: 1, target: t1 }\n').replace('    where: { weight: 1 }\n', '');
+    const result = analyze({ input: dir, hypotheses: write(dir, 'h.yaml', claim), reps: 200 });
+    expect(result.hypotheses[0].verdict).toBe('supported');
+  });
+
   it('follows ancestors of ancestors', () => {
     expect([...ancestorsOf({ c: { ancestors: ['b'] }, b: { ancestors: ['a'] } }, 'c')].sort()).toEqual(['a', 'b']);
   });
