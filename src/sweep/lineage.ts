@@ -21,6 +21,19 @@ export function ancestorsOf(models: ModelLineage, name: string, where = 'models'
   return found;
 }
 
+/** Why the declared ancestry is circular, or undefined when it is not. */
+export function lineageCycle(models: ModelLineage): string | undefined {
+  for (const model of Object.keys(models)) {
+    try {
+      ancestorsOf(models, model);
+    } catch (e) {
+      if (e instanceof UserError) return e.message.replace(/^models: /, '');
+      throw e;
+    }
+  }
+  return undefined;
+}
+
 /** Whether `ancestor` is an ancestor of `model` (not the model itself). */
 export function isAncestor(models: ModelLineage, ancestor: string, model: string): boolean {
   return ancestorsOf(models, model).has(ancestor);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SeedSchema } from './seed.js';
+import { lineageCycle } from './lineage.js';
 
 /** Factor names become template placeholders and CSV columns, so keep them plain. */
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
@@ -117,6 +118,8 @@ export const SweepSchema = z
         if (a === name) ctx.addIssue({ code: 'custom', path: ['models', name, 'ancestors', i], message: `a model cannot be its own ancestor` });
       });
     }
+    const cycle = sweep.models && lineageCycle(sweep.models);
+    if (cycle) ctx.addIssue({ code: 'custom', path: ['models'], message: cycle });
     for (const [factor, levels] of Object.entries(sweep.costs ?? {})) {
       const known = (factors[factor] ?? []).map(String);
       if (!(factor in factors)) {

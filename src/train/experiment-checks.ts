@@ -2,6 +2,7 @@
 import { toArgValue } from './arg-check.js';
 import type { Experiment } from './experiment-schema.js';
 import { NATIVE_DIR } from './layout.js';
+import { lineageCycle } from '../sweep/lineage.js';
 import { SD_SCRIPTS_VERSIONS, sdScriptsVersion, type SdScriptsVersion } from './sd-scripts-args/index.js';
 import type { TomlValue } from './toml.js';
 import { PLAN_MANAGED_TRAIN_ARGS } from './training-config.js';
@@ -115,6 +116,8 @@ export function checkExperiment(exp: Experiment): ExperimentIssue[] {
     add(['pins', 'lycoris_lora'], 'training.network "lycoris" needs pins.lycoris_lora (the lycoris_lora version to install)');
   const resolution = Array.isArray(t.resolution) ? t.resolution : [t.resolution];
   if (resolution.some((r) => r < 64 || r % 64 !== 0)) add(['training', 'resolution'], 'training resolution must be a multiple of 64');
+  const cycle = exp.models && lineageCycle(exp.models);
+  if (cycle) add(['models'], cycle);
   (exp.resolutions ?? []).forEach((r, i) => {
     if (r < 64 || r % 64 !== 0) add(['resolutions', i], `training resolution ${r} must be a multiple of 64`);
   });

@@ -179,6 +179,11 @@ describe('sweep costs', () => {
     seeds: [1],
     images: '{resolution}/{target}/{prompt}-{seed}.png',
   };
+  it('refuses a circular ancestry in the sweep', () => {
+    const circular = SweepSchema.safeParse({ ...base, models: { a: { ancestors: ['b'] }, b: { ancestors: ['a'] } } });
+    expect(circular.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['models', 'ancestry of "a" is circular (a → b → a)']]);
+  });
+
   it('needs a cost for every level of a costed factor, and only for its levels', () => {
     expect(SweepSchema.safeParse({ ...base, costs: { resolution: { 512: 1, 768: 2.3 } } }).success).toBe(true);
     const missing = SweepSchema.safeParse({ ...base, costs: { resolution: { 512: 1 } } });

@@ -301,6 +301,9 @@ describe('training resolution as a factor', () => {
     ).toThrow(/training\.resolution: training\.resolution and resolutions both given/);
     expect(refused((e) => (e.resolutions = [512, 700]))).toThrow(/resolutions\.1: training resolution 700 must be a multiple of 64/);
     expect(refused((e) => (e.resolutions = [512]))).toThrow(/resolutions lists two or more/);
+    expect(refused((e) => (e.models = { alpha: { ancestors: ['beta'] }, beta: { ancestors: ['alpha'] } }))).toThrow(
+      /models: ancestry of "alpha" is circular \(alpha → beta → alpha\)/,
+    );
     expect(
       refused((e) => {
         e.resolutions = [512, 768];
