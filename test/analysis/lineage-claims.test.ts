@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
@@ -167,6 +167,79 @@ describe('compound (all:) hypotheses', () => {
     expect(() => analyze({ input: join(dir, 'scores.csv'), hypotheses: write(dir, 'h.yaml', duplicate), sweep, reps: 200 })).toThrow(
       /duplicate hypothesis id "ancestor-less"/,
     );
+  });
+});
+
+describe('gain per GPU-hour', () => {
+  /** detail = slope × resolution + prompt effect + noise, on three resolutions costing 1, 2 and 4 GPU-hours. */
+  function resolutionScores(slope: number): { dir: string; sweep: string } {
+    const rng = createRng(5);
+    const rows: ScoreRow[] = [];
+    PROMPTS.forEach((prompt, p) => {
+      for (const resolution of ['512', '768', '1024'])
+        for (const seed of ['1', '2', '3']) {
+          const levels = { resolution, target: 't', weight: '1' };
+          const value = slope * Number(resolution) + 0.3 * p + 0.2 * rng.normal();
+          rows.push({ image: `${resolution}/${prompt}-${seed}.png`, sha256: 'x', levels, prompt, seed, metric: 'detail', model: 'detail-v1', value });
+        }
+    });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows, ['resolution', 'target', 'weight']));
+    const sweep = write(
+      dir,
+      'sweep.yaml',
+      `name: s
+lora: { trigger: x, description: a girl, references: refs }
+factors: { resolution: [512, 768, 1024], target: [t], weight: [1] }
+prompts: [{ id: p1, kind: concept, text: x }]
+seeds: [1]
+images: "{resolution}/{prompt}-{seed}.png"
+costs: { resolution: { 512: 1, 768: 2, 1024: 4 } }
+`,
+    );
+    return { dir, sweep };
+  }
+  const claims = `hypotheses:
+  - id: more-detail
+    metric: detail
+    compare: { a: { resolution: 1024 }, b: { resolution: 512 } }
+    expect: greater
+    test: t
+  - id: detail-grows
+    metric: detail
+    dose_response: { factor: resolution }
+    expect: increasing
+`;
+
+  it('divides the gain by the cost difference (compare) or the cost slope (dose-response)', () => {
+    const { dir, sweep } = resolutionScores(0.01);
+    const result = analyze({ input: join(dir, 'scores.csv'), hypotheses: write(dir, 'h.yaml', claims), sweep, reps: 200 });
+    const [compare, dose] = result.tests;
+    // 1024 vs 512: planted gain 5.12 for 3 GPU-hours.
+    expect(compare.costDifference).toBe(3);
+    expect(compare.perCost).toBeCloseTo(5.12 / 3, 1);
+    expect(compare.perCostCiLow! / compare.ciLow).toBeCloseTo(1 / 3, 12);
+    // Cost on resolution, OLS over (512, 1), (768, 2), (1024, 4): 768 / 131072 GPU-hours per pixel.
+    expect(dose.costDifference).toBeCloseTo(768 / 131072, 12);
+    expect(dose.perCost).toBeCloseTo(0.01 / (768 / 131072), 1);
+    expect(result.hypotheses.map((h) => h.verdict)).toEqual(['supported', 'supported']);
+  });
+
+  it('reports a gain per GPU-hour near 0, with a CI across it, when resolution adds nothing', () => {
+    const { dir, sweep } = resolutionScores(0);
+    const result = analyze({ input: join(dir, 'scores.csv'), hypotheses: write(dir, 'h.yaml', claims), sweep, reps: 200 });
+    for (const t of result.tests) {
+      expect(t.perCostCiLow!).toBeLessThan(0);
+      expect(t.perCostCiHigh!).toBeGreaterThan(0);
+    }
+    expect(result.hypotheses.map((h) => h.verdict)).toEqual(['inconclusive', 'inconclusive']);
+  });
+
+  it('reports no gain per GPU-hour without costs', () => {
+    const { dir } = resolutionScores(0.01);
+    const result = analyze({ input: join(dir, 'scores.csv'), hypotheses: write(dir, 'h.yaml', claims), reps: 200 });
+    for (const t of result.tests) expect(t.perCost).toBeUndefined();
+    expect(readFileSync(join(dir, 'tests.csv'), 'utf8').split('\n')[1]).toContain(',supported,,,,,,');
   });
 });
 

@@ -23,6 +23,22 @@ export function costDifference(a: Selector, b: Selector, costs: FactorCosts | un
 }
 
 /**
+ * The cost's slope along a numeric factor: the OLS slope of each level's cost on the level, over the levels present.
+ * With two levels it is the cost difference per unit of the factor.
+ */
+export function costSlope(factor: string, levels: string[], costs: FactorCosts | undefined): { factor: string; difference: number } | undefined {
+  const table = costs?.[factor];
+  if (!table) return undefined;
+  const points = [...new Set(levels)].map((l) => [Number(l), table[l] ?? table[String(Number(l))]] as const);
+  if (points.length < 2 || points.some(([x, c]) => !Number.isFinite(x) || c === undefined)) return undefined;
+  const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
+  const mc = points.reduce((s, [, c]) => s + c, 0) / points.length;
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  const slope = points.reduce((s, [x, c]) => s + (x - mx) * (c - mc), 0) / sxx;
+  return slope === 0 || !Number.isFinite(slope) ? undefined : { factor, difference: slope };
+}
+
+/**
  * Gain per GPU-hour: the estimate (a − b) and its CI divided by the cost difference of the two sides. The costs
  * are the plan's estimates, taken as known constants, so the interval is the estimate's own, rescaled.
  */
