@@ -19,7 +19,10 @@ export function register(program: Command): void {
     .command('analyze')
     .description('cell estimates, paired tests and hypothesis verdicts from a run: writes cells.csv, tests.csv and summary.json')
     .argument('<run>', 'run folder written by "lora-eval score" (or any scores.csv it wrote)')
-    .option('--hypotheses <file>', 'hypotheses.yaml: the claims to test (compare, equivalence, non_inferiority, correlation, dose_response, and all: of several)')
+    .option(
+      '--hypotheses <file>',
+      'hypotheses.yaml: the claims to test (compare, equivalence, non_inferiority, correlation, dose_response, and all: of several)',
+    )
     .option('--sweep <file>', "sweep.yaml whose models: (ancestry) and costs: the claims use (default: what the run's run.json recorded)")
     .option('-o, --out <dir>', 'output folder (default: the run folder)')
     .option('--seed <n>', 'seed of every bootstrap', '1')
