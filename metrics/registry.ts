@@ -1,13 +1,22 @@
 import { basePreservation } from './base_preservation.js';
 import { conceptDetection } from './concept_detection.js';
 import { conceptSimilarity } from './concept_similarity.js';
+import { detail } from './detail.js';
 import { promptFidelity } from './prompt_fidelity.js';
 import { promptTagFidelity } from './prompt_tag_fidelity.js';
 import { styleRetention } from './style_retention.js';
 import type { MetricDefinition } from './types.js';
 
 /** Every per-image metric, in the order rows are written. */
-export const metricRegistry: MetricDefinition[] = [promptFidelity, conceptSimilarity, styleRetention, basePreservation, conceptDetection, promptTagFidelity];
+export const metricRegistry: MetricDefinition[] = [
+  promptFidelity,
+  conceptSimilarity,
+  styleRetention,
+  basePreservation,
+  conceptDetection,
+  promptTagFidelity,
+  detail,
+];
 
 export function metricsRequiring(kind: MetricDefinition['requires']): MetricDefinition[] {
   return metricRegistry.filter((m) => m.requires === kind);

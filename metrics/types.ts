@@ -29,12 +29,20 @@ export interface TaggerInputs {
   detected(tagIndex: number, probabilities: Float32Array): boolean;
 }
 
+/** Measures computed from the decoded pixels themselves. */
+export interface PixelInputs {
+  model: string;
+  /** RMS luminance Laplacian at the analysis scale (src/imaging/detail.ts). */
+  detail?: number;
+}
+
 export interface MetricContext {
   image: SweepImage;
   prompt: SweepPrompt;
   lora: LoraSpec;
   clip?: ClipInputs;
   tagger?: TaggerInputs;
+  pixels?: PixelInputs;
 }
 
 export interface MetricValue {
@@ -53,7 +61,7 @@ export interface MetricDefinition {
   regressionMargin: number;
   /** How cell estimates aggregate per-image values. */
   aggregation: 'mean';
-  requires: 'clip' | 'tagger';
+  requires: 'clip' | 'tagger' | 'pixels';
   /** Names of the rows this metric writes (the metric itself and any companions such as deltas). */
   emits: (lora: LoraSpec) => string[];
   /** Whether the metric is defined for this image at all (e.g. style retention is not, at weight 0). */

@@ -11,12 +11,14 @@ import { chooseBest, chooseCsv, type ChooseOptions, type ChooseResult } from './
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-files.js';
 import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
-import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
+import { claimType, HypothesesSchema, isCompound, type Claim, type Hypothesis } from './hypothesis-schema.js';
+import { SweepSchema } from '../sweep/schema.js';
+import { ancestorsOf } from '../sweep/lineage.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
 import { VARIANCE_MODEL, varianceCsv, varianceDecompositions, type VarianceDecomposition } from './variance-decomposition.js';
-import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
+import { COMPOUND_VERDICT_RULE, compoundVerdict, hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
 
 export interface AnalyzeOptions {
   /** Run folder or scores.csv. */
@@ -31,6 +33,8 @@ export interface AnalyzeOptions {
   ci?: CiMethod;
   /** Pick the best level combination of these factors (e.g. checkpoint, weight): writes choose.csv. */
   choose?: Pick<ChooseOptions, 'factors' | 'metric' | 'floors'>;
+  /** sweep.yaml whose models: (ancestry) and costs: the claims use, for a scores.csv without its run.json. */
+  sweep?: string;
 }
 
 export interface HypothesisResult extends HypothesisVerdict {
@@ -42,6 +46,8 @@ export interface HypothesisResult extends HypothesisVerdict {
   unit: string;
   /** Units K behind each of its tests, in tests.csv order (NaN when a test had none). */
   units: number[];
+  /** The parts of a compound (all:) hypothesis, each with its own verdict. */
+  parts?: HypothesisResult[];
 }
 
 export interface AnalyzeResult {
@@ -136,6 +142,11 @@ export const TESTS_CSV_COLUMNS = [
   'effect_ci_low',
   'effect_ci_high',
   'verdict',
+  'per_gpu_hour',
+  'per_gpu_hour_ci_low',
+  'per_gpu_hour_ci_high',
+  'cost_factor',
+  'cost_difference_gpu_hours',
   'note',
 ];
 
@@ -163,6 +174,11 @@ function testsCsv(tests: TestRow[]): string {
       num(t.effectCiLow),
       num(t.effectCiHigh),
       t.verdict,
+      num(t.perCost ?? NaN),
+      num(t.perCostCiLow ?? NaN),
+      num(t.perCostCiHigh ?? NaN),
+      t.costFactor ?? '',
+      num(t.costDifference ?? NaN),
       t.note ?? '',
     ]),
     { header: true, columns: TESTS_CSV_COLUMNS },
@@ -180,7 +196,15 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const seed = options.seed ?? 1;
   const reps = options.reps ?? 2000;
   const ci = options.ci ?? 't';
-  const claims: Claim[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
+  const entries: Hypothesis[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
+  if (options.sweep) {
+    const sweep = parseYamlFile(resolve(options.sweep), SweepSchema);
+    table.lineage = sweep.models ?? table.lineage;
+    table.costs = sweep.costs ?? table.costs;
+  }
+  // A circular ancestry is refused before any claim reads it.
+  for (const model of Object.keys(table.lineage ?? {})) ancestorsOf(table.lineage!, model, options.sweep ?? 'run.json sweep.models');
+  const claims: Claim[] = entries.flatMap((h) => (isCompound(h) ? h.all : [h]));
   if (options.hypotheses) validateClaims(claims, table, options.hypotheses);
   // Before the slower analyses, so that a bad --choose is refused at once.
   const choice = options.choose ? chooseBest(table, { ...options.choose, seed, reps }) : undefined;
@@ -192,7 +216,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const variance = varianceDecompositions(table, { seed, reps });
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
-  const hypotheses: HypothesisResult[] = claims.map((claim) => {
+  const resultOf = (claim: Claim): HypothesisResult => {
     const rows = evaluate(claim, ctx);
     tests.push(...rows);
     const units = [...new Set(rows.map((r) => r.unit))];
@@ -204,6 +228,20 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       unit: units.join(', '),
       units: rows.map((r) => r.nUnits),
       ...hypothesisVerdict(rows),
+    };
+  };
+  const hypotheses: HypothesisResult[] = entries.map((entry) => {
+    if (!isCompound(entry)) return resultOf(entry);
+    const parts = entry.all.map(resultOf);
+    return {
+      id: entry.id,
+      type: 'all',
+      metric: [...new Set(parts.map((p) => p.metric))].join(', '),
+      description: entry.description,
+      unit: [...new Set(parts.flatMap((p) => p.unit.split(', ')))].join(', '),
+      units: parts.flatMap((p) => p.units),
+      ...compoundVerdict(parts),
+      parts,
     };
   });
 
@@ -256,6 +294,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
         'prompt: paired tests, TOST, non-inferiority and dose-response run across per-prompt values (the mean over seeds; K − 1 df) unless a hypothesis says unit: image; Spearman runs over cells',
       hypotheses: options.hypotheses ? resolve(options.hypotheses) : null,
       verdict_rule: VERDICT_RULE,
+      compound_verdict_rule: COMPOUND_VERDICT_RULE,
+      costs: table.costs ?? null,
     },
     factors: table.factors,
     metrics: metricsOf(table).map((name) => {

@@ -1,8 +1,17 @@
 import { z } from 'zod';
 
 const Level = z.union([z.string(), z.number()]);
-/** Factor → level or list of levels, e.g. { base: nai, weight: 1, target: [anything, counterfeit] }. */
-export const SelectorSchema = z.record(z.string(), z.union([Level, z.array(Level).min(1)]));
+/**
+ * A level chosen by its relation to the row's level of another factor, from the sweep's models: ancestry:
+ * { ancestor_of: target } (the base is a declared ancestor of the row's target, transitively) or
+ * { same_as: target } (the base is the target's own checkpoint).
+ */
+export const RelationSchema = z.union([
+  z.object({ ancestor_of: z.string().min(1).describe('the factor whose model this level must be an ancestor of') }).strict(),
+  z.object({ same_as: z.string().min(1).describe('the factor whose level this level must equal') }).strict(),
+]);
+/** Factor → level, list of levels or relation, e.g. { base: nai, weight: 1, target: [anything, counterfeit] }. */
+export const SelectorSchema = z.record(z.string(), z.union([Level, z.array(Level).min(1), RelationSchema]));
 
 const common = {
   id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'hypothesis ids may use letters, digits, "_", "." and "-"'),
@@ -117,17 +126,45 @@ const ClaimBySchemaKey = z.record(z.string(), z.unknown()).transform((value, ctx
   return result.data as Claim;
 });
 
+const hypothesisId = common.id;
+
+/**
+ * A compound hypothesis: several claims that must all hold. Each part keeps its own test family and correction;
+ * the compound's verdict combines the parts' verdicts (see verdict.ts).
+ */
+export const CompoundClaimSchema = z
+  .object({
+    id: hypothesisId,
+    description: z.string().optional(),
+    all: z.array(ClaimBySchemaKey).min(2, 'all: needs at least two claims'),
+  })
+  .strict();
+
+const EntryBySchemaKey = z.record(z.string(), z.unknown()).transform((value, ctx): Hypothesis => {
+  const schema = 'all' in value ? CompoundClaimSchema : ClaimBySchemaKey;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  }
+  return result.data as Hypothesis;
+});
+
 export const HypothesesSchema = z
   .object({
     $schema: z.string().optional(),
-    hypotheses: z.array(ClaimBySchemaKey).min(1),
+    hypotheses: z.array(EntryBySchemaKey).min(1),
   })
   .strict()
   .superRefine((file, ctx) => {
     const ids = new Set<string>();
+    const see = (id: string, path: (string | number)[]) => {
+      if (ids.has(id)) ctx.addIssue({ code: 'custom', path, message: `duplicate hypothesis id "${id}"` });
+      ids.add(id);
+    };
     file.hypotheses.forEach((h, i) => {
-      if (ids.has(h.id)) ctx.addIssue({ code: 'custom', path: ['hypotheses', i, 'id'], message: `duplicate hypothesis id "${h.id}"` });
-      ids.add(h.id);
+      see(h.id, ['hypotheses', i, 'id']);
+      if (isCompound(h)) h.all.forEach((part, j) => see(part.id, ['hypotheses', i, 'all', j, 'id']));
     });
   });
 
@@ -138,10 +175,29 @@ export type NonInferiorityClaim = z.infer<typeof NonInferiorityClaimSchema>;
 export type CorrelationClaim = z.infer<typeof CorrelationClaimSchema>;
 export type DoseResponseClaim = z.infer<typeof DoseResponseClaimSchema>;
 export type Claim = z.infer<typeof ClaimSchema>;
+export type Relation = z.infer<typeof RelationSchema>;
+export interface CompoundClaim {
+  id: string;
+  description?: string;
+  all: Claim[];
+}
+/** One entry of hypotheses.yaml: a claim, or a compound of claims that must all hold. */
+export type Hypothesis = Claim | CompoundClaim;
+
+export function isCompound(h: Hypothesis): h is CompoundClaim {
+  return 'all' in h;
+}
 export type HypothesesFile = z.output<typeof HypothesesSchema>;
 
 /** JSON Schema of hypotheses.yaml. */
-export const HypothesesJsonSchema = z.object({ $schema: z.string().optional(), hypotheses: z.array(ClaimSchema).min(1) }).strict();
+export const HypothesesJsonSchema = z
+  .object({
+    $schema: z.string().optional(),
+    hypotheses: z
+      .array(z.union([ClaimSchema, z.object({ id: hypothesisId, description: z.string().optional(), all: z.array(ClaimSchema).min(2) }).strict()]))
+      .min(1),
+  })
+  .strict();
 
 export function claimType(claim: Claim): keyof typeof claimKinds {
   if ('compare' in claim) return 'compare';

@@ -1,6 +1,7 @@
 import type { ScoreRow } from '../run/scores-csv.js';
 import { canonicalLevel } from '../sweep/level.js';
-import type { Selector } from './hypothesis-schema.js';
+import { isAncestor, type ModelLineage } from '../sweep/lineage.js';
+import type { Relation, Selector } from './hypothesis-schema.js';
 
 /**
  * Whether a row lies in the part of the design a selector names. Weight-0 rows leave LoRA-only factors blank:
@@ -11,8 +12,28 @@ export function levelOf(row: ScoreRow, factor: string): string | undefined {
   return factor === 'prompt' ? row.prompt : row.levels[factor];
 }
 
-export function matchesSelector(row: ScoreRow, selector: Selector, loraFactors: string[]): boolean {
+export function isRelation(level: Selector[string]): level is Relation {
+  return typeof level === 'object' && !Array.isArray(level);
+}
+
+/** Whether a row's level of `factor` stands in the relation to its level of the relation's other factor. */
+function relationHolds(row: ScoreRow, factor: string, relation: Relation, lineage: ModelLineage | undefined): boolean {
+  const value = levelOf(row, factor);
+  if (!value) return false;
+  if ('same_as' in relation) return sameLevel(levelOf(row, relation.same_as), value);
+  const model = levelOf(row, relation.ancestor_of);
+  if (!model) return false;
+  if (!lineage) throw new Error(`internal: ${factor}: { ancestor_of: ${relation.ancestor_of} } was not checked against the sweep's models`);
+  return isAncestor(lineage, value, model);
+}
+
+/**
+ * Whether a row lies in the part of the design a selector names. Relations ({ ancestor_of: target }) read the
+ * row's own levels and the sweep's ancestry; a weight-0 row (blank LoRA-only levels) never satisfies one.
+ */
+export function matchesSelector(row: ScoreRow, selector: Selector, loraFactors: string[], lineage?: ModelLineage): boolean {
   return Object.entries(selector).every(([factor, level]) => {
+    if (isRelation(level)) return relationHolds(row, factor, level, lineage);
     const value = levelOf(row, factor);
     const levels = Array.isArray(level) ? level : [level];
     return levels.some((l) => sameLevel(value, l)) || (value === '' && loraFactors.includes(factor));
@@ -26,7 +47,9 @@ export function sameLevel(value: string | undefined, level: string | number): bo
 
 export function formatSelector(selector: Selector): string {
   return Object.entries(selector)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : v}`)
+    .map(
+      ([k, v]) => `${k}=${isRelation(v) ? ('same_as' in v ? `same_as(${v.same_as})` : `ancestor_of(${v.ancestor_of})`) : Array.isArray(v) ? v.join('|') : v}`,
+    )
     .join(';');
 }
 

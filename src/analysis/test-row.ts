@@ -42,6 +42,13 @@ export interface TestRow {
   effectCiLow: number;
   effectCiHigh: number;
   verdict: Verdict;
+  /** estimate ÷ (cost of a − cost of b) in GPU-hours, when the sides differ in one factor with costs in the sweep. */
+  perCost?: number;
+  perCostCiLow?: number;
+  perCostCiHigh?: number;
+  /** The costed factor and the cost difference (GPU-hours) behind perCost. */
+  costFactor?: string;
+  costDifference?: number;
   /** Why a test could not be run, when it could not, and anything a reader must know about its data. */
   note?: string;
 }

@@ -1,7 +1,8 @@
 import { UserError } from '../errors.js';
 import { claimType, comparedSides, type Claim, type Selector } from './hypothesis-schema.js';
 import { levelsOf, metricsOf, type ScoreTable } from '../run/score-table.js';
-import { sameLevel } from './selection.js';
+import { isRelation, sameLevel } from './selection.js';
+import { ancestorsOf } from '../sweep/lineage.js';
 
 export function acrossFactors(claim: Claim): string[] {
   return claim.across === undefined ? [] : Array.isArray(claim.across) ? claim.across : [claim.across];
@@ -34,6 +35,30 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
     const checkSelector = (selector: Selector | undefined, where: string) => {
       for (const [factor, wanted] of Object.entries(selector ?? {})) {
         if (!checkFactor(factor, where)) continue;
+        if (isRelation(wanted)) {
+          const other = 'same_as' in wanted ? wanted.same_as : wanted.ancestor_of;
+          if (!checkFactor(other, where)) continue;
+          if ('ancestor_of' in wanted) {
+            if (!table.lineage) {
+              at(
+                where,
+                `${factor}: { ancestor_of: ${other} } needs the ancestry of the models: declare models: { <model>: { ancestors: [...] } } in the sweep (analyze reads it from the run's run.json or --sweep)`,
+              );
+              continue;
+            }
+            const ancestry = table.lineage;
+            const hasAncestor = levelsOf(table, other).some((m) => {
+              const ancestors = ancestorsOf(ancestry, m, 'models');
+              return levelsOf(table, factor).some((l) => ancestors.has(l));
+            });
+            if (!hasAncestor)
+              at(
+                where,
+                `${factor}: no level of ${factor} is a declared ancestor of any level of ${other}; models with ancestors: ${list(Object.keys(ancestry))}`,
+              );
+          }
+          continue;
+        }
         const levels = levelsOf(table, factor);
         for (const level of Array.isArray(wanted) ? wanted : [wanted]) {
           if (!levels.some((l) => sameLevel(l, level))) at(where, `${factor} "${level}" is not a level; levels: ${list(levels)}`);

@@ -33,3 +33,24 @@ export function hypothesisVerdict(rows: TestRow[]): HypothesisVerdict {
   const verdict: Verdict = refuted > 0 ? 'refuted' : rows.length > 0 && supported === rows.length ? 'supported' : 'inconclusive';
   return { verdict, tests: rows.length, supported, refuted, inconclusive: count('inconclusive'), notRun: rows.length - ran.length };
 }
+
+/**
+ * The verdict rule of a compound (all:) hypothesis. Each part is tested and corrected within itself, as a
+ * hypothesis of its own. The compound is supported only when every part is supported: an intersection-union
+ * test, whose false-support rate is at most the largest part's alpha, so no correction across parts is needed.
+ * It is refuted when any part is refuted (a union of the parts' refutations: its error rate is bounded by the
+ * sum of the parts' alphas, not by one alpha); otherwise it is inconclusive.
+ */
+export const COMPOUND_VERDICT_RULE =
+  'all: supported only when every part is supported (an intersection-union test: each part keeps its own correction, none is needed across parts); ' +
+  "refuted when any part is refuted (its error rate is bounded by the sum of the parts' alphas); else inconclusive.";
+
+export function compoundVerdict(parts: HypothesisVerdict[]): HypothesisVerdict {
+  const sum = (key: keyof Omit<HypothesisVerdict, 'verdict'>) => parts.reduce((s, p) => s + p[key], 0);
+  const verdict: Verdict = parts.some((p) => p.verdict === 'refuted')
+    ? 'refuted'
+    : parts.length > 0 && parts.every((p) => p.verdict === 'supported')
+      ? 'supported'
+      : 'inconclusive';
+  return { verdict, tests: sum('tests'), supported: sum('supported'), refuted: sum('refuted'), inconclusive: sum('inconclusive'), notRun: sum('notRun') };
+}

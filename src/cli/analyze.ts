@@ -12,7 +12,8 @@ export function testLine(t: TestRow): string {
   const units = Number.isFinite(t.nUnits) ? `${t.nUnits} ${t.unit}${t.nUnits === 1 ? '' : 's'}` : `0 ${t.unit}s`;
   const where = t.where || '(all)';
   const result = Number.isFinite(t.p) ? `p_adj ${fmtP(t.pAdj)} ${t.verdict}` : `not run: ${t.note ?? ''}`;
-  return `${where}: ${t.test.replace(/ \(.*\)$/, '')}, ${units}${t.unit === 'image' ? ' (image-level)' : ''}, ${result}`;
+  const perCost = t.perCost !== undefined && Number.isFinite(t.perCost) ? `, ${fmtP(t.perCost)} per GPU-hour of ${t.costFactor}` : '';
+  return `${where}: ${t.test.replace(/ \(.*\)$/, '')}, ${units}${t.unit === 'image' ? ' (image-level)' : ''}, ${result}${perCost}`;
 }
 
 function listOption(name: string, value: string): string[] {
@@ -43,7 +44,11 @@ export function register(program: Command): void {
       'cell estimates, paired tests and hypothesis verdicts from a run: writes cells.csv, tests.csv, variance.csv, choose.csv (with --choose) and summary.json',
     )
     .argument('<run>', 'run folder written by "lora-eval score" (or any scores.csv it wrote)')
-    .option('--hypotheses <file>', 'hypotheses.yaml: the claims to test (compare, equivalence, correlation, dose_response)')
+    .option(
+      '--hypotheses <file>',
+      'hypotheses.yaml: the claims to test (compare, equivalence, non_inferiority, correlation, dose_response, and all: of several)',
+    )
+    .option('--sweep <file>', "sweep.yaml whose models: (ancestry) and costs: the claims use (default: what the run's run.json recorded)")
     .option('-o, --out <dir>', 'output folder (default: the run folder)')
     .option('--seed <n>', 'seed of every bootstrap', '1')
     .option('--reps <n>', 'bootstrap replicates', '2000')
@@ -68,7 +73,7 @@ export function register(program: Command): void {
             : undefined;
         if (!choose && (opts.chooseMetric !== undefined || opts.chooseFloor !== undefined))
           throw new UserError('--choose-metric and --choose-floor need --choose');
-        const result = analyze({ input: run, hypotheses: opts.hypotheses, out: opts.out, seed, reps, ci, choose });
+        const result = analyze({ input: run, hypotheses: opts.hypotheses, out: opts.out, seed, reps, ci, choose, sweep: opts.sweep });
         const out = process.stdout;
         out.write(`${result.cells.length} cell estimates, ${result.tests.length} tests\n`);
         if (!result.embeddings.available) out.write(`model distance and diversity unavailable: ${result.embeddings.reason}\n`);
@@ -76,6 +81,10 @@ export function register(program: Command): void {
           out.write(
             `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
+          for (const part of h.parts ?? []) {
+            out.write(`  ${part.verdict.toUpperCase().padEnd(12)} ${part.id} (${part.type}, ${part.metric})\n`);
+            for (const t of result.tests.filter((t) => t.hypothesis === part.id)) out.write(`    ${testLine(t)}\n`);
+          }
           for (const t of result.tests.filter((t) => t.hypothesis === h.id)) out.write(`  ${testLine(t)}\n`);
         }
         const rated = result.raterAgreement;

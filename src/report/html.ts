@@ -61,13 +61,16 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
   const title = `lora-eval report${prov?.sweep?.name ? `: ${prov.sweep.name}` : ''}`;
   const hypotheses = summary.hypotheses.length
     ? `<table><thead><tr><th>hypothesis</th><th>type</th><th>metric</th><th>verdict</th><th>unit</th><th>tests</th><th>description</th></tr></thead><tbody>${summary.hypotheses
+        .flatMap((x) => [{ x, part: false }, ...(x.parts ?? []).map((p) => ({ x: p, part: true }))])
         .map(
-          (x) =>
-            `<tr><td>${h(x.id)}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>` +
+          ({ x, part }) =>
+            `<tr><td>${part ? '└ ' : ''}${h(x.id)}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>` +
             `<td>${h(x.unit ?? '')}${x.units?.length ? ` (K = ${h(x.units.map((k) => (Number.isFinite(k) ? String(k) : '–')).join(', '))})` : ''}</td>` +
             `<td>${x.supported} supported, ${x.refuted} refuted, ${x.inconclusive} inconclusive of ${x.tests}${x.notRun ? ` (${x.notRun} could not run)` : ''}</td><td>${h(x.description ?? '')}</td></tr>`,
         )
-        .join('')}</tbody></table><p class="meta">${h(summary.settings.verdict_rule)}</p>`
+        .join(
+          '',
+        )}</tbody></table><p class="meta">${h(summary.settings.verdict_rule)}${summary.settings.compound_verdict_rule && summary.hypotheses.some((x) => x.parts) ? ` ${h(summary.settings.compound_verdict_rule)}` : ''}</p>`
     : '<p>No hypotheses were tested (run <code>lora-eval analyze --hypotheses …</code>).</p>';
   const tests = analysis.tests.length
     ? `<table><thead><tr><th>hypothesis</th><th>test</th><th>a</th><th>b</th><th>where</th><th>unit</th><th>K</th><th>n</th><th>estimate</th><th>CI</th><th>p</th><th>p adj.</th><th>effect</th><th>verdict</th><th>note</th></tr></thead><tbody>${analysis.tests

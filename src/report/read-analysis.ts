@@ -26,6 +26,8 @@ export interface HypothesisSummary {
   refuted: number;
   inconclusive: number;
   notRun: number;
+  /** The parts of a compound (all:) hypothesis. */
+  parts?: HypothesisSummary[];
 }
 
 /** summary.json's variance field (absent in analyses written before it existed). Bootstrap bounds are null when not estimated. */
@@ -73,7 +75,15 @@ export interface Analysis {
       sweep?: { name?: string; sha256?: string; file?: string };
       models?: { file: string; sha256: string }[];
     } | null;
-    settings: { seed: number; bootstrap_reps: number; verdict_rule: string; ci_method?: string; ci_level?: number; unit_of_inference?: string };
+    settings: {
+      seed: number;
+      bootstrap_reps: number;
+      verdict_rule: string;
+      compound_verdict_rule?: string;
+      ci_method?: string;
+      ci_level?: number;
+      unit_of_inference?: string;
+    };
     factors: string[];
     metrics: { name: string; unit: string | null; higher_is_better: boolean | null }[];
     hypotheses: HypothesisSummary[];

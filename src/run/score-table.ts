@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { readRunJson, type RunJson } from './run-json.js';
 import { readRunScores, SCORES_CSV } from './run-scores.js';
 import type { ScoreRow } from './scores-csv.js';
+import type { ModelLineage } from '../sweep/lineage.js';
 
 /** The scores of one run, as analyze, report and check read them. */
 export interface ScoreTable {
@@ -19,7 +20,14 @@ export interface ScoreTable {
   /** Factors blank on weight-0 rows (the LoRA-only factors). */
   loraFactors: string[];
   rows: ScoreRow[];
+  /** Ancestry of the models (the sweep's models:), when the run recorded it or analyze was given the sweep. */
+  lineage?: ModelLineage;
+  /** GPU-hours per factor level (the sweep's costs:), likewise. */
+  costs?: FactorCosts;
 }
+
+/** GPU-hours per level of a factor. */
+export type FactorCosts = Record<string, Record<string, number>>;
 
 /**
  * Reads a run folder (scores.csv, run.json, store.sqlite) or a bare scores.csv that lora-eval wrote. A scores.csv
@@ -36,7 +44,9 @@ export function loadScoreTable(input: string): ScoreTable {
   const run = isDir ? besideRun : undefined;
   const loraFactors = run?.sweep?.lora_factors ?? parsed.factors.filter((f) => parsed.rows.some((r) => r.levels[f] === ''));
   const storeFile = isDir ? [join(path, 'store.sqlite'), run?.store].find((f): f is string => f !== undefined && existsSync(f)) : undefined;
-  return { source: csv, runDir: isDir ? path : undefined, run, storeFile, factors: parsed.factors, loraFactors, rows: parsed.rows };
+  const lineage = run?.sweep?.models as ModelLineage | undefined;
+  const costs = run?.sweep?.costs as FactorCosts | undefined;
+  return { source: csv, runDir: isDir ? path : undefined, run, storeFile, factors: parsed.factors, loraFactors, rows: parsed.rows, lineage, costs };
 }
 
 /** Distinct non-blank levels of a factor, in order of first appearance. */

@@ -1,13 +1,14 @@
 import type { ScoreRow } from '../run/scores-csv.js';
 import type { LoadedSweep, SweepImage } from '../sweep/types.js';
 import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
-import type { ClipInputs, TaggerInputs } from '../../metrics/types.js';
+import type { ClipInputs, PixelInputs, TaggerInputs } from '../../metrics/types.js';
 
 /** What the metrics of one image read: its vectors and those of its weight-0 counterpart. */
 export interface ImageInputs {
   sha: string;
   clip: Omit<ClipInputs, 'model'>;
   tagger?: TaggerInputs;
+  pixels?: Omit<PixelInputs, 'model'>;
 }
 
 export interface MetricRows {
@@ -47,7 +48,7 @@ function medianAxisLength(prepared: { native?: SweepImage; inputs?: ImageInputs 
 export function computeMetrics(
   loaded: LoadedSweep,
   images: SweepImage[],
-  models: { clip: string; tagger?: string },
+  models: { clip: string; tagger?: string; pixels?: string },
   inputsOf: (image: SweepImage, native: SweepImage | undefined) => ImageInputs | undefined,
 ): MetricRows {
   const natives = new Map(loaded.images.filter((i) => i.native).map((n) => [nativeKey(n, loaded.loraFactors), n]));
@@ -69,9 +70,11 @@ export function computeMetrics(
       lora: loaded.sweep.lora,
       clip: { model: models.clip, ...inputs.clip, medianStyleAxisLength },
       tagger: inputs.tagger,
+      pixels: models.pixels && inputs.pixels ? { model: models.pixels, ...inputs.pixels } : undefined,
     };
     for (const metric of metricRegistry) {
       if (metric.requires === 'tagger' && !models.tagger) continue;
+      if (metric.requires === 'pixels' && !models.pixels) continue;
       if (!metric.appliesTo(image, prompt)) continue;
       const result = metric.compute(ctx);
       if ('unavailable' in result) {
@@ -79,7 +82,7 @@ export function computeMetrics(
         unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
         continue;
       }
-      const model = metric.requires === 'tagger' ? models.tagger! : models.clip;
+      const model = metric.requires === 'tagger' ? models.tagger! : metric.requires === 'pixels' ? models.pixels! : models.clip;
       for (const v of result.values) {
         if (!Number.isFinite(v.value)) {
           // A NaN or infinite score is no measurement: counted with the others that could not be computed.

@@ -17,6 +17,7 @@ import { Store } from '../store/store.js';
 import { loadSweep } from '../sweep/load.js';
 import type { LoadedSweep } from '../sweep/types.js';
 import { TOOL_VERSION, gitSha } from '../version.js';
+import { DETAIL_MODEL, detailEncoder } from './detail-encoder.js';
 import { computeMetrics } from './compute-metrics.js';
 import { encodeImages, type ImageFile } from './encode-images.js';
 import { encodeTexts } from './encode-texts.js';
@@ -134,6 +135,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   try {
     const encoders: ImageEncoder[] = [clipEncoder(clip, modelShas[clip.imageFile])];
     if (tagger) encoders.push(tagger.encoder(modelShas[tagger.modelFile]));
+    encoders.push(detailEncoder(options.resampler));
 
     const files: ImageFile[] = [
       ...[...images, ...neededNatives].map((i) => ({ path: i.path, key: i.key })),
@@ -165,7 +167,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     const styleCentroid = styleRefs.length ? centroid(styleRefs) : undefined;
 
     t = Date.now();
-    const { rows, unavailable, scored } = computeMetrics(loaded, images, { clip: clip.id, tagger: tagger?.model }, (image, native) => {
+    const detailValues = encoded.vectors.get(DETAIL_MODEL)!;
+    const { rows, unavailable, scored } = computeMetrics(loaded, images, { clip: clip.id, tagger: tagger?.model, pixels: DETAIL_MODEL }, (image, native) => {
       const sha = encoded.shas.get(image.path);
       const vector = vectorOf(image, clipVectors);
       if (!sha || !vector) return undefined;
@@ -173,6 +176,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         sha,
         clip: { image: vector, native: vectorOf(native, clipVectors), promptText: textVectors.get(texts.get(image.prompt)!)!, references, styleCentroid },
         tagger: tagger?.inputsFor(vectorOf(image, taggerVectors), vectorOf(native, taggerVectors)),
+        pixels: { detail: vectorOf(image, detailValues)?.[0] },
       };
     });
     lap('metrics_ms', t);
@@ -206,6 +210,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         git: gitSha(dirname(loaded.file)),
         factors: loaded.factorNames,
         lora_factors: loaded.loraFactors,
+        ...(sweep.models ? { models: sweep.models } : {}),
+        ...(sweep.costs ? { costs: sweep.costs } : {}),
       },
       models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f], ...hubOrigin(f) })),
       model_files: scoringFiles.map((f) => ({ file: f, sha256: modelShas[f] })),

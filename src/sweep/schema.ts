@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SeedSchema } from './seed.js';
+import { lineageCycle } from './lineage.js';
 
 /** Factor names become template placeholders and CSV columns, so keep them plain. */
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
@@ -40,6 +41,12 @@ export const ExplicitImageSchema = z
   .catchall(FactorLevelSchema)
   .describe('one image with its factor levels given inline, e.g. { path, base, target, weight, prompt, seed }');
 
+export const ModelInfoSchema = z
+  .object({
+    ancestors: z.array(z.string().min(1)).default([]).describe('models this one was fine-tuned or merged from; their own ancestors count too'),
+  })
+  .strict();
+
 export const ImagesSchema = z.union([
   z.string().min(1).describe('path template, e.g. "{base}/{target}/w{weight}/{prompt}-{seed}.png"'),
   z
@@ -62,6 +69,14 @@ export const SweepSchema = z
     prompts: z.array(PromptSchema).min(1),
     seeds: z.array(SeedSchema).min(1).describe('generation seeds; quote seeds beyond 2^53, e.g. "18446744073709551615"'),
     images: ImagesSchema,
+    models: z
+      .record(z.string().min(1), ModelInfoSchema)
+      .optional()
+      .describe('what is known about the models that are levels of base or target, e.g. { chilloutmix: { ancestors: [nai, sd15] } }'),
+    costs: z
+      .record(identifier, z.record(z.string(), z.number().positive()))
+      .optional()
+      .describe('GPU-hours per level of a factor, e.g. { resolution: { 512: 0.4, 768: 0.9 } } (written by plan); claims report gains per GPU-hour'),
   })
   .strict()
   .superRefine((sweep, ctx) => {
@@ -96,6 +111,27 @@ export const SweepSchema = z
       }
       if (name === 'target' || name === 'weight') {
         ctx.addIssue({ code: 'custom', path: ['lora_factors', i], message: `"${name}" cannot be a LoRA-only factor` });
+      }
+    }
+    for (const [name, info] of Object.entries(sweep.models ?? {})) {
+      info.ancestors.forEach((a, i) => {
+        if (a === name) ctx.addIssue({ code: 'custom', path: ['models', name, 'ancestors', i], message: `a model cannot be its own ancestor` });
+      });
+    }
+    const cycle = sweep.models && lineageCycle(sweep.models);
+    if (cycle) ctx.addIssue({ code: 'custom', path: ['models'], message: cycle });
+    for (const [factor, levels] of Object.entries(sweep.costs ?? {})) {
+      const known = (factors[factor] ?? []).map(String);
+      if (!(factor in factors)) {
+        ctx.addIssue({ code: 'custom', path: ['costs', factor], message: `unknown factor "${factor}"; factors are ${Object.keys(factors).join(', ')}` });
+        continue;
+      }
+      for (const level of known) {
+        if (!(level in levels)) ctx.addIssue({ code: 'custom', path: ['costs', factor], message: `no cost for ${factor} level "${level}"` });
+      }
+      for (const level of Object.keys(levels)) {
+        if (!known.includes(level))
+          ctx.addIssue({ code: 'custom', path: ['costs', factor, level], message: `"${level}" is not a level of ${factor}; levels: ${known.join(', ')}` });
       }
     }
     const promptIds = new Set<string>();

@@ -1,5 +1,6 @@
 import type { Experiment } from './experiment-schema.js';
 import type { GenerationJob } from './prompt-files.js';
+import { hasResolutionFactor, resolutionLevel, trainingResolutions, trainingRuns } from './resolution-factor.js';
 
 /**
  * Rough GPU rates for SD1.x at 512×512 on one data-centre GPU (A100/H100 class), fp16 with SDPA. They are
@@ -50,21 +51,43 @@ export function trainStepsPerRun(exp: Experiment, datasetImages: number | undefi
   return Math.ceil(samplesPerEpoch / t.batch_size) * t.epochs;
 }
 
+/** Estimated GPU seconds of one training run at a resolution; undefined when the dataset could not be counted. */
+export function trainingGpuSeconds(exp: Experiment, datasetImages: number | undefined, resolution: number | [number, number]): number | undefined {
+  const perRun = trainStepsPerRun(exp, datasetImages);
+  if (perRun === undefined) return undefined;
+  const res = Array.isArray(resolution) ? resolution : [resolution, resolution];
+  return ASSUMED_RATES.trainOverheadSeconds + perRun * exp.training.batch_size * ASSUMED_RATES.trainSecondsPerSample * areaScale(res[0], res[1]);
+}
+
+/**
+ * GPU-hours per level of the resolution factor: one training run at that resolution (generation costs the same at
+ * every level, so it is left out). Undefined without a resolution factor or when the dataset could not be counted.
+ */
+export function resolutionCosts(exp: Experiment, datasetImages: number | undefined): Record<string, number> | undefined {
+  if (!hasResolutionFactor(exp)) return undefined;
+  const costs: Record<string, number> = {};
+  for (const r of trainingResolutions(exp)) {
+    const seconds = trainingGpuSeconds(exp, datasetImages, r);
+    if (seconds === undefined) return undefined;
+    costs[resolutionLevel(r)] = Number((seconds / 3600).toPrecision(4));
+  }
+  return costs;
+}
+
 export function summarize(exp: Experiment, jobs: GenerationJob[], datasetImages: number | undefined, imageTag: string): PlanSummary {
   const t = exp.training;
   const g = exp.generation;
-  const res = Array.isArray(t.resolution) ? t.resolution : [t.resolution, t.resolution];
   const steps: PlanStep[] = [{ step: 'build', detail: `docker image ${imageTag}`, images: 0, work: '-', gpuSeconds: 0 }];
   const perRun = trainStepsPerRun(exp, datasetImages);
-  for (const base of exp.bases) {
-    const samples = perRun === undefined ? undefined : perRun * t.batch_size;
+  const runs = trainingRuns(exp);
+  for (const run of runs) {
+    const at = hasResolutionFactor(exp) ? `, resolution ${resolutionLevel(run.resolution)}` : '';
     steps.push({
-      step: `train ${base.name}`,
-      detail: `${t.epochs} epochs, ${datasetImages ?? '?'} images × ${exp.dataset.repeats} repeats${exp.dataset.regularization ? ' (+ regularization)' : ''}, batch ${t.batch_size}`,
+      step: `train ${run.name}`,
+      detail: `${t.epochs} epochs, ${datasetImages ?? '?'} images × ${exp.dataset.repeats} repeats${exp.dataset.regularization ? ' (+ regularization)' : ''}, batch ${t.batch_size}${at}`,
       images: 0,
       work: perRun === undefined ? '? steps (dataset not found here)' : `${perRun} steps`,
-      gpuSeconds:
-        samples === undefined ? undefined : ASSUMED_RATES.trainOverheadSeconds + samples * ASSUMED_RATES.trainSecondsPerSample * areaScale(res[0], res[1]),
+      gpuSeconds: trainingGpuSeconds(exp, datasetImages, run.resolution),
     });
   }
   let samplerSteps = 0;
@@ -84,7 +107,7 @@ export function summarize(exp: Experiment, jobs: GenerationJob[], datasetImages:
   return {
     steps,
     totalImages: jobs.reduce((n, j) => n + j.lines.length, 0),
-    trainSteps: perRun === undefined ? undefined : perRun * exp.bases.length,
+    trainSteps: perRun === undefined ? undefined : perRun * runs.length,
     samplerSteps,
     gpuSeconds: steps.reduce((s, x) => s + (x.gpuSeconds ?? 0), 0),
     gpuSecondsComplete: steps.every((s) => s.gpuSeconds !== undefined),

@@ -2,6 +2,7 @@
 import { toArgValue } from './arg-check.js';
 import type { Experiment } from './experiment-schema.js';
 import { NATIVE_DIR } from './layout.js';
+import { lineageCycle } from '../sweep/lineage.js';
 import { SD_SCRIPTS_VERSIONS, sdScriptsVersion, type SdScriptsVersion } from './sd-scripts-args/index.js';
 import type { TomlValue } from './toml.js';
 import { PLAN_MANAGED_TRAIN_ARGS } from './training-config.js';
@@ -115,6 +116,21 @@ export function checkExperiment(exp: Experiment): ExperimentIssue[] {
     add(['pins', 'lycoris_lora'], 'training.network "lycoris" needs pins.lycoris_lora (the lycoris_lora version to install)');
   const resolution = Array.isArray(t.resolution) ? t.resolution : [t.resolution];
   if (resolution.some((r) => r < 64 || r % 64 !== 0)) add(['training', 'resolution'], 'training resolution must be a multiple of 64');
+  const cycle = exp.models && lineageCycle(exp.models);
+  if (cycle) add(['models'], cycle);
+  (exp.resolutions ?? []).forEach((r, i) => {
+    if (r < 64 || r % 64 !== 0) add(['resolutions', i], `training resolution ${r} must be a multiple of 64`);
+  });
+  issues.push(...duplicates(exp.resolutions ?? [], String, (i) => ['resolutions', i], 'resolution'));
+  // training.resolution defaults to 512; any other value beside resolutions: would be silently ignored.
+  if (exp.resolutions && (Array.isArray(t.resolution) || t.resolution !== 512))
+    add(['training', 'resolution'], 'training.resolution and resolutions both given: resolutions makes resolution a factor; remove training.resolution');
+  if (exp.resolutions && exp.resolutions.length > 1) {
+    const runs = new Set(exp.bases.flatMap((b) => exp.resolutions!.map((r) => `${b.name}-r${r}`)));
+    exp.bases.forEach((b, i) => {
+      if (runs.has(b.name)) add(['bases', i, 'name'], `base name "${b.name}" is also the name of a training run of another base at a resolution`);
+    });
+  }
   if (t.cache_latents && (exp.dataset.color_aug || exp.dataset.random_crop)) {
     add(['training', 'cache_latents'], 'sd-scripts cannot cache latents with dataset.color_aug or dataset.random_crop; set cache_latents: false');
   }

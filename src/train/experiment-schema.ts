@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PromptSchema } from '../sweep/schema.js';
+import { ModelInfoSchema, PromptSchema } from '../sweep/schema.js';
 import { parseSeed } from '../sweep/seed.js';
 import { checkExperiment } from './experiment-checks.js';
 
@@ -193,6 +193,15 @@ export const ExperimentObjectSchema = section('', {
     .array(z.number().int().min(1))
     .optional()
     .describe('training epochs to generate from besides the last; makes "checkpoint" a factor of the sweep'),
+  resolutions: z
+    .array(z.number().int())
+    .min(2, 'resolutions lists two or more training resolutions (for one, set training.resolution)')
+    .optional()
+    .describe('training resolutions, each trained on every base: makes "resolution" a factor of the sweep (replaces training.resolution)'),
+  models: z
+    .record(z.string().min(1), ModelInfoSchema)
+    .optional()
+    .describe('ancestry of the models, e.g. { chilloutmix: { ancestors: [nai, sd15] } }: copied into sweep.yaml for claims that select by it'),
   training: TrainingSchema,
   generation: GenerationSchema,
   pins: PinsSchema,

@@ -7,7 +7,8 @@ import type { SweepProblem } from '../sweep/types.js';
 import { checkCliArgs, checkDatasetConfig, checkTrainConfig, type ArgProblem } from './arg-check.js';
 import { containerFiles } from './container.js';
 import { datasetConfig } from './dataset-config.js';
-import { summarize, formatPlanTable, type PlanSummary } from './estimate.js';
+import { resolutionCosts, summarize, formatPlanTable, type PlanSummary } from './estimate.js';
+import { atResolution, hasResolutionFactor, trainingResolutions, trainingRuns, withRunsAsBases, datasetFileFor } from './resolution-factor.js';
 import { trainingExtra } from './experiment-checks.js';
 import { howToPin, resolveImageDigest, systemRunner, type CommandRunner } from './image-digest.js';
 import { OUTPUTS_DIR, MODELS_DIR } from './layout.js';
@@ -85,23 +86,29 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
   if (extra.issues.length) throw new ExperimentError(extra.issues.map((i) => fieldProblem(loaded, i.path, i.message)));
 
   const container = containerFiles(exp, version, resolved.image);
-  const jobs = generationJobs(exp);
-  const mounts = inputMounts(exp, relative);
-  const dataset = datasetConfig(exp);
-  const trainConfigs = exp.bases.map((b) => ({ path: `train/${b.name}.toml`, table: trainingConfig(exp, b, extra.values) }));
-  const sweep = sweepFor(exp);
+  // With a resolution factor each base × resolution is a training run that run.sh and the prompt files treat as a base.
+  const runsExp = withRunsAsBases(exp);
+  const jobs = generationJobs(runsExp);
+  const mounts = inputMounts(runsExp, relative);
+  const datasets = trainingResolutions(exp).map((r) => ({ path: datasetFileFor(exp, r), table: datasetConfig(atResolution(exp, r)) }));
+  const trainConfigs = trainingRuns(exp).map((run) => ({
+    path: `train/${run.name}.toml`,
+    table: trainingConfig(atResolution(exp, run.resolution), { ...run.base, name: run.name }, extra.values, run.datasetFile),
+  }));
   const referenceFolders = referenceSources(exp, loaded.dir);
   const copies = referenceFolders.flatMap(({ from, to }) =>
     existsSync(from) && statSync(from).isDirectory() ? listImages(from).map((file) => ({ from: file, to: `${to}/${basename(file)}` })) : [],
   );
-  const sweepText = sweepYamlText(sweep, exp.name);
   const datasetImages = countTrainingImages(resolve(loaded.dir, exp.dataset.images));
+  const costs = resolutionCosts(exp, datasetImages);
+  const sweep = sweepFor(exp, costs ? { resolution: costs } : undefined);
+  const sweepText = sweepYamlText(sweep, exp.name);
   const summary = summarize(exp, jobs, datasetImages, container.imageTag);
 
   const pinsNote = `sd-scripts ${exp.pins.sd_scripts.commit}`;
-  const tomlFiles: { path: string; table: TomlTable }[] = [{ path: 'dataset.toml', table: dataset }, ...trainConfigs];
+  const tomlFiles: { path: string; table: TomlTable }[] = [...datasets, ...trainConfigs];
   const tomlComment = (path: string) =>
-    path === 'dataset.toml'
+    !path.startsWith('train/')
       ? [
           `Written by \`lora-eval plan\` for experiment "${exp.name}"; re-run the plan instead of editing.`,
           `sd-scripts dataset config (--dataset_config), ${pinsNote}. Paths are inside the container.`,
@@ -117,14 +124,14 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
     { path: 'container/constraints.txt', content: container.constraints },
     ...tomlFiles.map((f) => ({ path: f.path, content: tomlText(f.table, tomlComment(f.path)) })),
     ...jobs.map((j) => ({ path: j.promptFile, content: j.lines.join('\n') + '\n' })),
-    { path: 'run.sh', content: runScript(exp, container.imageTag, mounts, jobs), executable: true },
+    { path: 'run.sh', content: runScript(runsExp, container.imageTag, mounts, jobs), executable: true },
     { path: 'sweep.yaml', content: sweepText },
     { path: 'plan.txt', content: formatPlanTable(summary) },
   ];
 
   // Everything written for sd-scripts is checked against the pinned commit's argument lists.
   const problems: ArgProblem[] = [];
-  problems.push(...checkDatasetConfig(dataset, version, 'dataset.toml'));
+  for (const d of datasets) problems.push(...checkDatasetConfig(d.table, version, d.path));
   for (const c of trainConfigs) problems.push(...checkTrainConfig(c.table, version, c.path));
   for (const job of jobs) {
     problems.push(...checkCliArgs([...jobArgs(job), ['--from_file', job.promptFile]], version.genImg, 'run.sh', 'gen_img.py'));
@@ -151,6 +158,8 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
     const host = resolve(outDir, m.host);
     if (!existsSync(host)) warnings.push(`${m.label}: not found here: ${host}`);
   }
+  if (hasResolutionFactor(exp) && !costs)
+    warnings.push('costs: the dataset was not found here, so sweep.yaml has no GPU-hours per resolution (claims cannot report gains per GPU-hour)');
 
   return {
     name: exp.name,

@@ -4,6 +4,7 @@ import type { Sweep } from '../sweep/schema.js';
 import { sweepWithYamlSeeds } from '../sweep/yaml-seeds.js';
 import type { Experiment } from './experiment-schema.js';
 import { checkpointLevel, hasCheckpointFactor, imageTemplates, OUTPUTS_DIR, sampledEpochs, sweepWeights } from './layout.js';
+import { hasResolutionFactor, resolutionLevel, trainingResolutions } from './resolution-factor.js';
 
 /** A path of the experiment as seen from the run folder: relative when the experiment gave it relative. */
 export function fromRunDir(experimentDir: string, outDir: string, path: string): string {
@@ -25,9 +26,13 @@ export function referenceSources(exp: Experiment, experimentDir: string): { from
   return sources;
 }
 
-/** The sweep `lora-eval score` reads once the run has generated its images. */
-export function sweepFor(exp: Experiment): Sweep {
+/**
+ * The sweep `lora-eval score` reads once the run has generated its images. With a resolution factor, each base's
+ * runs live in "<base>-r<resolution>" folders; `costs` (GPU-hours per resolution level) is carried when known.
+ */
+export function sweepFor(exp: Experiment, costs?: Sweep['costs']): Sweep {
   const factors: Sweep['factors'] = { base: exp.bases.map((b) => b.name) };
+  if (hasResolutionFactor(exp)) factors.resolution = trainingResolutions(exp).map((r) => (Array.isArray(r) ? resolutionLevel(r) : r));
   if (hasCheckpointFactor(exp)) factors.checkpoint = sampledEpochs(exp).map(checkpointLevel);
   factors.target = exp.targets.map((t) => t.name);
   factors.weight = sweepWeights(exp);
@@ -39,6 +44,8 @@ export function sweepFor(exp: Experiment): Sweep {
     references: REFERENCES_DIR,
   };
   if (exp.lora.style_references) lora.style_references = STYLE_REFERENCES_DIR;
+  const templates = imageTemplates(exp);
+  if (hasResolutionFactor(exp)) templates.template = templates.template.replace(/^\{base\}\//, '{base}-r{resolution}/');
   return {
     name: exp.name,
     root: OUTPUTS_DIR,
@@ -46,7 +53,9 @@ export function sweepFor(exp: Experiment): Sweep {
     factors,
     prompts: exp.prompts,
     seeds: exp.seeds,
-    images: imageTemplates(exp),
+    images: templates,
+    ...(exp.models ? { models: exp.models } : {}),
+    ...(costs ? { costs } : {}),
   };
 }
 

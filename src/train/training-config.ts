@@ -81,7 +81,7 @@ function networkArgs(exp: Experiment): string[] | undefined {
  * The train_network.py config (for --config_file) that trains the LoRA on one base. sd-scripts flattens the
  * sections, so they only group the keys for a reader.
  */
-export function trainingConfig(exp: Experiment, base: ModelRef, extra: Record<string, TomlValue>): TomlTable {
+export function trainingConfig(exp: Experiment, base: ModelRef, extra: Record<string, TomlValue>, datasetFile = 'dataset.toml'): TomlTable {
   const t = exp.training;
   const config: TomlTable = {
     model: {
@@ -90,7 +90,7 @@ export function trainingConfig(exp: Experiment, base: ModelRef, extra: Record<st
       clip_skip: t.clip_skip === undefined ? undefined : int(t.clip_skip),
     },
     dataset: {
-      dataset_config: `${RUN_MOUNT}/dataset.toml`,
+      dataset_config: `${RUN_MOUNT}/${datasetFile}`,
       cache_latents: t.cache_latents,
       max_data_loader_n_workers: int(t.max_data_loader_n_workers),
     },

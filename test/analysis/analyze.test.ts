@@ -103,6 +103,11 @@ describe('analyze on planted scores', () => {
       'effect_ci_low',
       'effect_ci_high',
       'verdict',
+      'per_gpu_hour',
+      'per_gpu_hour_ci_low',
+      'per_gpu_hour_ci_high',
+      'cost_factor',
+      'cost_difference_gpu_hours',
       'note',
     ]);
     const first = tests[0];

@@ -8,27 +8,50 @@ import { parseYamlFile } from '../../src/sweep/load.js';
 import { SweepSchema } from '../../src/sweep/schema.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const sweep = parseYamlFile('examples/certain-theory/sweep.yaml', SweepSchema);
+const SWEEP = 'examples/certain-theory/sweep.yaml';
+const HYPOTHESES = 'examples/certain-theory/hypotheses.yaml';
+const sweep = parseYamlFile(SWEEP, SweepSchema);
 const factors = Object.keys(sweep.factors);
+const anime = new Set(['nai', 'anything-v4.5', 'counterfeit-v3']);
 
-/** Scores for the example design in a world where the published claims hold. */
-function worldWhereTheClaimsHold(): ScoreRow[] {
+interface World {
+  /** Style retention of a LoRA trained on the ChilloutMix's ancestors, on ChilloutMix. */
+  ancestorStyleOnChilloutmix?: number;
+  /** Detail gained by training at 768 instead of 512. */
+  detailGain: number;
+}
+
+/**
+ * Scores for the example design in a world where the published claims hold: style follows the target for
+ * neutral bases, SD1.5 LoRAs lose the character on anime targets, clip skip changes nothing, ancestors of
+ * ChilloutMix keep less training style there than ChilloutMix itself, and resolution 768 adds detail.
+ */
+function world({ ancestorStyleOnChilloutmix = 0.3, detailGain }: World): ScoreRow[] {
   const rng = createRng('certain-theory');
-  const away = { nai: 0.25, acertainty: 0.3, anylora: 0.8, sd15: 0.5 } as Record<string, number>;
-  const keep = { nai: 0.9, acertainty: 0.9, anylora: 0.9, sd15: 0.3 } as Record<string, number>;
+  const away = { nai: 0.25, acertainty: 0.3, anylora: 0.8, sd15: 0.5, chilloutmix: 0.6 } as Record<string, number>;
   const rows: ScoreRow[] = [];
   for (const base of sweep.factors.base.map(String)) {
     for (const target of sweep.factors.target.map(String)) {
+      const shownRate = base === 'sd15' && anime.has(target) ? 0.3 : 0.97;
+      const style = target === base ? 0.9 : target === 'chilloutmix' && (base === 'nai' || base === 'sd15') ? ancestorStyleOnChilloutmix : away[base];
       for (const weight of sweep.factors.weight.map(String).filter((w) => w !== '0')) {
         for (const prompt of sweep.prompts) {
           for (const seed of sweep.seeds) {
-            const retain = (target === base ? 0.9 : away[base]) * Number(weight) + 0.05 * rng.normal();
-            const shown = prompt.kind === 'concept' && rng.next() < keep[base] * Number(weight) ? 1 : 0;
-            for (const clipSkip of sweep.factors.clip_skip.map(String)) {
-              const levels = { base, clip_skip: clipSkip, target, weight };
-              const image = `${base}/cs${clipSkip}/${target}/w${weight}/${prompt.id}-${seed}.png`;
-              rows.push({ image, sha256: '-', levels, prompt: prompt.id, seed, metric: 'style_retention', model: 'clip', value: retain + 0.01 * rng.normal() });
-              rows.push({ image, sha256: '-', levels, prompt: prompt.id, seed, metric: 'concept_detection', model: 'wd', value: shown });
+            const retain = style * Number(weight) + 0.05 * rng.normal();
+            const shown = prompt.kind === 'concept' && rng.next() < shownRate * Number(weight) ? 1 : 0;
+            const probability = prompt.kind === 'concept' ? shownRate * Number(weight) - 0.05 + 0.05 * rng.normal() : 0.02;
+            const sharpness = 2 + 0.3 * rng.normal();
+            for (const resolution of sweep.factors.resolution.map(String)) {
+              const detail = sharpness + (resolution === '768' ? detailGain : 0) + 0.05 * rng.normal();
+              for (const clipSkip of sweep.factors.clip_skip.map(String)) {
+                const levels = { base, clip_skip: clipSkip, resolution, target, weight };
+                const image = `${base}/cs${clipSkip}/r${resolution}/${target}/w${weight}/${prompt.id}-${seed}.png`;
+                const row = { image, sha256: '-', levels, prompt: prompt.id, seed };
+                rows.push({ ...row, metric: 'style_retention', model: 'clip', value: retain + 0.01 * rng.normal() });
+                rows.push({ ...row, metric: 'concept_detection', model: 'wd', value: shown });
+                rows.push({ ...row, metric: 'concept_probability', model: 'wd', value: probability });
+                rows.push({ ...row, metric: 'detail', model: 'detail-v1', value: detail });
+              }
             }
           }
         }
@@ -38,20 +61,64 @@ function worldWhereTheClaimsHold(): ScoreRow[] {
   return rows;
 }
 
+function analyzeWorld(rows: ScoreRow[]) {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows, factors));
+  return analyze({ input: join(dir, 'scores.csv'), hypotheses: HYPOTHESES, sweep: SWEEP, reps: 200 });
+}
+
+const verdicts = (result: ReturnType<typeof analyze>) => Object.fromEntries(result.hypotheses.map((h) => [h.id, h.verdict]));
+
 describe('examples/certain-theory', () => {
   it('states every published claim against the example design, and each gets its verdict', () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(worldWhereTheClaimsHold(), factors));
-    const result = analyze({ input: join(dir, 'scores.csv'), hypotheses: 'examples/certain-theory/hypotheses.yaml', reps: 300 });
-    expect(Object.fromEntries(result.hypotheses.map((h) => [h.id, h.verdict]))).toEqual({
+    const result = analyzeWorld(world({ detailGain: 0.3 }));
+    expect(verdicts(result)).toEqual({
       'neutral-ancestor-follows-target': 'supported',
       'acertainty-follows-target': 'supported',
       'close-base-keeps-style': 'inconclusive',
       'sd15-transfers-worse': 'supported',
       'clip-skip-equivalent': 'supported',
+      'ancestor-brings-target-style': 'supported',
+      'higher-resolution-adds-detail': 'supported',
     });
     // From a bare scores.csv the distance-based claim cannot be tested, and says why.
     const distance = result.tests.filter((t) => t.hypothesis === 'close-base-keeps-style');
     expect(distance[0].note).toBe('model_distance needs the run folder with its store.sqlite');
+    // Claim 2's parts each have their verdict; the ancestor side is NAI and SD1.5, the other ChilloutMix itself.
+    const claim2 = result.hypotheses.find((h) => h.id === 'ancestor-brings-target-style')!;
+    expect(claim2.type).toBe('all');
+    expect(claim2.parts!.map((p) => [p.id, p.verdict])).toEqual([
+      ['ancestor-keeps-less-training-style', 'supported'],
+      ['ancestor-shows-concept-as-often', 'supported'],
+    ]);
+    const style = result.tests.find((t) => t.hypothesis === 'ancestor-keeps-less-training-style')!;
+    expect(style.a).toBe('base=ancestor_of(target)');
+    expect(style.estimate).toBeCloseTo(0.3 - 0.9, 1);
+    // Claim 4b: detail gained per GPU-hour is the gain over the cost difference of the two resolutions.
+    const detail = result.tests.filter((t) => t.hypothesis === 'higher-resolution-adds-detail');
+    expect(detail).toHaveLength(5);
+    for (const t of detail) {
+      expect(t.costFactor).toBe('resolution');
+      expect(t.costDifference).toBeCloseTo(0.525 - 0.2472, 10);
+      expect(t.perCost).toBeCloseTo(t.estimate / (0.525 - 0.2472), 10);
+      expect(t.perCostCiLow).toBeCloseTo(t.ciLow / (0.525 - 0.2472), 10);
+      expect(t.perCost).toBeGreaterThan(0.3 / (0.525 - 0.2472) - 0.2);
+      expect(t.perCost).toBeLessThan(0.3 / (0.525 - 0.2472) + 0.2);
+    }
+  });
+
+  it('leaves claims 2 and 4b inconclusive in a world without their effects', () => {
+    const result = analyzeWorld(world({ ancestorStyleOnChilloutmix: 0.9, detailGain: 0 }));
+    const v = verdicts(result);
+    expect(v['ancestor-brings-target-style']).toBe('inconclusive');
+    expect(v['higher-resolution-adds-detail']).toBe('inconclusive');
+    const claim2 = result.hypotheses.find((h) => h.id === 'ancestor-brings-target-style')!;
+    // The concept part still holds; one inconclusive part leaves the compound inconclusive.
+    expect(claim2.parts!.map((p) => p.verdict)).toEqual(['inconclusive', 'supported']);
+  });
+
+  it('refutes claim 2 when the ancestor-trained LoRA keeps more training style than the target-trained one', () => {
+    const result = analyzeWorld(world({ ancestorStyleOnChilloutmix: 1.5, detailGain: 0.3 }));
+    expect(verdicts(result)['ancestor-brings-target-style']).toBe('refuted');
   });
 });

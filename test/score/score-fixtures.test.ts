@@ -47,6 +47,7 @@ describe('score on the planted demo sweep', () => {
       'concept_detection',
       'concept_probability',
       'prompt_tag_fidelity',
+      'detail',
     ]) {
       expect(metrics, m).toContain(m);
     }

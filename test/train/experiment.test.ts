@@ -33,7 +33,9 @@ describe('experiment.yaml', () => {
 
   it('loads the example experiment with its defaults filled in', () => {
     const { experiment } = loadExperiment(resolve(REPO, 'examples/certain-theory/experiment.yaml'));
-    expect(experiment.bases.map((b) => b.name)).toEqual(['nai', 'acertainty', 'anylora', 'sd15']);
+    expect(experiment.bases.map((b) => b.name)).toEqual(['nai', 'acertainty', 'anylora', 'sd15', 'chilloutmix']);
+    expect(experiment.resolutions).toEqual([512, 768]);
+    expect(experiment.models?.chilloutmix.ancestors).toEqual(['nai', 'sd15']);
     expect(experiment.training.network).toBe('lora');
     expect(experiment.generation.precision).toBe('fp16');
     expect(experiment.training.extra).toEqual({ min_snr_gamma: 5 });

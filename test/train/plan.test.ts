@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ASSUMED_RATES } from '../../src/train/estimate.js';
 import { loadExperiment, parseExperimentText } from '../../src/train/load-experiment.js';
 import { planExperiment, writePlan, type Plan } from '../../src/train/plan.js';
@@ -55,39 +55,37 @@ describe('plan of the example experiment', () => {
     expect(file(plan, 'container/constraints.txt')).toBe('torch==2.6.0\ntorchvision==0.21.0\n');
   });
 
-  it('writes one training config per base and prompt files whose line counts follow the design', () => {
-    expect(plan.files.filter((f) => f.path.startsWith('train/')).map((f) => f.path)).toEqual([
-      'train/nai.toml',
-      'train/acertainty.toml',
-      'train/anylora.toml',
-      'train/sd15.toml',
-    ]);
+  it('writes one training config per base and resolution, and prompt files whose line counts follow the design', () => {
+    expect(plan.files.filter((f) => f.path.startsWith('train/')).map((f) => f.path)).toEqual(
+      ['nai', 'acertainty', 'anylora', 'sd15', 'chilloutmix'].flatMap((b) => [`train/${b}-r512.toml`, `train/${b}-r768.toml`]),
+    );
     const prompts = plan.files.filter((f) => f.path.startsWith('prompts/'));
-    // 4 bases × 3 sampled epochs × 4 targets LoRA files, and one weight-0 file per target
-    expect(prompts).toHaveLength(4 * 3 * 4 + 4);
+    // 5 bases × 2 resolutions × 3 sampled epochs × 4 targets LoRA files, and one weight-0 file per target
+    expect(prompts).toHaveLength(5 * 2 * 3 * 4 + 4);
     for (const p of prompts) {
-      const expected = p.path.startsWith('prompts/native/') ? 4 * 4 : 4 * 4 * 2; // prompts × seeds (× non-zero weights)
+      const expected = p.path.startsWith('prompts/native/') ? 12 * 3 : 12 * 3 * 2; // prompts × seeds (× non-zero weights)
       expect(linesOf(p.content), p.path).toHaveLength(expected);
     }
-    expect(plan.summary.totalImages).toBe(4 * 4 * 4 * (4 * 3 * 2 + 1)); // prompts × seeds × targets × (bases × epochs × weights + weight 0)
+    expect(plan.summary.totalImages).toBe(12 * 3 * 4 * (5 * 2 * 3 * 2 + 1)); // prompts × seeds × targets × (bases × resolutions × epochs × weights + weight 0)
     expect(plan.summary.samplerSteps).toBe(plan.summary.totalImages * 28);
   });
 
   it('saves the sampled epochs: every 4 epochs for checkpoints 4 and 8 of 10', () => {
-    const config = parseToml(file(plan, 'train/nai.toml'), { integersAsBigInt: true }) as any;
+    const config = parseToml(file(plan, 'train/nai-r512.toml'), { integersAsBigInt: true }) as any;
     expect(config.saving.save_every_n_epochs).toBe(4n);
     expect(config.training.max_train_epochs).toBe(10n);
     expect(config.network.network_alpha).toBe(8);
     expect(config.extra.min_snr_gamma).toBe(5);
-    expect(file(plan, 'train/nai.toml')).toContain('min_snr_gamma = 5.0\n');
+    expect(file(plan, 'train/nai-r512.toml')).toContain('min_snr_gamma = 5.0\n');
     expect(file(plan, 'run.sh')).toContain(
-      'train nai models/nai/anisphia-000004.safetensors models/nai/anisphia-000008.safetensors models/nai/anisphia.safetensors',
+      'train nai-r768 models/nai-r768/anisphia-000004.safetensors models/nai-r768/anisphia-000008.safetensors models/nai-r768/anisphia.safetensors',
     );
   });
 
   it('warns about inputs that are not on this machine instead of failing', () => {
     expect(plan.warnings[0]).toMatch(/^dataset\.images: folder not found here/);
-    expect(plan.warnings.some((w) => w.startsWith('base nai: not found here'))).toBe(true);
+    expect(plan.warnings.some((w) => w.startsWith('base nai-r512: not found here'))).toBe(true);
+    expect(plan.warnings.at(-1)).toMatch(/^costs: the dataset was not found here, so sweep.yaml has no GPU-hours per resolution/);
   });
 });
 
@@ -238,5 +236,83 @@ describe('plan of a small experiment', () => {
     const exp = smallExperiment();
     exp.training.extra = { max_token_length: 100 };
     expect(() => parseExperimentText(stringify(exp), '/x/e.yaml')).toThrow(/training\.extra\.max_token_length: max_token_length expects one of 150, 225/);
+  });
+});
+
+describe('training resolution as a factor', () => {
+  const withResolutions = (e: Record<string, any>) => {
+    e.resolutions = [512, 768];
+    e.models = { beta: { ancestors: ['alpha'] } };
+  };
+
+  it('trains every base at each resolution, and the sweep names exactly the images the prompt files write', () => {
+    const { outDir, plan } = planSmall(withResolutions);
+    expect(plan.files.filter((f) => f.path.startsWith('train/')).map((f) => f.path)).toEqual([
+      'train/alpha-r512.toml',
+      'train/alpha-r768.toml',
+      'train/beta-r512.toml',
+      'train/beta-r768.toml',
+    ]);
+    // One dataset.toml per resolution (sd-scripts sets it per dataset), and each run reads its own.
+    for (const r of [512, 768]) {
+      const dataset = parseToml(file(plan, `dataset-r${r}.toml`), { integersAsBigInt: true }) as any;
+      expect(dataset.datasets[0].resolution).toBe(BigInt(r));
+      const config = parseToml(file(plan, `train/beta-r${r}.toml`)) as any;
+      expect(config.dataset.dataset_config).toBe(`/work/run/dataset-r${r}.toml`);
+      expect(config.saving.output_dir).toBe(`/work/run/models/beta-r${r}`);
+    }
+    expect(plan.files.some((f) => f.path === 'dataset.toml')).toBe(false);
+
+    writePlan(plan);
+    const loaded = loadSweep(join(outDir, 'sweep.yaml'));
+    expect(Object.keys(loaded.sweep.factors)).toEqual(['base', 'resolution', 'checkpoint', 'target', 'weight']);
+    expect(loaded.sweep.models).toEqual({ beta: { ancestors: ['alpha'] } });
+    const byPath = new Map(loaded.missing.map((m) => [m.image.path, m.image]));
+    const written = new Map<string, string>();
+    for (const job of plan.jobs) for (const line of job.lines) written.set(join(outDir, 'outputs', fValue(line)), job.promptFile);
+    expect([...written.keys()].sort()).toEqual([...byPath.keys()].sort());
+    for (const [path, promptFile] of written) {
+      const image = byPath.get(path)!;
+      if (image.native) continue;
+      // The LoRA of base b at resolution r is the run "b-r<r>": its prompt file, its folder.
+      expect(promptFile).toBe(`prompts/${image.levels.base}-r${image.levels.resolution}/${image.levels.checkpoint}/${image.levels.target}.txt`);
+    }
+    expect(file(plan, 'run.sh')).toContain('train alpha-r768 models/alpha-r768/small-000002.safetensors models/alpha-r768/small.safetensors');
+  });
+
+  it("carries each resolution's estimated GPU-hours of one training run into the sweep as its cost", () => {
+    const { plan } = planSmall(withResolutions);
+    // 2 images × 3 repeats, batch 2 → 3 steps × 4 epochs = 12 steps of 2 samples; 768² has 2.25× the pixels of 512².
+    const seconds = (scale: number) => ASSUMED_RATES.trainOverheadSeconds + 12 * 2 * ASSUMED_RATES.trainSecondsPerSample * scale;
+    const sweep = parse(file(plan, 'sweep.yaml'));
+    expect(sweep.costs.resolution[512]).toBeCloseTo(seconds(1) / 3600, 5);
+    expect(sweep.costs.resolution[768]).toBeCloseTo(seconds(2.25) / 3600, 5);
+    expect(plan.summary.trainSteps).toBe(12 * 4);
+    expect(plan.summary.steps.find((s) => s.step === 'train beta-r768')!.gpuSeconds).toBeCloseTo(seconds(2.25), 6);
+  });
+
+  it('refuses resolutions beside a training.resolution, resolutions off the 64 grid, and run names that collide', () => {
+    const refused = (edit: (e: Record<string, any>) => void) => {
+      const exp = smallExperiment();
+      edit(exp);
+      return () => parseExperimentText(stringify(exp), '/x/e.yaml');
+    };
+    expect(
+      refused((e) => {
+        e.resolutions = [512, 768];
+        e.training.resolution = 640;
+      }),
+    ).toThrow(/training\.resolution: training\.resolution and resolutions both given/);
+    expect(refused((e) => (e.resolutions = [512, 700]))).toThrow(/resolutions\.1: training resolution 700 must be a multiple of 64/);
+    expect(refused((e) => (e.resolutions = [512]))).toThrow(/resolutions lists two or more/);
+    expect(refused((e) => (e.models = { alpha: { ancestors: ['beta'] }, beta: { ancestors: ['alpha'] } }))).toThrow(
+      /models: ancestry of "alpha" is circular \(alpha → beta → alpha\)/,
+    );
+    expect(
+      refused((e) => {
+        e.resolutions = [512, 768];
+        e.bases.push({ name: 'alpha-r512', checkpoint: 'models/alpha.safetensors' });
+      }),
+    ).toThrow(/base name "alpha-r512" is also the name of a training run/);
   });
 });

@@ -15,6 +15,7 @@ import {
   unitShortfall,
   type ClaimContext,
 } from './shared.js';
+import { costDifference, withPerCost } from './per-cost.js';
 
 /**
  * Paired comparison of two sides per across level. At the prompt unit (the default) each prompt contributes
@@ -89,6 +90,8 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
       k,
     );
   });
+  const cost = costDifference(claim.compare.a, claim.compare.b, ctx.table.costs);
+  rows.forEach((r, i) => (rows[i] = withPerCost(r, cost)));
   applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.test === 'paired t' ? r.estimate : r.effect, claim.expect));
   if (claim.test === 'wilcoxon') noteUnreachableCorrection(rows, claim, (r) => (r.test.includes('exact') ? smallestSignedRankP(r.nUnits) : undefined));
   return rows;

@@ -25,11 +25,11 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
   const { table } = ctx;
   const where = claim.where ?? {};
   const over = claim.correlation.over;
-  const ys = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors));
+  const ys = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors, table.lineage));
   const xs =
     claim.correlation.with === 'model_distance'
       ? []
-      : metricRows(claim, table, claim.correlation.with).filter((r) => matchesSelector(r, where, table.loraFactors));
+      : metricRows(claim, table, claim.correlation.with).filter((r) => matchesSelector(r, where, table.loraFactors, table.lineage));
   const rows = acrossSelectors(ys, acrossFactors(claim)).map((level): TestRow => {
     const fixed = { ...where, ...level };
     const base = {
@@ -41,11 +41,11 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
       unit: 'cell' as const,
     };
     const yMeans = cellMeans(
-      ys.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
+      ys.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage)),
       over,
     );
     const xMeans = cellMeans(
-      xs.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
+      xs.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage)),
       over,
     );
     const points: [number, number][] = [];

@@ -5,6 +5,7 @@ import { formatSelector, matchesSelector } from '../selection.js';
 import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
 import { acrossSelectors, applyCorrection, directionVerdict, effectCI, guarded, metricRows, type ClaimContext } from './shared.js';
 import { acrossFactors } from '../validate-claims.js';
+import { costSlope, withPerCost } from './per-cost.js';
 
 const g4 = (v: number) => Number(v.toPrecision(4)).toString();
 
@@ -44,10 +45,12 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
   const factor = claim.dose_response.factor;
   const where = claim.where ?? {};
   const unit = claim.unit;
-  const scope = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors));
+  const scope = metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors, table.lineage));
+  const cellLevels: string[][] = [];
   const rows = acrossSelectors(scope, acrossFactors(claim)).map((level): TestRow => {
     const fixed = { ...where, ...level };
-    const inCell = scope.filter((r) => matchesSelector(r, fixed, table.loraFactors));
+    const inCell = scope.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage));
+    cellLevels.push(inCell.map((r) => r.levels[factor]));
     const testName = unit === 'prompt' ? `t on per-prompt slopes over ${factor}` : `OLS slope over ${factor}`;
     const base = { hypothesis: claim.id, metric: claim.metric, a: '', b: '', where: formatSelector(fixed), unit, test: testName };
     const weights = inCell.map((r) => Number(r.levels[factor]));
@@ -128,6 +131,8 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
       };
     });
   });
+  // Per GPU-hour: the metric's slope on the factor ÷ the cost's slope on it, when the factor has costs.
+  rows.forEach((r, i) => (rows[i] = withPerCost(r, costSlope(factor, cellLevels[i], table.costs))));
   // Image level: significance needs the corrected OLS p and a prompt-cluster bootstrap CI that excludes 0.
   return applyCorrection(rows, claim, (r) =>
     directionVerdict(r.pAdj < claim.alpha && (unit === 'prompt' || r.ciLow > 0 || r.ciHigh < 0), r.estimate, claim.expect),

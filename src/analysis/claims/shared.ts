@@ -113,13 +113,13 @@ export interface PairedSides {
 export function pairedSides(claim: Claim, table: ScoreTable, a: Selector, b: Selector): PairedSides[] {
   const rows = metricRows(claim, table);
   const where = claim.where ?? {};
-  const inScope = rows.filter((r) => matchesSelector(r, where, table.loraFactors));
+  const inScope = rows.filter((r) => matchesSelector(r, where, table.loraFactors, table.lineage));
   return acrossSelectors(inScope, acrossFactors(claim)).map((level) => {
     const fixed = { ...where, ...level };
     const pinned = new Set([...Object.keys(fixed), ...Object.keys(a), ...Object.keys(b)]);
     const keyFactors = table.factors.filter((f) => !pinned.has(f));
-    const sideA = inScope.filter((r) => matchesSelector(r, { ...fixed, ...a }, table.loraFactors));
-    const sideB = inScope.filter((r) => matchesSelector(r, { ...fixed, ...b }, table.loraFactors));
+    const sideA = inScope.filter((r) => matchesSelector(r, { ...fixed, ...a }, table.loraFactors, table.lineage));
+    const sideB = inScope.filter((r) => matchesSelector(r, { ...fixed, ...b }, table.loraFactors, table.lineage));
     return { a, b, fixed, ...pairing(sideA, sideB, keyFactors) };
   });
 }

@@ -1,0 +1,63 @@
+/**
+ * Detail without a reference: the high-frequency energy of an image's luminance at a fixed analysis scale.
+ *
+ *  1. Analysis scale: the image is resized (Pillow-compatible bicubic, the project's resampler) so that its short
+ *     side is DETAIL_SHORT_SIDE pixels; the long side keeps the aspect ratio (rounded). A fixed scale makes the
+ *     number independent of the generated image's size: the same picture at 512×768 or 1024×1536 scores the same.
+ *  2. Luminance Y = 0.299 R + 0.587 G + 0.114 B of the 8-bit sRGB values (ITU-R BT.601, Pillow's convert('L')
+ *     weights, unrounded); alpha is ignored.
+ *  3. High-pass: the 4-neighbour Laplacian L = 4·Y(x, y) − Y(x−1, y) − Y(x+1, y) − Y(x, y−1) − Y(x, y+1) at every
+ *     interior pixel.
+ *  4. detail = √(mean L²), in gray levels (0–255).
+ *
+ * Every high frequency counts: texture, sharp edges, and also noise and compression artefacts.
+ */
+import { canonicalJson, sha256Hex } from './hash.js';
+import { DECODE_SEMANTICS_VERSION } from './decode.js';
+import type { DecodedImage } from './decode.js';
+import { resizeLikePil, strides, type Resampler } from './resize.js';
+
+export const DETAIL_SHORT_SIDE = 512;
+/** Bump when the definition above changes: cached detail values are keyed by it. */
+export const DETAIL_VERSION = 1;
+
+/** Width and height of the analysis scale: short side DETAIL_SHORT_SIDE, aspect ratio kept. */
+export function detailScale(width: number, height: number): [number, number] {
+  const scale = DETAIL_SHORT_SIDE / Math.min(width, height);
+  return width <= height ? [DETAIL_SHORT_SIDE, Math.max(1, Math.round(height * scale))] : [Math.max(1, Math.round(width * scale)), DETAIL_SHORT_SIDE];
+}
+
+/** Root-mean-square Laplacian of a luminance plane (row-major), over its interior pixels. */
+export function laplacianRms(y: Float64Array, width: number, height: number): number {
+  if (width < 3 || height < 3) throw new RangeError(`detail needs at least 3×3 pixels, got ${width}×${height}`);
+  let sum = 0;
+  for (let row = 1; row < height - 1; row++) {
+    for (let col = 1; col < width - 1; col++) {
+      const i = row * width + col;
+      const l = 4 * y[i] - y[i - 1] - y[i + 1] - y[i - width] - y[i + width];
+      sum += l * l;
+    }
+  }
+  return Math.sqrt(sum / ((width - 2) * (height - 2)));
+}
+
+/** The detail of a decoded image (see the module comment). */
+export async function detailOf(image: DecodedImage, resampler: Resampler = 'fast'): Promise<number> {
+  const [width, height] = detailScale(image.width, image.height);
+  const pixels = { data: image.data, width: image.width, height: image.height, channels: 4 as const, opaque: !image.hasAlpha };
+  const resized = await resizeLikePil(pixels, width, height, 'bicubic', resampler);
+  const step = strides(resized);
+  const y = new Float64Array(width * height);
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const p = col * step.x + row * step.y;
+      y[row * width + col] = 0.299 * resized.data[p] + 0.587 * resized.data[p + 1] + 0.114 * resized.data[p + 2];
+    }
+  }
+  return laplacianRms(y, width, height);
+}
+
+/** Identifies the definition and settings behind a detail value, for the vector cache. */
+export function detailHash(resampler: Resampler): string {
+  return sha256Hex(canonicalJson({ measure: 'detail', version: DETAIL_VERSION, decode: DECODE_SEMANTICS_VERSION, shortSide: DETAIL_SHORT_SIDE, resampler }));
+}
