@@ -1,4 +1,6 @@
 import { basePreservation } from './base_preservation.js';
+import { characterMatch } from './character_match.js';
+import { characterSimilarity } from './character_similarity.js';
 import { conceptDetection } from './concept_detection.js';
 import { conceptSimilarity } from './concept_similarity.js';
 import { promptFidelity } from './prompt_fidelity.js';
@@ -7,7 +9,16 @@ import { styleRetention } from './style_retention.js';
 import type { MetricDefinition } from './types.js';
 
 /** Every per-image metric, in the order rows are written. */
-export const metricRegistry: MetricDefinition[] = [promptFidelity, conceptSimilarity, styleRetention, basePreservation, conceptDetection, promptTagFidelity];
+export const metricRegistry: MetricDefinition[] = [
+  promptFidelity,
+  conceptSimilarity,
+  styleRetention,
+  basePreservation,
+  conceptDetection,
+  promptTagFidelity,
+  characterSimilarity,
+  characterMatch,
+];
 
 export function metricsRequiring(kind: MetricDefinition['requires']): MetricDefinition[] {
   return metricRegistry.filter((m) => m.requires === kind);

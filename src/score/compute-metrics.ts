@@ -1,13 +1,24 @@
 import type { ScoreRow } from '../report/scores-csv.js';
 import type { LoadedSweep, SweepImage } from '../sweep/types.js';
 import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
-import type { ClipInputs, TaggerInputs } from '../../metrics/types.js';
+import type { CcipInputs, ClipInputs, EmbeddingInputs, MetricDefinition, TaggerInputs } from '../../metrics/types.js';
 
 /** What the metrics of one image read: its vectors and those of its weight-0 counterpart. */
 export interface ImageInputs {
   sha: string;
   clip: Omit<ClipInputs, 'model'>;
+  /** The --encoder's embeddings (DINOv2), when the run has one and the image was encoded by it. */
+  encoder?: Omit<EmbeddingInputs, 'model'>;
   tagger?: TaggerInputs;
+  ccip?: Omit<CcipInputs, 'model'>;
+}
+
+/** Model ids of the run; optional models are absent when not given. */
+export interface RunModels {
+  clip: string;
+  encoder?: string;
+  tagger?: string;
+  ccip?: string;
 }
 
 export interface MetricRows {
@@ -31,7 +42,7 @@ export function nativeKey(image: SweepImage, loraFactors: string[]): string {
 export function computeMetrics(
   loaded: LoadedSweep,
   images: SweepImage[],
-  models: { clip: string; tagger?: string },
+  models: RunModels,
   inputsOf: (image: SweepImage, native: SweepImage | undefined) => ImageInputs | undefined,
 ): MetricRows {
   const natives = new Map(loaded.images.filter((i) => i.native).map((n) => [nativeKey(n, loaded.loraFactors), n]));
@@ -44,30 +55,59 @@ export function computeMetrics(
     if (!inputs) continue;
     scored++;
     const prompt = loaded.prompts.get(image.prompt)!;
-    const ctx: MetricContext = { image, prompt, lora: loaded.sweep.lora, clip: { model: models.clip, ...inputs.clip }, tagger: inputs.tagger };
+    const ctx: MetricContext = {
+      image,
+      prompt,
+      lora: loaded.sweep.lora,
+      clip: { model: models.clip, ...inputs.clip },
+      tagger: inputs.tagger,
+      ccip: models.ccip && inputs.ccip ? { model: models.ccip, ...inputs.ccip } : undefined,
+    };
     for (const metric of metricRegistry) {
-      if (metric.requires === 'tagger' && !models.tagger) continue;
       if (!metric.appliesTo(image, prompt)) continue;
-      const result = metric.compute(ctx);
-      if ('unavailable' in result) {
-        const reason = `${metric.name}: ${result.unavailable}`;
-        unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
-        continue;
-      }
-      const model = metric.requires === 'tagger' ? models.tagger! : models.clip;
-      for (const v of result.values) {
-        rows.push({
-          image: image.key,
-          sha256: inputs.sha,
-          levels: image.levels,
-          prompt: image.prompt,
-          seed: image.seed,
-          metric: v.metric,
-          model,
-          value: v.value,
-        });
+      for (const { model, context } of computations(metric, models, ctx, inputs)) {
+        const result = metric.compute(context);
+        if ('unavailable' in result) {
+          const reason = `${metric.name}${model === models.clip || metric.requires !== 'embedding' ? '' : ` (${model})`}: ${result.unavailable}`;
+          unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
+          continue;
+        }
+        for (const v of result.values) {
+          rows.push({
+            image: image.key,
+            sha256: inputs.sha,
+            levels: image.levels,
+            prompt: image.prompt,
+            seed: image.seed,
+            metric: v.metric,
+            model,
+            value: v.value,
+          });
+        }
       }
     }
   }
   return { rows, unavailable, scored };
+}
+
+/** The model each computation of a metric is credited to and the context it reads; none when its model is absent. */
+function computations(metric: MetricDefinition, models: RunModels, ctx: MetricContext, inputs: ImageInputs): { model: string; context: MetricContext }[] {
+  switch (metric.requires) {
+    case 'clip':
+      return [{ model: models.clip, context: ctx }];
+    case 'tagger':
+      return models.tagger ? [{ model: models.tagger, context: ctx }] : [];
+    case 'ccip':
+      return models.ccip ? [{ model: models.ccip, context: ctx }] : [];
+    case 'embedding': {
+      const clip = inputs.clip;
+      const withClip = {
+        model: models.clip,
+        context: { ...ctx, embedding: { model: models.clip, image: clip.image, native: clip.native, references: clip.references } },
+      };
+      if (!models.encoder) return [withClip];
+      const encoder = inputs.encoder && { model: models.encoder, ...inputs.encoder };
+      return [withClip, { model: models.encoder, context: { ...ctx, embedding: encoder } }];
+    }
+  }
 }

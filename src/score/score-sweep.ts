@@ -1,6 +1,9 @@
 import { statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { loadCcip, type CcipModel } from '../encoders/ccip.js';
 import { loadClip, type ClipModel } from '../encoders/clip.js';
+import { loadDinov2, type Dinov2Model } from '../encoders/dinov2.js';
+import { UserError } from '../errors.js';
 import { centroid } from '../encoders/vector.js';
 import { formatScoresCsv, type ScoreRow } from '../report/scores-csv.js';
 import { hubOrigin } from '../models/hf-cache.js';
@@ -30,6 +33,10 @@ export interface ScoreOptions {
   clip: string;
   /** Optional WD14 tagger folder (model.onnx + selected_tags.csv). */
   tagger?: string;
+  /** Optional DINOv2 folder (onnx/model.onnx + preprocessor_config.json): concept_similarity with its CLS embedding. */
+  encoder?: string;
+  /** Optional CCIP folder (deepghs/ccip_onnx layout): character_similarity and character_match. */
+  ccip?: string;
   /** Output folder; default reports/<sweep name>. */
   out?: string;
   /** SQLite store; default <out>/store.sqlite. */
@@ -112,17 +119,37 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         thresholds: { mode: options.tagThresholds ?? 'threshold' },
       })
     : undefined;
-  const modelFiles = [clip.imageFile, clip.textFile, ...(tagger ? [tagger.modelFile] : [])];
+  const encoder: Dinov2Model | undefined = options.encoder
+    ? await loadDinov2(resolve(options.encoder), { device: options.device, resampler: options.resampler })
+    : undefined;
+  const ccip: CcipModel | undefined = options.ccip
+    ? await loadCcip(resolve(options.ccip), { device: options.device, resampler: options.resampler })
+    : undefined;
+  // Rows are told apart by their model column only.
+  if (encoder && encoder.id === clip.id)
+    throw new UserError(
+      `--encoder ${options.encoder}: its model id "${encoder.id}" is the CLIP model's; their concept_similarity rows could not be told apart`,
+    );
+  const modelFiles = [
+    clip.imageFile,
+    clip.textFile,
+    ...(tagger ? [tagger.modelFile] : []),
+    ...(encoder ? [encoder.modelFile] : []),
+    ...(ccip ? [ccip.featureFile, ccip.metricsFile] : []),
+  ];
   const modelShas = await pinModelFiles(modelFiles, lock, options.relock ?? false);
   lap('load_models_ms', t);
   progress.info(
-    `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}`,
+    `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}` +
+      `${encoder ? `, ${encoder.id}` : ''}${ccip ? `, ${ccip.id} (threshold ${ccip.threshold})` : ''}`,
   );
 
   const store = new Store(resolve(options.store ?? join(outDir, 'store.sqlite')));
   try {
     const encoders: ImageEncoder[] = [clipEncoder(clip, modelShas[clip.imageFile])];
     if (tagger) encoders.push(tagger.encoder(modelShas[tagger.modelFile]));
+    if (encoder) encoders.push(asImageEncoder('dinov2', encoder, encoder.maxBatch, (batch) => encoder.encode(batch), modelShas[encoder.modelFile]));
+    if (ccip) encoders.push(asImageEncoder('ccip', ccip, ccip.maxBatch, (batch) => ccip.encode(batch), modelShas[ccip.featureFile]));
 
     const files: ImageFile[] = [
       ...[...images, ...neededNatives].map((i) => ({ path: i.path, key: i.key })),
@@ -144,13 +171,21 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       const sha = image && encoded.shas.get(image.path);
       return sha && model ? model.get(sha) : undefined;
     };
-    const encodedRefs = (paths: string[]) => paths.map((path) => vectorOf({ path }, clipVectors)).filter((v): v is Float32Array => v !== undefined);
+    const encodedRefs = (paths: string[], model = clipVectors) =>
+      paths.map((path) => vectorOf({ path }, model)).filter((v): v is Float32Array => v !== undefined);
     const references = encodedRefs(loaded.references);
     const styleRefs = encodedRefs(loaded.styleReferences);
     const styleCentroid = styleRefs.length ? centroid(styleRefs) : undefined;
+    const encoderVectors = encoder ? encoded.vectors.get(encoder.id) : undefined;
+    const encoderRefs = encoderVectors ? encodedRefs(loaded.references, encoderVectors) : [];
 
     t = Date.now();
-    const { rows, unavailable, scored } = computeMetrics(loaded, images, { clip: clip.id, tagger: tagger?.model }, (image, native) => {
+    const ccipDifferences = ccip ? await characterDifferences(ccip, images, encoded.shas, encoded.vectors.get(ccip.id)!, loaded.references) : undefined;
+    if (ccip) lap('ccip_differences_ms', t);
+
+    t = Date.now();
+    const models = { clip: clip.id, tagger: tagger?.model, encoder: encoder?.id, ccip: ccip?.id };
+    const { rows, unavailable, scored } = computeMetrics(loaded, images, models, (image, native) => {
       const sha = encoded.shas.get(image.path);
       const vector = vectorOf(image, clipVectors);
       if (!sha || !vector) return undefined;
@@ -158,6 +193,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         sha,
         clip: { image: vector, native: vectorOf(native, clipVectors), promptText: textVectors.get(texts.get(image.prompt)!)!, references, styleCentroid },
         tagger: tagger?.inputsFor(vectorOf(image, taggerVectors), vectorOf(native, taggerVectors)),
+        encoder: encoderVectors && embeddingInputs(vectorOf(image, encoderVectors), vectorOf(native, encoderVectors), encoderRefs),
+        ccip: ccip && ccipDifferences?.has(sha) ? { differences: ccipDifferences.get(sha)!, threshold: ccip.threshold } : undefined,
       };
     });
     lap('metrics_ms', t);
@@ -195,6 +232,23 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         image_model_sha256: modelShas[clip.imageFile],
       },
       tagger: tagger ? { id: tagger.model, preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash } : null,
+      encoder: encoder
+        ? {
+            id: encoder.id,
+            embedding: 'last_hidden_state[:, 0, :] (CLS)',
+            preprocessing: encoder.preprocessor.hash,
+            image_model_sha256: modelShas[encoder.modelFile],
+          }
+        : null,
+      ccip: ccip
+        ? {
+            id: ccip.id,
+            threshold: ccip.threshold,
+            preprocessing: ccip.preprocessor.hash,
+            feature_model_sha256: modelShas[ccip.featureFile],
+            metrics_model_sha256: modelShas[ccip.metricsFile],
+          }
+        : null,
       options: {
         device: options.device ?? 'cpu',
         resampler: options.resampler ?? 'fast',
@@ -211,6 +265,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         encoded: encoded.computed,
         cached: encoded.cached,
         references: references.length,
+        encoder_references: encoder ? encoderRefs.length : null,
         style_references: styleRefs.length,
         rows: rows.length,
         failures: failures.length,
@@ -221,7 +276,15 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     };
     const runJson = join(outDir, 'run.json');
     writeFileSync(runJson, JSON.stringify(run, null, 2) + '\n');
-    store.setMeta('run', { sweep: loaded.file, factors: loaded.factorNames, lora_factors: loaded.loraFactors, clip: clip.id, tagger: tagger?.model ?? null });
+    store.setMeta('run', {
+      sweep: loaded.file,
+      factors: loaded.factorNames,
+      lora_factors: loaded.loraFactors,
+      clip: clip.id,
+      tagger: tagger?.model ?? null,
+      encoder: encoder?.id ?? null,
+      ccip: ccip?.id ?? null,
+    });
     return {
       outDir,
       scoresCsv,
@@ -235,5 +298,38 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     store.close();
     await clip.release();
     await tagger?.release();
+    await encoder?.release();
+    await ccip?.release();
   }
+}
+
+function embeddingInputs(image: Float32Array | undefined, native: Float32Array | undefined, references: Float32Array[]) {
+  return image ? { image, native, references } : undefined;
+}
+
+/** CCIP difference of every scored image (by content sha256) to each reference image whose features were computed. */
+async function characterDifferences(
+  ccip: CcipModel,
+  images: { path: string }[],
+  shas: Map<string, string>,
+  features: Map<string, Float32Array>,
+  referencePaths: string[],
+): Promise<Map<string, Float64Array>> {
+  const featureOf = (path: string) => {
+    const sha = shas.get(path);
+    return sha ? features.get(sha) : undefined;
+  };
+  const references = referencePaths.map(featureOf).filter((f): f is Float32Array => f !== undefined);
+  const wanted = [...new Set(images.map((i) => shas.get(i.path)).filter((sha): sha is string => sha !== undefined && features.has(sha)))];
+  const result = new Map<string, Float64Array>();
+  if (references.length === 0) {
+    for (const sha of wanted) result.set(sha, new Float64Array(0));
+    return result;
+  }
+  const differences = await ccip.differences(
+    wanted.map((sha) => features.get(sha)!),
+    references,
+  );
+  wanted.forEach((sha, i) => result.set(sha, differences[i]));
+  return result;
 }
