@@ -7,7 +7,7 @@ import { metricFor } from '../../metrics/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
-import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
+import { analyzeEmbeddings, runEncoder, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';
 import type { TestRow } from './test-row.js';
@@ -38,6 +38,8 @@ export interface AnalyzeResult {
   tests: TestRow[];
   hypotheses: HypothesisResult[];
   embeddings: EmbeddingAnalysis;
+  /** The same from the --encoder's embeddings (DINOv2), when the run was scored with one. */
+  encoderEmbeddings?: EmbeddingAnalysis;
   files: string[];
 }
 
@@ -140,6 +142,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   mkdirSync(outDir, { recursive: true });
   const cells = cellEstimates(table, { seed, reps });
   const embeddings = analyzeEmbeddings(table);
+  const encoder = runEncoder(table);
+  const encoderEmbeddings = encoder ? analyzeEmbeddings(table, 'encoder') : undefined;
   const ctx: ClaimContext = { table, seed, reps, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
   const hypotheses: HypothesisResult[] = claims.map((claim) => {
@@ -178,6 +182,23 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       ),
     );
   }
+  if (encoderEmbeddings?.available) {
+    // The same tables from the --encoder's embeddings (DINOv2), beside CLIP's.
+    write(
+      'encoder-concept-distance.csv',
+      stringify(
+        encoderEmbeddings.conceptDistance.map((d) => [...table.factors.map((f) => spreadsheetSafe(d.levels[f] ?? '')), d.n, num(d.distance)]),
+        { header: true, columns: [...table.factors, 'n', 'concept_centroid_distance'] },
+      ),
+    );
+    write(
+      'encoder-diversity.csv',
+      stringify(
+        encoderEmbeddings.diversity.map((d) => [...table.factors.map((f) => spreadsheetSafe(d.levels[f] ?? '')), spreadsheetSafe(d.prompt), d.n, num(d.vendi)]),
+        { header: true, columns: [...table.factors, 'prompt', 'n', 'vendi'] },
+      ),
+    );
+  }
   const runJson = table.runDir && existsSync(join(table.runDir, 'run.json')) ? JSON.parse(readFileSync(join(table.runDir, 'run.json'), 'utf8')) : undefined;
   const summary = {
     tool: { name: 'lora-eval', version: TOOL_VERSION },
@@ -194,7 +215,16 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     hypotheses,
     model_distance: embeddings.available ? embeddings.modelDistances : { unavailable: embeddings.reason },
     diversity: embeddings.available ? { rows: embeddings.diversity.length, file: 'diversity.csv' } : { unavailable: embeddings.reason },
+    encoder_embeddings: !encoderEmbeddings
+      ? null
+      : encoderEmbeddings.available
+        ? {
+            model: encoder,
+            diversity: { rows: encoderEmbeddings.diversity.length, file: 'encoder-diversity.csv' },
+            concept_distance: { file: 'encoder-concept-distance.csv' },
+          }
+        : { model: encoder, unavailable: encoderEmbeddings.reason },
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, files };
+  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, files };
 }

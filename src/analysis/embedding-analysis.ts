@@ -42,22 +42,35 @@ export type EmbeddingAnalysis =
 
 interface RunJson {
   clip?: { image_model_sha256?: string; preprocessing?: string };
+  encoder?: { id?: string; image_model_sha256?: string; preprocessing?: string } | null;
   references?: { file: string; sha256: string }[];
+}
+
+/** Which image embeddings of a run to analyze: CLIP's, or those of the --encoder (DINOv2) it was scored with. */
+export type EmbeddingSource = 'clip' | 'encoder';
+
+/** Whether the run in a score table's folder was scored with an --encoder, whose embeddings analyzeEmbeddings can read. */
+export function runEncoder(table: ScoreTable): string | undefined {
+  const runFile = table.runDir && join(table.runDir, 'run.json');
+  if (!runFile || !existsSync(runFile)) return undefined;
+  return (JSON.parse(readFileSync(runFile, 'utf8')) as RunJson).encoder?.id ?? undefined;
 }
 
 /**
  * What needs the embeddings themselves: model_distance between targets from their weight-0 outputs and the
  * Vendi diversity of every cell × prompt. Needs a run folder with run.json and store.sqlite.
  */
-export function analyzeEmbeddings(table: ScoreTable): EmbeddingAnalysis {
+export function analyzeEmbeddings(table: ScoreTable, source: EmbeddingSource = 'clip'): EmbeddingAnalysis {
   if (!table.runDir) return { available: false, reason: 'a bare scores.csv has no embeddings: pass the run folder (with store.sqlite) instead' };
   if (!table.storeFile) return { available: false, reason: `${table.runDir} has no store.sqlite` };
   const runFile = join(table.runDir, 'run.json');
   if (!existsSync(runFile)) return { available: false, reason: `${table.runDir} has no run.json (it names the CLIP model whose embeddings to read)` };
   const run = JSON.parse(readFileSync(runFile, 'utf8')) as RunJson;
-  const modelSha = run.clip?.image_model_sha256;
-  const prep = run.clip?.preprocessing;
-  if (!modelSha || !prep) return { available: false, reason: `${runFile} does not name the CLIP image model's sha256 and preprocessing` };
+  const model = source === 'clip' ? run.clip : run.encoder;
+  const modelSha = model?.image_model_sha256;
+  const prep = model?.preprocessing;
+  if (!modelSha || !prep)
+    return { available: false, reason: `${runFile} does not name the ${source === 'clip' ? 'CLIP image' : '--encoder'} model's sha256 and preprocessing` };
 
   const store = new Store(table.storeFile);
   try {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/analyze.js';
 import type { ScoreRow } from '../../src/report/scores-csv.js';
 import { scoreSweep, type ScoreResult } from '../../src/score/score-sweep.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -70,6 +71,23 @@ describe('DINOv2 and CCIP on the planted demo sweep', () => {
     expect(agree / judged.length).toBeGreaterThan(0.98);
     const similarity = (shown: boolean) => mean(values('character_similarity', undefined, (r) => shows(r) === shown));
     expect(similarity(true) - similarity(false)).toBeGreaterThan(0.1);
+  });
+
+  it('analyzes diversity and the concept centroid distance with the DINO embeddings too', () => {
+    const analysis = analyze({ input: out, reps: 200 });
+    expect(analysis.encoderEmbeddings?.available).toBe(true);
+    if (!analysis.encoderEmbeddings?.available || !analysis.embeddings.available) return;
+    const dino = analysis.encoderEmbeddings;
+    expect(dino.diversity.length).toBe(analysis.embeddings.diversity.length);
+    expect(dino.diversity.map((d) => d.vendi)).not.toEqual(analysis.embeddings.diversity.map((d) => d.vendi));
+    const distance = (base: string, target: string, weight: string) =>
+      dino.conceptDistance.find((d) => d.levels.base === base && d.levels.target === target && d.levels.weight === weight)!.distance;
+    for (const target of ['anything', 'counterfeit']) {
+      expect(distance('anylora', target, '1')).toBeLessThan(distance('sd15', target, '1'));
+      expect(distance('sd15', target, '1')).toBeLessThan(distance('', target, '0'));
+    }
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.encoder_embeddings).toMatchObject({ model: 'dinov2-small', diversity: { file: 'encoder-diversity.csv' } });
   });
 
   it("reuses every encoder's vectors from the store on a second run", async () => {
