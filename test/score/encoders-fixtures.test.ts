@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
+import { writeReport } from '../../src/report/report.js';
 import type { ScoreRow } from '../../src/report/scores-csv.js';
 import { scoreSweep, type ScoreResult } from '../../src/score/score-sweep.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -88,6 +89,15 @@ describe('DINOv2 and CCIP on the planted demo sweep', () => {
     }
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.encoder_embeddings).toMatchObject({ model: 'dinov2-small', diversity: { file: 'encoder-diversity.csv' } });
+  });
+
+  it('reports CLIP and DINO concept_similarity in separate charts and tables', async () => {
+    const report = await writeReport({ run: out, png: false });
+    const charts = readdirSync(join(out, 'charts'));
+    expect(charts).toEqual(expect.arrayContaining(['heatmap-concept_similarity@clip.svg', 'heatmap-concept_similarity@dinov2-small.svg']));
+    expect(charts).not.toContain('heatmap-concept_similarity.svg');
+    const tables = readFileSync(report.latex, 'utf8');
+    expect(tables).toContain('concept\\_similarity@dinov2-small at LoRA weight 1');
   });
 
   it("reuses every encoder's vectors from the store on a second run", async () => {
