@@ -22,6 +22,8 @@ export interface CcipModel {
   dir: string;
   featureFile: string;
   metricsFile: string;
+  /** metrics.json, pinned with the model files: its threshold decides character_match. */
+  thresholdFile: string;
   /** Difference at or below which two images show the same character (metrics.json "threshold"). */
   threshold: number;
   preprocessor: ClipPreprocessor;
@@ -144,6 +146,7 @@ export async function loadCcip(dir: string, options: CcipLoadOptions = {}): Prom
     dir: folder,
     featureFile: feature.signature.file,
     metricsFile: metrics.signature.file,
+    thresholdFile: join(folder, METRICS_JSON),
     threshold,
     preprocessor,
     maxBatch: fixedBatch(pixelInput) ?? DEFAULT_BATCH,

@@ -135,7 +135,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     clip.textFile,
     ...(tagger ? [tagger.modelFile] : []),
     ...(encoder ? [encoder.modelFile] : []),
-    ...(ccip ? [ccip.featureFile, ccip.metricsFile] : []),
+    ...(ccip ? [ccip.featureFile, ccip.metricsFile, ccip.thresholdFile] : []),
   ];
   const modelShas = await pinModelFiles(modelFiles, lock, options.relock ?? false);
   lap('load_models_ms', t);

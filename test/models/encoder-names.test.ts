@@ -1,8 +1,9 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loaderFiles } from '../../src/models/model-name.js';
 import { resolveModelOption } from '../../src/models/resolve-model.js';
+import { scoreSweep } from '../../src/score/score-sweep.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, writeTree } from '../helpers/tmp.js';
 
@@ -81,6 +82,17 @@ describe('DINOv2 and CCIP by name', () => {
     expect(models('concept_similarity')).toEqual(new Set(['clip', 'dinov2-small']));
     expect(models('character_match')).toEqual(new Set(['ccip/ccip-fixture']));
   }, 240_000);
+
+  it('pins metrics.json with the CCIP models: a changed threshold is refused, not silently used', async () => {
+    const sweep = smallSweep();
+    const ccip = join(tempDir(), 'ccip');
+    cpSync('fixtures/models/ccip', ccip, { recursive: true });
+    const options = { sweep: join(sweep, 'sweep.yaml'), clip: 'fixtures/models/clip', ccip, out: join(sweep, 'out'), lock: join(sweep, 'lock.json') };
+    const first = await scoreSweep(options);
+    expect(first.exitCode).toBe(0);
+    writeFileSync(join(ccip, 'ccip-fixture/metrics.json'), JSON.stringify({ threshold: 0.3 }));
+    await expect(scoreSweep(options)).rejects.toThrow(/metrics\.json: sha256 .* differs from .* pinned in/);
+  }, 120_000);
 
   it('refuses a CCIP card given as --encoder before any work, with exit code 2', () => {
     const run = runCli(['score', 'fixtures/demo/sweep.yaml', '--clip', 'fixture-clip', '--encoder', 'fixture-ccip']);

@@ -49,7 +49,9 @@ describe('DINOv2 and CCIP on the planted demo sweep', () => {
     expect(run.encoder).toMatchObject({ id: 'dinov2-small', embedding: 'last_hidden_state[:, 0, :] (CLS)' });
     expect(run.ccip).toMatchObject({ id: 'ccip/ccip-fixture', threshold: 0.15 });
     const files = run.models.map((m: { file: string }) => m.file.split(/[/\\]/).slice(-2).join('/'));
-    expect(files).toEqual(expect.arrayContaining(['onnx/model.onnx', 'ccip-fixture/model_feat.onnx', 'ccip-fixture/model_metrics.onnx']));
+    expect(files).toEqual(
+      expect.arrayContaining(['onnx/model.onnx', 'ccip-fixture/model_feat.onnx', 'ccip-fixture/model_metrics.onnx', 'ccip-fixture/metrics.json']),
+    );
   });
 
   it('recovers the planted concept loss of sd15 with DINO concept_similarity', () => {
