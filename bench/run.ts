@@ -35,10 +35,9 @@ function files(dir: string): string[] {
 async function largerSweep(copies: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'lora-eval-bench-'));
   cpSync('fixtures/demo/refs', join(dir, 'refs'), { recursive: true });
-  const yaml = readFileSync('fixtures/demo/sweep.yaml', 'utf8').replace(
-    /seeds: \[[^\]]*\]/,
-    `seeds: [${Array.from({ length: 5 * copies }, (_, i) => i + 1).join(', ')}]`,
-  );
+  const original = readFileSync('fixtures/demo/sweep.yaml', 'utf8');
+  const seeds = /seeds: \[([^\]]*)\]/.exec(original)![1].split(',').length;
+  const yaml = original.replace(/seeds: \[[^\]]*\]/, `seeds: [${Array.from({ length: seeds * copies }, (_, i) => i + 1).join(', ')}]`);
   writeFileSync(join(dir, 'sweep.yaml'), yaml);
   for (const file of files('fixtures/demo').filter((f) => f.endsWith('.png') && !f.includes('/refs/'))) {
     const rel = relative('fixtures/demo', file);
@@ -48,7 +47,7 @@ async function largerSweep(copies: number): Promise<string> {
       const copy = Buffer.from(data);
       copy[0] ^= c & 1;
       copy[1] ^= (c >> 1) & 1;
-      const target = join(dir, rel.replace(/-(\d+)\.png$/, `-${Number(m[1]) + 5 * c}.png`));
+      const target = join(dir, rel.replace(/-(\d+)\.png$/, `-${Number(m[1]) + seeds * c}.png`));
       cpSync(file, target); // creates the folders
       await sharp(copy, { raw: info }).png().toFile(target);
     }

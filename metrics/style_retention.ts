@@ -1,6 +1,9 @@
 import { dot, subtract } from '../src/encoders/vector.js';
 import type { MetricDefinition } from './types.js';
 
+/** An axis shorter than this fraction of the sweep's median is too short to measure along: ratios on it explode. */
+export const MIN_STYLE_AXIS_FRACTION = 0.1;
+
 /**
  * Projection of the LoRA's shift onto the style axis from the target's native look to the training style:
  * ((E(x) − E(x0))·(μ_S − E(x0))) / ‖μ_S − E(x0)‖². 0 = the target's native look, 1 = the training style.
@@ -22,6 +25,12 @@ export const styleRetention: MetricDefinition = {
     const axis = subtract(clip.styleCentroid, clip.native);
     const length2 = dot(axis, axis);
     if (length2 < 1e-12) return { unavailable: 'the weight-0 image already sits on the style centroid (empty style axis)' };
+    const median = clip.medianStyleAxisLength;
+    if (median !== undefined && Math.sqrt(length2) < MIN_STYLE_AXIS_FRACTION * median) {
+      return {
+        unavailable: `the style axis is shorter than ${MIN_STYLE_AXIS_FRACTION} of the sweep's median (the weight-0 image nearly shows the style already)`,
+      };
+    }
     const shift = subtract(clip.image, clip.native);
     return { values: [{ metric: 'style_retention', value: dot(shift, axis) / length2 }] };
   },

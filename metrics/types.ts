@@ -13,6 +13,8 @@ export interface ClipInputs {
   references: Float32Array[];
   /** Centroid of the style reference embeddings (μ_S), not re-normalized; absent when none could be encoded. */
   styleCentroid?: Float64Array;
+  /** Median length ‖μ_S − E(x0)‖ of the style axis over the weight-0 images scored with this run; set by computeMetrics. */
+  medianStyleAxisLength?: number;
 }
 
 /** Image embeddings of one model (CLIP's, or an --encoder's such as DINOv2's CLS token), each unit norm. */

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { writeFileAtomic } from '../run/atomic-write.js';
 import { parseYamlFile } from '../sweep/load.js';
 import { spreadsheetSafe } from '../report/csv-safe.js';
 import { metricFor } from '../../metrics/registry.js';
@@ -9,8 +10,8 @@ import { cellEstimates, type CellEstimate } from './cells.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { analyzeEmbeddings, runEncoder, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
-import { loadScoreTable, metricsOf, type ScoreTable } from './score-table.js';
-import type { TestRow } from './test-row.js';
+import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
+import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
 import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
 
@@ -23,6 +24,8 @@ export interface AnalyzeOptions {
   seed?: number;
   /** Bootstrap replicates. */
   reps?: number;
+  /** CI method of cell and test estimates: t over prompt means (default) or the prompt bootstrap. */
+  ci?: CiMethod;
 }
 
 export interface HypothesisResult extends HypothesisVerdict {
@@ -30,6 +33,10 @@ export interface HypothesisResult extends HypothesisVerdict {
   type: string;
   metric: string;
   description?: string;
+  /** The unit of inference of its tests: prompt, image or cell. */
+  unit: string;
+  /** Units K behind each of its tests, in tests.csv order (NaN when a test had none). */
+  units: number[];
 }
 
 export interface AnalyzeResult {
@@ -73,9 +80,30 @@ function cellsCsv(cells: CellEstimate[], table: ScoreTable): string {
       num(c.se),
       num(c.ciLow),
       num(c.ciHigh),
+      c.ciMethod,
+      num(c.ciLevel),
       num(c.transferRatio),
+      c.note ?? '',
     ]),
-    { header: true, columns: ['metric', 'model', ...table.factors, 'n', 'prompts', 'mean', 'sd', 'se', 'ci_low', 'ci_high', 'transfer_ratio'] },
+    {
+      header: true,
+      columns: [
+        'metric',
+        'model',
+        ...table.factors,
+        'n',
+        'prompts',
+        'mean',
+        'sd',
+        'se',
+        'ci_low',
+        'ci_high',
+        'ci_method',
+        'ci_level',
+        'transfer_ratio',
+        'note',
+      ],
+    },
   );
 }
 
@@ -87,9 +115,13 @@ export const TESTS_CSV_COLUMNS = [
   'b',
   'where',
   'n',
+  'unit',
+  'n_units',
   'estimate',
   'ci_low',
   'ci_high',
+  'ci_method',
+  'ci_level',
   'statistic',
   'p',
   'p_adj',
@@ -110,9 +142,13 @@ function testsCsv(tests: TestRow[]): string {
       spreadsheetSafe(t.b),
       spreadsheetSafe(t.where),
       t.n,
+      t.unit,
+      num(t.nUnits),
       num(t.estimate),
       num(t.ciLow),
       num(t.ciHigh),
+      t.ciMethod,
+      num(t.ciLevel),
       num(t.statistic),
       num(t.p),
       num(t.pAdj),
@@ -127,34 +163,44 @@ function testsCsv(tests: TestRow[]): string {
 }
 
 /**
- * Turns a run's scores into answers: cell estimates with prompt-cluster bootstrap CIs, the tests behind each
- * declared hypothesis with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
+ * Turns a run's scores into answers: cell estimates with CIs over prompt means, the tests behind each declared
+ * hypothesis (prompts as the unit unless a hypothesis says otherwise) with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
  * model distances and Vendi diversity. Writes cells.csv, tests.csv and summary.json.
  */
 export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const table = loadScoreTable(options.input);
   const seed = options.seed ?? 1;
   const reps = options.reps ?? 2000;
+  const ci = options.ci ?? 't';
   const claims: Claim[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
   if (options.hypotheses) validateClaims(claims, table, options.hypotheses);
 
   const outDir = resolve(options.out ?? table.runDir ?? join(table.source, '..'));
   mkdirSync(outDir, { recursive: true });
-  const cells = cellEstimates(table, { seed, reps });
+  const cells = cellEstimates(table, { seed, reps, ci });
   const embeddings = analyzeEmbeddings(table);
   const encoder = runEncoder(table);
   const encoderEmbeddings = encoder ? analyzeEmbeddings(table, 'encoder') : undefined;
-  const ctx: ClaimContext = { table, seed, reps, modelDistance: embeddings.available ? embeddings.distance : undefined };
+  const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
   const hypotheses: HypothesisResult[] = claims.map((claim) => {
     const rows = evaluate(claim, ctx);
     tests.push(...rows);
-    return { id: claim.id, type: claimType(claim), metric: claim.metric, description: claim.description, ...hypothesisVerdict(rows) };
+    const units = [...new Set(rows.map((r) => r.unit))];
+    return {
+      id: claim.id,
+      type: claimType(claim),
+      metric: claim.metric,
+      description: claim.description,
+      unit: units.join(', '),
+      units: rows.map((r) => r.nUnits),
+      ...hypothesisVerdict(rows),
+    };
   });
 
   const files: string[] = [];
   const write = (name: string, content: string) => {
-    writeFileSync(join(outDir, name), content);
+    writeFileAtomic(join(outDir, name), content);
     files.push(join(outDir, name));
   };
   write('cells.csv', cellsCsv(cells, table));
@@ -199,13 +245,23 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       ),
     );
   }
-  const runJson = table.runDir && existsSync(join(table.runDir, 'run.json')) ? JSON.parse(readFileSync(join(table.runDir, 'run.json'), 'utf8')) : undefined;
   const summary = {
     tool: { name: 'lora-eval', version: TOOL_VERSION },
     created: new Date().toISOString(),
     source: table.source,
-    provenance: runJson ? { tool: runJson.tool, sweep: runJson.sweep, models: runJson.models } : null,
-    settings: { seed, bootstrap_reps: reps, hypotheses: options.hypotheses ? resolve(options.hypotheses) : null, verdict_rule: VERDICT_RULE },
+    provenance: table.run
+      ? { tool: table.run.tool, sweep: table.run.sweep, models: table.run.models, model_files: table.run.model_files ?? [], scores: table.run.scores ?? null }
+      : null,
+    settings: {
+      seed,
+      bootstrap_reps: reps,
+      ci_method: ci,
+      ci_level: 0.95,
+      unit_of_inference:
+        'prompt: paired tests, TOST, non-inferiority and dose-response run across per-prompt values (the mean over seeds; K − 1 df) unless a hypothesis says unit: image; Spearman runs over cells',
+      hypotheses: options.hypotheses ? resolve(options.hypotheses) : null,
+      verdict_rule: VERDICT_RULE,
+    },
     factors: table.factors,
     metrics: metricsOf(table).map((name) => {
       const def = metricFor(name);

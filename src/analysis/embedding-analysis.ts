@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { centroid, cosine, dot, subtract } from '../encoders/vector.js';
+import { UserError } from '../errors.js';
+import { storeRunOf } from '../run/store-run.js';
 import { Store } from '../store/store.js';
 import { frechetDistance, vendiScore } from '../stats/index.js';
-import type { ScoreTable } from './score-table.js';
+import type { RunJson } from '../run/run-json.js';
+import type { ScoreTable } from '../run/score-table.js';
 
 export interface ModelDistance {
   a: string;
@@ -40,20 +42,18 @@ export type EmbeddingAnalysis =
     }
   | { available: false; reason: string };
 
-interface RunJson {
-  clip?: { image_model_sha256?: string; preprocessing?: string };
-  encoder?: { id?: string; image_model_sha256?: string; preprocessing?: string } | null;
-  references?: { file: string; sha256: string }[];
-}
-
 /** Which image embeddings of a run to analyze: CLIP's, or those of the --encoder (DINOv2) it was scored with. */
 export type EmbeddingSource = 'clip' | 'encoder';
 
-/** Whether the run in a score table's folder was scored with an --encoder, whose embeddings analyzeEmbeddings can read. */
+/** run.json's record of the --encoder, when the run was scored with one. */
+function encoderOf(run: RunJson | undefined): { id?: string; image_model_sha256?: string; preprocessing?: string } | undefined {
+  const encoder = run?.encoder as { id?: string; image_model_sha256?: string; preprocessing?: string } | null | undefined;
+  return encoder ?? undefined;
+}
+
+/** The model id of the --encoder a score table's run was scored with, whose embeddings analyzeEmbeddings can read. */
 export function runEncoder(table: ScoreTable): string | undefined {
-  const runFile = table.runDir && join(table.runDir, 'run.json');
-  if (!runFile || !existsSync(runFile)) return undefined;
-  return (JSON.parse(readFileSync(runFile, 'utf8')) as RunJson).encoder?.id ?? undefined;
+  return encoderOf(table.run)?.id;
 }
 
 /**
@@ -64,9 +64,9 @@ export function analyzeEmbeddings(table: ScoreTable, source: EmbeddingSource = '
   if (!table.runDir) return { available: false, reason: 'a bare scores.csv has no embeddings: pass the run folder (with store.sqlite) instead' };
   if (!table.storeFile) return { available: false, reason: `${table.runDir} has no store.sqlite` };
   const runFile = join(table.runDir, 'run.json');
-  if (!existsSync(runFile)) return { available: false, reason: `${table.runDir} has no run.json (it names the CLIP model whose embeddings to read)` };
-  const run = JSON.parse(readFileSync(runFile, 'utf8')) as RunJson;
-  const model = source === 'clip' ? run.clip : run.encoder;
+  const run = table.run;
+  if (!run) return { available: false, reason: `${table.runDir} has no run.json (it names the CLIP model whose embeddings to read)` };
+  const model = source === 'clip' ? run.clip : encoderOf(run);
   const modelSha = model?.image_model_sha256;
   const prep = model?.preprocessing;
   if (!modelSha || !prep)
@@ -74,8 +74,16 @@ export function analyzeEmbeddings(table: ScoreTable, source: EmbeddingSource = '
 
   const store = new Store(table.storeFile);
   try {
-    const images = store
-      .images()
+    const stored = store.images(storeRunOf(run));
+    // The store's images must be the ones scored: a store shared with another run must never lend it its images.
+    const scored = new Map(table.rows.map((r) => [r.image, r.sha256]));
+    const foreign = stored.find((img) => scored.has(img.key) && scored.get(img.key) !== img.sha256);
+    if (foreign)
+      throw new UserError(
+        `${table.storeFile}: image ${foreign.key} has sha256 ${foreign.sha256.slice(0, 12)}… but ${table.source} scored ${scored.get(foreign.key)!.slice(0, 12)}…: ` +
+          "the store holds another run's images under this run; score the run again to rebuild its entries",
+      );
+    const images = stored
       .map((img) => ({ ...img, vector: store.vector(img.sha256, modelSha, prep) }))
       .filter((img): img is typeof img & { vector: Float32Array } => img.vector !== undefined);
     if (images.length === 0) return { available: false, reason: `${table.storeFile} holds no embeddings of this run's images` };

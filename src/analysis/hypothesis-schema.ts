@@ -18,12 +18,21 @@ const common = {
   correction: z.enum(['holm', 'BH', 'bonferroni', 'none']).default('holm'),
 };
 
+/** The unit of inference of a paired or dose-response test. */
+const unit = z
+  .enum(['prompt', 'image'])
+  .default('prompt')
+  .describe(
+    'prompt (default): each prompt contributes one value (its mean over the seeds), and the test runs across prompts; image: every image (pair) counts as independent, which overstates certainty when prompts differ',
+  );
+
 export const CompareClaimSchema = z
   .object({
     ...common,
     compare: z.object({ a: SelectorSchema, b: SelectorSchema }).strict(),
     expect: z.enum(['less', 'greater', 'different']).describe('a < b, a > b, or any difference'),
     test: z.enum(['wilcoxon', 't']).default('wilcoxon'),
+    unit,
   })
   .strict();
 
@@ -32,6 +41,7 @@ export const EquivalenceClaimSchema = z
     ...common,
     equivalence: z.object({ a: SelectorSchema, b: SelectorSchema, margin: z.number().positive() }).strict(),
     test: z.enum(['t', 'wilcoxon']).default('t'),
+    unit,
   })
   .strict();
 
@@ -47,6 +57,7 @@ export const NonInferiorityClaimSchema = z
       })
       .strict(),
     test: z.enum(['t', 'wilcoxon']).default('t'),
+    unit,
   })
   .strict();
 
@@ -68,6 +79,7 @@ export const DoseResponseClaimSchema = z
     ...common,
     dose_response: z.object({ factor: z.string().default('weight') }).strict(),
     expect: z.enum(['increasing', 'decreasing']),
+    unit,
   })
   .strict();
 

@@ -1,5 +1,11 @@
 export type Verdict = 'supported' | 'refuted' | 'inconclusive';
 
+/** What a test treats as its independent units: prompts (the default), images (pairs), or design cells (Spearman). */
+export type TestUnit = 'prompt' | 'image' | 'cell';
+
+/** How a CI was made: t over the test's units (K − 1 df), or a bootstrap that resamples prompts. */
+export type CiMethod = 't' | 'prompt bootstrap';
+
 /** One statistical test behind a hypothesis: a row of tests.csv. */
 export interface TestRow {
   hypothesis: string;
@@ -11,11 +17,21 @@ export interface TestRow {
   b: string;
   /** Every fixed factor level, including the across level, as factor=level;… */
   where: string;
+  /** Images (pairs for comparisons) the test drew on. */
   n: number;
-  /** mean(a − b) for comparisons; ρ for correlations; slope for dose-response. */
+  /** The unit of inference: each unit contributes one value to the test. */
+  unit: TestUnit;
+  /** Number of units K (prompts, pairs or cells) the test ran on. */
+  nUnits: number;
+  /** mean(a − b) for comparisons (over prompt means at the prompt unit); ρ for correlations; slope for dose-response. */
   estimate: number;
   ciLow: number;
   ciHigh: number;
+  /** '' when there is no CI. */
+  ciMethod: CiMethod | '';
+  /** Coverage of [ciLow, ciHigh], e.g. 0.95 (TOST: 1 − 2α); NaN when there is no CI. */
+  ciLevel: number;
+  /** The test statistic (TOST: the binding one-sided statistic, the one with the larger p). */
   statistic: number;
   /** Two-sided p (for TOST: the larger one-sided p). */
   p: number;
@@ -26,17 +42,22 @@ export interface TestRow {
   effectCiLow: number;
   effectCiHigh: number;
   verdict: Verdict;
-  /** Why a test could not be run, when it could not. */
+  /** Why a test could not be run, when it could not, and anything a reader must know about its data. */
   note?: string;
 }
 
-export function emptyTestRow(base: Pick<TestRow, 'hypothesis' | 'metric' | 'test' | 'a' | 'b' | 'where'>, n: number, note: string): TestRow {
+export type TestRowBase = Pick<TestRow, 'hypothesis' | 'metric' | 'test' | 'a' | 'b' | 'where' | 'unit'>;
+
+export function emptyTestRow(base: TestRowBase, n: number, note: string, nUnits = NaN): TestRow {
   return {
     ...base,
     n,
+    nUnits,
     estimate: NaN,
     ciLow: NaN,
     ciHigh: NaN,
+    ciMethod: '',
+    ciLevel: NaN,
     statistic: NaN,
     p: NaN,
     pAdj: NaN,
@@ -46,4 +67,10 @@ export function emptyTestRow(base: Pick<TestRow, 'hypothesis' | 'metric' | 'test
     verdict: 'inconclusive',
     note,
   };
+}
+
+/** Joins notes, skipping empty ones; undefined when none is left. */
+export function joinNotes(...notes: (string | undefined)[]): string | undefined {
+  const kept = notes.filter((n): n is string => !!n);
+  return kept.length ? kept.join('; ') : undefined;
 }

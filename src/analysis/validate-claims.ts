@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { claimType, comparedSides, type Claim, type Selector } from './hypothesis-schema.js';
-import { levelsOf, metricsOf, type ScoreTable } from './score-table.js';
+import { levelsOf, metricsOf, type ScoreTable } from '../run/score-table.js';
 import { sameLevel } from './selection.js';
 
 export function acrossFactors(claim: Claim): string[] {

@@ -1,4 +1,4 @@
-import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../analysis/score-table.js';
+import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import { UserError } from '../errors.js';
 import { canonicalLevel } from '../sweep/level.js';
 import { metricFor, metricRegistry } from '../../metrics/registry.js';

@@ -1,6 +1,5 @@
-import { mean, oneSampleT, pAdjust, StatsInputError } from '../stats/index.js';
+import { mean, oneSampleT, pAdjust, promptMeanDifferences, StatsInputError } from '../stats/index.js';
 import type { PairedGroup } from './pairing.js';
-import { promptMeanDifferences } from './prompt-units.js';
 import type { CheckResult } from './types.js';
 
 export interface MetricGate {
@@ -31,7 +30,8 @@ function testGroup(g: PairedGroup, gate: MetricGate): Tested {
   const sign = gate.higherIsBetter ? 1 : -1;
   const raw = g.pairs.map((p) => p.run - p.baseline);
   const oriented = raw.map((d) => sign * d);
-  const prompts = promptMeanDifferences(g.pairs);
+  // The same prompt-level unit as analyze: per prompt, the mean of run − baseline over the images both runs share.
+  const prompts = promptMeanDifferences(g.pairs.map((p) => ({ prompt: p.prompt, seed: p.image, a: p.run, b: p.baseline })));
   const result: CheckResult = {
     metric: gate.metric,
     group: g.group,

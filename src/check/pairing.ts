@@ -1,8 +1,15 @@
-import type { ScoreTable } from '../analysis/score-table.js';
-import type { ScoreRow } from '../report/scores-csv.js';
-import type { ImagePair } from './prompt-units.js';
+import type { ScoreTable } from '../run/score-table.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 
 /** `--compare factor[=level]`: the factor differs by design; the run's levels are compared with these baseline levels. */
+/** One image of the run paired with the same image position (prompt, seed, other levels) in the baseline. */
+export interface ImagePair {
+  image: string;
+  prompt: string;
+  run: number;
+  baseline: number;
+}
+
 export interface Comparison {
   factor: string;
   baselineLevels: string[];

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ScoreTable } from '../analysis/score-table.js';
+import type { ScoreTable } from '../run/score-table.js';
 import { UserError } from '../errors.js';
 import type { ModelFile, SideModels } from './types.js';
 

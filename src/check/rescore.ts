@@ -1,6 +1,6 @@
-import type { ScoreTable } from '../analysis/score-table.js';
+import type { ScoreTable } from '../run/score-table.js';
 import { UserError } from '../errors.js';
-import type { ScoreRow } from '../report/scores-csv.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import type { MovedImage, RescoreResult } from './types.js';
 
 /** `--tolerance`: one ε for every metric and/or ε per metric. */

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkRuns, type CheckReport } from '../check/check-runs.js';
+import { writeFileAtomic } from '../run/atomic-write.js';
 import { checkJunit } from '../check/junit.js';
 import { checkMarkdown } from '../check/markdown.js';
 import { summaryLine } from '../check/summary.js';
@@ -92,8 +92,8 @@ export function register(program: Command): void {
           allowModelChange: Boolean(opts.allowModelChange),
           tolerance,
         });
-        if (opts.junit) writeFileSync(opts.junit, checkJunit(report));
-        if (opts.markdown) writeFileSync(opts.markdown, checkMarkdown(report));
+        if (opts.junit) writeFileAtomic(opts.junit, checkJunit(report));
+        if (opts.markdown) writeFileAtomic(opts.markdown, checkMarkdown(report));
         printReport(report);
         return report.passed ? EXIT.ok : EXIT.failed;
       }),

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadClip } from '../encoders/clip.js';
@@ -7,6 +7,7 @@ import { DEFAULT_THRESHOLDS, detectionThresholds } from '../encoders/tag-thresho
 import { decodeImage } from '../imaging/decode.js';
 import { encodeNpy } from '../imaging/npy.js';
 import { resolveModelOption } from '../models/resolve-model.js';
+import { writeFileAtomic } from '../run/atomic-write.js';
 import { runCommand, UserError } from './errors.js';
 
 const CATEGORY_NAMES: Record<number, string> = { 0: 'general', 4: 'character', 9: 'rating' };
@@ -50,7 +51,7 @@ export function register(program: Command): Command {
           shape = [1, ...clip.preprocessor.inputShape];
           await clip.release();
         }
-        writeFileSync(opts.out, encodeNpy(data, shape));
+        writeFileAtomic(opts.out, encodeNpy(data, shape));
         process.stderr.write(`wrote ${opts.out}: float32 [${shape.join(',')}]\n`);
       }),
     );

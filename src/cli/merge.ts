@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mergeRuns } from '../score/merge-runs.js';
+import { mergeRuns } from '../run/merge-runs.js';
 import { EXIT, runCommand } from './errors.js';
 
 export function register(program: Command): void {

@@ -26,13 +26,13 @@ export function register(program: Command): Command {
           process.stderr.write(`pinned ${loaded.experiment.pins.base_image} to ${plan.baseImage.image} (${plan.baseImage.via})\n`);
         if (opts.dryRun) {
           process.stdout.write(formatPlanTable(plan.summary));
-          process.stdout.write(`\ndry run: would write ${plan.files.length} files to ${outDir}\n`);
+          process.stdout.write(`\ndry run: would write ${plan.files.length} files and copy ${plan.copies.length} reference images to ${outDir}\n`);
           return;
         }
         writePlan(plan);
         process.stdout.write(formatPlanTable(plan.summary));
         process.stdout.write(
-          `\nwrote ${plan.files.length} files to ${outDir}\n` +
+          `\nwrote ${plan.files.length} files and copied ${plan.copies.length} reference images to ${outDir}\n` +
             `next: ${resolve(outDir, 'run.sh')} (Docker with an NVIDIA GPU), then: lora-eval score ${resolve(outDir, 'sweep.yaml')}\n`,
         );
       }),

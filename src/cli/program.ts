@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { EXIT } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { register as registerAnalyze } from './analyze.js';
 import { register as registerCheck } from './check.js';
@@ -8,6 +9,7 @@ import { registerInspectMeta } from './inspect-meta.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerModels } from './models.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerPower } from './power.js';
 import { register as registerReport } from './report.js';
 import { register as registerScore } from './score.js';
 
@@ -21,13 +23,17 @@ export function buildProgram(): Command {
         "hypothesis verdicts), then report, or check against a baseline. Each stage reads the previous stage's files, " +
         'so any stage can be re-run alone. Exit codes: 0 ok, 1 something failed or a check did not pass, 2 bad input.',
     )
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    // Usage mistakes (unknown command or option, missing argument) are bad input: exit 2, as documented.
+    // Subcommands inherit this from the program when they are added, so it comes before them.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badInput));
   registerScore(program);
   registerAnalyze(program);
   registerCheck(program);
   registerMerge(program);
   registerModels(program);
   registerPlan(program);
+  registerPower(program);
   registerReport(program);
   registerIngest(program);
   registerInspectMeta(registerInspect(program));

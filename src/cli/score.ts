@@ -30,8 +30,11 @@ export function register(program: Command): void {
     )
     .option('-o, --out <dir>', 'output folder (default: reports/<sweep name>)')
     .option('--store <file>', 'SQLite cache of embeddings (default: <out>/store.sqlite); share one to reuse work across runs')
-    .option('--lock <file>', 'model pins (sha256 of each model file)', 'models/models.lock.json')
-    .option('--relock', 'accept model files whose sha256 changed and re-pin them')
+    .option(
+      '--lock <file>',
+      'model pins: sha256 of every file that changes scores (weights, tokenizer, preprocessing, tag list) (default: models.lock.json beside the --clip folder)',
+    )
+    .option('--relock', 'accept pinned files whose sha256 changed and re-pin them')
     .option('--device <device>', 'cpu or cuda (needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12)', 'cpu')
     .option('--variant <name>', 'CLIP file variant, e.g. "quantized" for onnx/vision_model_quantized.onnx')
     .option('--batch-size <n>', 'images per inference batch (default: 16, or 1 for models with a fixed batch)')
@@ -39,12 +42,16 @@ export function register(program: Command): void {
     .option('--exact-resize', 'resize with the exact port of PIL (bit-identical to the reference preprocessing, 2–4× slower) instead of sharp')
     .option('--mcut', 'tagger detections by MCut per image instead of the thresholds (general 0.35, character 0.85)')
     .option('--strict', 'stop at the first image that cannot be scored')
+    .option('--max-pixels <n>', 'largest width × height decoded; larger images fail (default: 50000000)')
     .action((sweepFile: string, opts) =>
       runCommand(async () => {
         if (opts.device !== 'cpu' && opts.device !== 'cuda') throw new UserError(`--device must be cpu or cuda, got "${opts.device}"`);
         const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UserError(`--batch-size must be a positive integer, got "${opts.batchSize}"`);
+        const maxPixels = opts.maxPixels === undefined ? undefined : Number(opts.maxPixels);
+        if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1))
+          throw new UserError(`--max-pixels must be a positive integer, got "${opts.maxPixels}"`);
         let shard;
         try {
           shard = opts.shard ? parseShard(opts.shard) : undefined;
@@ -68,6 +75,7 @@ export function register(program: Command): void {
           resampler: opts.exactResize ? 'exact' : 'fast',
           tagThresholds: opts.mcut ? 'mcut' : 'threshold',
           strict: opts.strict,
+          maxPixels,
           shard,
           progress,
         });

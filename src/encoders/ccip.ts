@@ -22,8 +22,6 @@ export interface CcipModel {
   dir: string;
   featureFile: string;
   metricsFile: string;
-  /** metrics.json, pinned with the model files: its threshold decides character_match. */
-  thresholdFile: string;
   /** Difference at or below which two images show the same character (metrics.json "threshold"). */
   threshold: number;
   preprocessor: ClipPreprocessor;
@@ -146,7 +144,6 @@ export async function loadCcip(dir: string, options: CcipLoadOptions = {}): Prom
     dir: folder,
     featureFile: feature.signature.file,
     metricsFile: metrics.signature.file,
-    thresholdFile: join(folder, METRICS_JSON),
     threshold,
     preprocessor,
     maxBatch: fixedBatch(pixelInput) ?? DEFAULT_BATCH,

@@ -83,7 +83,7 @@ function posixRelative(from: string, to: string): string {
   return relative(from, to).split(sep).join('/');
 }
 
-function isInside(dir: string, file: string): boolean {
+export function isInside(dir: string, file: string): boolean {
   const rel = relative(dir, file);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

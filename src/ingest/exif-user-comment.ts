@@ -43,7 +43,13 @@ export function decodeUserComment(bytes: Uint8Array, exifBigEndian?: boolean): D
   const body = buf.subarray(8);
   if (prefix === PREFIX_UNICODE) {
     const { bigEndian, bom } = utf16Order(body, exifBigEndian);
-    const payload = Buffer.from(body.subarray(bom ? 2 : 0, body.length - ((body.length - (bom ? 2 : 0)) % 2)));
+    let payload = Buffer.from(body.subarray(bom ? 2 : 0));
+    if (payload.length % 2 === 1) {
+      // An odd count: a writer stripped trailing NULs, taking the zero high byte of a little-endian last
+      // character with them, or added a one-byte terminator. Restoring the zero keeps that character.
+      const truncatedLe = !bigEndian && payload[payload.length - 1] !== 0;
+      payload = truncatedLe ? Buffer.concat([payload, Buffer.alloc(1)]) : payload.subarray(0, payload.length - 1);
+    }
     if (bigEndian) payload.swap16();
     return { text: stripTrailingNuls(payload.toString('utf16le')), charset: bigEndian ? 'UNICODE-BE' : 'UNICODE-LE' };
   }

@@ -16,6 +16,20 @@ export interface LoraUse {
   via: 'prompt-tag' | 'loader-node' | 'metadata-list';
 }
 
+/** One sampler node of a ComfyUI graph: a first pass, a hires or refiner pass, a split-step stage. */
+export interface SamplerPass {
+  node: string;
+  type: string;
+  seed?: Seed;
+  steps?: number;
+  cfg?: number;
+  sampler?: string;
+  denoise?: number;
+  checkpoint?: string;
+  width?: number;
+  height?: number;
+}
+
 export interface GenerationInfo {
   source: MetadataSource;
   /** Positive prompt as written (LoRA tags included). */
@@ -34,6 +48,8 @@ export interface GenerationInfo {
   checkpointHash?: string;
   clipSkip?: number;
   loras: LoraUse[];
+  /** Every sampler of a multi-pass graph (ComfyUI), in node order; the fields above are the saved image's pass. */
+  passes?: SamplerPass[];
   /** Every key/value read, for `inspect meta` and for extra factors. */
   params: Record<string, string>;
   /** Things a user should know (several samplers in a graph, a multiplier that is not a number…). */

@@ -9,9 +9,10 @@
 import { existsSync, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { fileError } from '../file-error.js';
 import { IMAGE_EXTENSIONS } from '../sweep/load.js';
 import type { Sweep } from '../sweep/schema.js';
-import { buildSweep, factorName, type BuildSweepOptions, type IngestRecord } from './build-sweep.js';
+import { buildSweep, factorName, isInside, type BuildSweepOptions, type IngestRecord } from './build-sweep.js';
 import { errorMessage, type IngestProblem } from './errors.js';
 import { sliceGrid, writeSlicedCells, type AxisOverride, type SlicedGrid } from './grid-slice.js';
 import { LoraLibrary } from './lora-library.js';
@@ -98,6 +99,14 @@ async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise
 export async function ingestFolder(folder: string | undefined, options: IngestOptions): Promise<IngestResult> {
   const sweepFile = resolve(options.out);
   const sweepDir = dirname(sweepFile);
+  // Every path in the sweep is relative to its folder, so that folder must be one (or not exist yet).
+  for (let d = sweepDir; ; d = dirname(d)) {
+    if (existsSync(d)) {
+      if (!statSync(d).isDirectory()) throw new UserError(`--out ${options.out}: ${d} is a file, not a folder`);
+      break;
+    }
+    if (dirname(d) === d) break;
+  }
   const problems: IngestProblem[] = [];
   const notes: string[] = [];
   const records = new Map<string, IngestRecord>();
@@ -161,6 +170,13 @@ export async function ingestFolder(folder: string | undefined, options: IngestOp
   const library = options.lorasFolder ? await LoraLibrary.scan(resolve(options.lorasFolder)) : undefined;
   if (library) problems.push(...library.problems);
   const built = await buildSweep([...records.values()], { ...options, sweepFile, library, references });
+  // loadSweep keeps references inside the sweep's folder or root, as it does images.
+  const rootDir = resolve(sweepDir, built.sweep.root ?? '.');
+  if (!isInside(sweepDir, references) && !isInside(rootDir, references)) {
+    throw new UserError(
+      `--references ${options.references}: ${references} is outside the sweep's folder ${sweepDir}${rootDir !== sweepDir ? ` and its root ${rootDir}` : ''}; copy the reference images into it`,
+    );
+  }
   problems.push(...built.problems);
   notes.push(...built.notes);
 
@@ -174,8 +190,12 @@ export async function ingestFolder(folder: string | undefined, options: IngestOp
   const written = (options.write ?? true) && !(options.strict && problems.length > 0);
   if (written) {
     for (const grid of grids) writeSlicedCells(grid);
-    mkdirSync(sweepDir, { recursive: true });
-    writeFileSync(sweepFile, yaml);
+    try {
+      mkdirSync(sweepDir, { recursive: true });
+      writeFileSync(sweepFile, yaml);
+    } catch (e) {
+      throw fileError(e, 'write', sweepFile);
+    }
     if (referencesCreated) {
       mkdirSync(referencesCreated, { recursive: true });
       writeFileSync(

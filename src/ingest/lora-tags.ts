@@ -16,16 +16,21 @@ export interface LoraTag {
   raw: string;
   start: number;
   end: number;
-  /** Set when a multiplier is not a number; the weights are then NaN. */
+  /** Set when the tag has no name or a multiplier that is empty, not a number or not finite (the weights are then NaN). */
   error?: string;
 }
 
 const TAG = /<(lora|lyco):([^>]+)>/gi;
 
-function parseMultiplier(text: string | undefined, fallback: number): number {
-  if (text === undefined || text.trim() === '') return fallback;
+/** A multiplier as written; `problem` says why it cannot be used (the value is then NaN). */
+function parseMultiplier(text: string | undefined, fallback: number): { value: number; problem?: string } {
+  if (text === undefined) return { value: fallback };
   const t = text.trim();
-  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : NaN;
+  // A1111 fails on an empty multiplier (float("")), so assuming the default would record a weight never used.
+  if (t === '') return { value: NaN, problem: 'is empty' };
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return { value: NaN, problem: `"${t}" is not a number` };
+  const value = Number(t);
+  return Number.isFinite(value) ? { value } : { value: NaN, problem: `${t} is out of range` };
 }
 
 export function findLoraTags(prompt: string): LoraTag[] {
@@ -41,9 +46,10 @@ export function findLoraTags(prompt: string): LoraTag[] {
     }
     const name = positional[0].trim();
     const te = parseMultiplier(named.te ?? positional[1], 1);
-    const unet = parseMultiplier(named.unet ?? positional[2], te);
-    const tag: LoraTag = { name, weight: unet, textEncoderWeight: te, raw: m[0], start: m.index!, end: m.index! + m[0].length };
-    if (Number.isNaN(te) || Number.isNaN(unet)) tag.error = `multiplier in ${m[0]} is not a number`;
+    const unet = parseMultiplier(named.unet ?? positional[2], te.value);
+    const tag: LoraTag = { name, weight: unet.value, textEncoderWeight: te.value, raw: m[0], start: m.index!, end: m.index! + m[0].length };
+    const problems = [...(name === '' ? ['has no LoRA name'] : []), ...[te.problem, unet.problem].filter((x) => x !== undefined).map((x) => `multiplier ${x}`)];
+    if (problems.length) tag.error = `${m[0]}: ${[...new Set(problems)].join('; ')}`;
     tags.push(tag);
   }
   return tags;

@@ -1,10 +1,12 @@
 /**
  * ComfyUI's `prompt` PNG text: the API graph { nodeId: { class_type, inputs } }, where an input is
- * a literal or a link [sourceNodeId, outputIndex]. From the sampler that makes the image we walk
- * upstream: `model` through LoRA loaders to the checkpoint loader, `positive`/`negative` to the
- * text encoders, `latent_image` to the empty latent (size), `clip` to CLIPSetLastLayer (clip skip).
+ * a literal or a link [sourceNodeId, outputIndex]. The sampler that made the image is found by walking
+ * back from the SaveImage node through decoders and image links to the nearest sampler: with a hires or
+ * refiner pass that is the last pass, whose seed, steps and checkpoint the picture shows. From that
+ * sampler we walk upstream: `model` through LoRA loaders to the checkpoint loader, `positive`/`negative`
+ * to the text encoders, the latent chain to its size, `clip` to CLIPSetLastLayer (clip skip).
  */
-import { numberOrUndefined, seedString, type GenerationInfo, type LoraUse } from './generation.js';
+import { numberOrUndefined, seedString, type GenerationInfo, type LoraUse, type SamplerPass } from './generation.js';
 import { parseJsonExact } from './json-exact.js';
 
 interface ComfyNode {
@@ -55,28 +57,42 @@ function ancestors(graph: Graph, start: string): Set<string> {
   return seen;
 }
 
-/** Follows latent links from a sampler; true when another sampler feeds it (a second pass). */
-function fedBySampler(graph: Graph, samplerId: string): boolean {
+/** Samplers reached from `start` through latent and image links, nearest first, not looking past a sampler. */
+function samplersUpstream(graph: Graph, start: string, includeStart = false): string[] {
+  const found: string[] = [];
   const seen = new Set<string>();
-  const stack: string[] = [];
-  const first = graph.get(samplerId)!;
-  for (const key of LATENT_INPUTS) {
-    const link = asLink(first.inputs[key]);
-    if (link) stack.push(link[0]);
-  }
-  while (stack.length) {
-    const id = stack.pop()!;
+  const queue: string[] = [start];
+  while (queue.length) {
+    const id = queue.shift()!;
     if (seen.has(id)) continue;
     seen.add(id);
     const node = graph.get(id);
     if (!node) continue;
-    if (isSampler(node)) return true;
+    if (isSampler(node) && (id !== start || includeStart)) {
+      found.push(id);
+      continue;
+    }
     for (const key of LATENT_INPUTS) {
       const link = asLink(node.inputs[key]);
-      if (link) stack.push(link[0]);
+      if (link) queue.push(link[0]);
     }
   }
-  return false;
+  return found;
+}
+
+/** Every sampler whose output flows into `samplerId`'s latent (its earlier passes), and itself. */
+function lineage(graph: Graph, samplerId: string): Set<string> {
+  const out = new Set<string>([samplerId]);
+  const stack = [samplerId];
+  while (stack.length) {
+    for (const up of samplersUpstream(graph, stack.pop()!)) {
+      if (!out.has(up)) {
+        out.add(up);
+        stack.push(up);
+      }
+    }
+  }
+  return out;
 }
 
 /** A literal input value, following a link to a primitive-like node when needed. */
@@ -164,16 +180,78 @@ function clipSkip(graph: Graph, conditioning: unknown): number | undefined {
   return undefined;
 }
 
+/** Pixel size of the latent a sampler works on: empty latents, upscales and composites along its latent chain. */
 function latentSize(graph: Graph, samplerId: string): [number, number] | undefined {
-  for (const id of ancestors(graph, samplerId)) {
-    const node = graph.get(id)!;
-    if (/EmptyLatentImage|EmptySD3LatentImage/.test(node.class_type)) {
-      const w = numberOrUndefined(literal(graph, node.inputs.width, ['value', 'int']));
-      const h = numberOrUndefined(literal(graph, node.inputs.height, ['value', 'int']));
-      if (w && h) return [w, h];
+  const sizeOf = (value: unknown, depth: number): [number, number] | undefined => {
+    const link = asLink(value);
+    const node = link && graph.get(link[0]);
+    if (!node || depth > 64) return undefined;
+    const w = numberOrUndefined(literal(graph, node.inputs.width, ['value', 'int']));
+    const h = numberOrUndefined(literal(graph, node.inputs.height, ['value', 'int']));
+    if (/EmptyLatentImage|EmptySD3LatentImage|LatentUpscale$/.test(node.class_type)) return w && h ? [w, h] : undefined;
+    if (/LatentUpscaleBy/.test(node.class_type)) {
+      const by = numberOrUndefined(literal(graph, node.inputs.scale_by, ['value', 'float']));
+      const from = sizeOf(node.inputs.samples, depth + 1);
+      return by && from ? [Math.round(from[0] * by), Math.round(from[1] * by)] : undefined;
     }
+    for (const key of LATENT_INPUTS) {
+      if (key in node.inputs) {
+        const size = sizeOf(node.inputs[key], depth + 1);
+        if (size) return size;
+      }
+    }
+    return undefined;
+  };
+  const sampler = graph.get(samplerId)!;
+  return sizeOf(sampler.inputs.latent_image ?? sampler.inputs.latent, 0);
+}
+
+/** A sampler that continues another's denoising without adding noise (KSamplerAdvanced add_noise: disable). */
+const addsNoNoise = (n: ComfyNode) => n.inputs.add_noise === 'disable' || n.inputs.add_noise === false;
+
+/** The sampler that made the saved picture, and what a user should know about how it was chosen. */
+function producingSampler(graph: Graph, samplers: string[], imageSize?: [number, number]): { id: string; warnings: string[] } {
+  const outputs = [...graph.entries()].filter(([, n]) => isOutput(n)).sort(([a], [b]) => compareIds(a, b));
+  const saving = outputs.filter(([, n]) => !/Preview/i.test(n.class_type));
+  const producedBy = (list: typeof outputs) => [...new Set(list.map(([id]) => samplersUpstream(graph, id)[0]).filter((x): x is string => x !== undefined))];
+  let candidates = producedBy(saving);
+  if (candidates.length === 0) candidates = producedBy(outputs);
+  if (candidates.length === 1) return { id: candidates[0], warnings: [] };
+  if (candidates.length === 0) {
+    // No output node leads to a sampler: take the last pass, a sampler no other sampler continues from.
+    const fed = new Set(samplers.flatMap((id) => [...lineage(graph, id)].filter((x) => x !== id)));
+    const last = samplers.filter((id) => !fed.has(id));
+    const id = (last.length ? last : samplers)[0];
+    return { id, warnings: [`no SaveImage node leads to a sampler; node ${id}, a last pass, is taken as the one that made the image`] };
   }
-  return undefined;
+  // Several saved images share this graph; the file's own size can tell which one it is.
+  const bySize = imageSize ? candidates.filter((id) => sameSize(latentSize(graph, id), imageSize)) : [];
+  if (bySize.length === 1) return { id: bySize[0], warnings: [] };
+  return {
+    id: candidates[0],
+    warnings: [
+      `the graph saves images from ${candidates.length} samplers (nodes ${candidates.join(', ')}) and does not record which one this file is; node ${candidates[0]} (the first SaveImage's) is used`,
+    ],
+  };
+}
+
+const sameSize = (a: [number, number] | undefined, b: [number, number]) => a !== undefined && a[0] === b[0] && a[1] === b[1];
+
+function passOf(graph: Graph, id: string): SamplerPass {
+  const inputs = graph.get(id)!.inputs;
+  const size = latentSize(graph, id);
+  return {
+    node: id,
+    type: graph.get(id)!.class_type,
+    seed: seedString(literal(graph, inputs.seed ?? inputs.noise_seed, ['seed', 'noise_seed', 'value', 'int', 'number'])),
+    steps: numberOrUndefined(literal(graph, inputs.steps, ['value', 'int'])),
+    cfg: numberOrUndefined(literal(graph, inputs.cfg, ['value', 'float'])),
+    sampler: typeof inputs.sampler_name === 'string' ? inputs.sampler_name : undefined,
+    denoise: numberOrUndefined(literal(graph, inputs.denoise, ['value', 'float'])),
+    checkpoint: modelChain(graph, inputs.model).checkpoint,
+    width: size?.[0],
+    height: size?.[1],
+  };
 }
 
 function compareIds(a: string, b: string): number {
@@ -182,37 +260,54 @@ function compareIds(a: string, b: string): number {
   return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a.localeCompare(b);
 }
 
-/** Reads the `prompt` graph text of a ComfyUI PNG. */
-export function generationFromComfyPrompt(text: string): GenerationInfo {
+/**
+ * Reads the `prompt` graph text of a ComfyUI PNG. `imageSize` (the file's width and height) tells apart
+ * the passes of a graph that saves an image after each.
+ */
+export function generationFromComfyPrompt(text: string, imageSize?: [number, number]): GenerationInfo {
   const graph = toGraph(parseJsonExact(text));
-  const warnings: string[] = [];
   const samplers = [...graph.entries()]
     .filter(([, n]) => isSampler(n))
     .map(([id]) => id)
     .sort(compareIds);
   if (samplers.length === 0) throw new Error('the ComfyUI graph has no sampler node (KSampler, KSamplerAdvanced, SamplerCustom)');
-  const outputAncestors = new Set<string>();
-  for (const [id, node] of graph) if (isOutput(node)) for (const a of ancestors(graph, id)) outputAncestors.add(a);
-  const firstPass = samplers.filter((id) => !fedBySampler(graph, id));
-  const candidates = (firstPass.length ? firstPass : samplers).filter((id) => outputAncestors.size === 0 || outputAncestors.has(id));
-  const chosen = (candidates.length ? candidates : samplers)[0];
+  const produced = producingSampler(graph, samplers, imageSize);
+  const warnings = [...produced.warnings];
+  const chosen = produced.id;
+  const passes = samplers.map((id) => passOf(graph, id));
   if (samplers.length > 1) {
     warnings.push(
-      `the graph has ${samplers.length} samplers (nodes ${samplers.join(', ')}); seed, steps, cfg, prompt and checkpoint come from node ${chosen}, the first pass`,
+      `the graph has ${samplers.length} samplers (nodes ${samplers.join(', ')}); seed, steps, cfg, prompt and checkpoint come from node ${chosen}, the pass that made the saved image`,
     );
   }
   const sampler = graph.get(chosen)!;
   const inputs = sampler.inputs;
-  const rawSeed = literal(graph, inputs.seed ?? inputs.noise_seed, ['seed', 'noise_seed', 'value', 'int', 'number']);
+  // A sampler that adds no noise continues an earlier one's: the seed is that sampler's.
+  const noiseFrom = addsNoNoise(sampler)
+    ? (samplersUpstream(graph, chosen)
+        .sort(compareIds)
+        .find((id) => !addsNoNoise(graph.get(id)!)) ?? chosen)
+    : chosen;
+  if (noiseFrom !== chosen) warnings.push(`node ${chosen} adds no noise; the seed is that of node ${noiseFrom}, whose denoising it continues`);
+  const noiseInputs = graph.get(noiseFrom)!.inputs;
+  const rawSeed = literal(graph, noiseInputs.seed ?? noiseInputs.noise_seed, ['seed', 'noise_seed', 'value', 'int', 'number']);
   const chain = modelChain(graph, inputs.model);
-  const checkpoints = new Set<string>();
-  for (const id of samplers) {
-    const ckpt = modelChain(graph, graph.get(id)!.inputs.model).checkpoint;
-    if (ckpt) checkpoints.add(ckpt);
+  // LoRAs of earlier passes shape the picture too (a refiner pass often loads none).
+  const loras = [...chain.loras];
+  for (const id of [...lineage(graph, chosen)].sort(compareIds)) {
+    if (id === chosen) continue;
+    for (const lora of modelChain(graph, graph.get(id)!.inputs.model).loras) {
+      const same = loras.find((l) => l.name === lora.name);
+      if (!same) loras.push(lora);
+      else if (same.weight !== lora.weight)
+        warnings.push(`LoRA ${lora.name} has weight ${same.weight} in node ${chosen} and ${lora.weight} in node ${id}; ${same.weight} is used`);
+    }
   }
+  const checkpoints = new Set<string>();
+  for (const pass of passes) if (pass.checkpoint) checkpoints.add(pass.checkpoint);
   if (checkpoints.size > 1)
     warnings.push(
-      `the graph loads ${checkpoints.size} checkpoints (${[...checkpoints].join(', ')}); the target is ${chain.checkpoint ?? 'unknown'}, the first pass's`,
+      `the graph loads ${checkpoints.size} checkpoints (${[...checkpoints].join(', ')}); the target is ${chain.checkpoint ?? 'unknown'}, node ${chosen}'s`,
     );
   const positive = conditioningTexts(graph, inputs.positive);
   const negative = conditioningTexts(graph, inputs.negative);
@@ -235,7 +330,8 @@ export function generationFromComfyPrompt(text: string): GenerationInfo {
     checkpoint: chain.checkpoint,
     // Without CLIPSetLastLayer ComfyUI uses the last CLIP layer: clip skip 1.
     clipSkip: clipSkip(graph, inputs.positive) ?? 1,
-    loras: chain.loras,
+    loras,
+    passes,
     params,
     warnings,
   };

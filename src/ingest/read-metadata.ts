@@ -83,7 +83,11 @@ function isJsonObject(text: string): boolean {
   return /^\s*\{/.test(text);
 }
 
-function fromPngTexts(texts: PngTextChunk[], warnings: string[]): Pick<ImageMetadata, 'generation' | 'infotext' | 'isGrid' | 'carrier'> | undefined {
+function fromPngTexts(
+  texts: PngTextChunk[],
+  warnings: string[],
+  imageSize?: [number, number],
+): Pick<ImageMetadata, 'generation' | 'infotext' | 'isGrid' | 'carrier'> | undefined {
   const byKey = new Map<string, string>();
   const chunkOf = new Map<string, PngTextChunk>();
   for (const t of texts) {
@@ -103,7 +107,8 @@ function fromPngTexts(texts: PngTextChunk[], warnings: string[]): Pick<ImageMeta
     return fromInfotext(parameters, where('parameters'));
   }
   const prompt = byKey.get('prompt');
-  if (prompt !== undefined && isJsonObject(prompt)) return { generation: generationFromComfyPrompt(prompt), isGrid: false, carrier: where('prompt') };
+  if (prompt !== undefined && isJsonObject(prompt))
+    return { generation: generationFromComfyPrompt(prompt, imageSize), isGrid: false, carrier: where('prompt') };
   if (looksLikeSdScripts(byKey)) return { generation: generationFromSdScripts(byKey), isGrid: false, carrier: 'PNG text (sd-scripts keys)' };
   const invoke = byKey.get('invokeai_metadata');
   if (invoke !== undefined) return { generation: generationFromInvokeAi(invoke), isGrid: false, carrier: where('invokeai_metadata') };
@@ -137,7 +142,7 @@ export async function readImageMetadata(file: string): Promise<ImageMetadata> {
     if (format === 'png') {
       const scan = scanPngChunks(data);
       warnings.push(...scan.warnings);
-      let found = fromPngTexts(scan.texts, warnings);
+      let found = fromPngTexts(scan.texts, warnings, scan.width && scan.height ? [scan.width, scan.height] : undefined);
       if (!found && scan.exif) {
         const comment = readExifComment(scan.exif);
         if (comment?.text) found = fromInfotext(comment.text, `PNG eXIf UserComment (${comment.charset})`);

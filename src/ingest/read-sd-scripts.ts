@@ -27,7 +27,9 @@ export function networkMultipliers(rawPrompt: string | undefined): number[] | un
 export function generationFromSdScripts(texts: Map<string, string>, networkNames: string[] = []): GenerationInfo {
   const warnings: string[] = [];
   const prompt = texts.get('prompt') ?? '';
-  const loras: LoraUse[] = findLoraTags(prompt).map((t) => ({ name: t.name, weight: t.weight, via: 'prompt-tag' as const }));
+  const tags = findLoraTags(prompt);
+  for (const t of tags) if (t.error) warnings.push(t.error);
+  const loras: LoraUse[] = tags.map((t) => ({ name: t.name, weight: t.weight, via: 'prompt-tag' as const }));
   const multipliers = networkMultipliers(texts.get('raw-prompt'));
   if (multipliers) {
     multipliers.forEach((weight, i) => {

@@ -130,18 +130,19 @@ export function forestChart(tests: TestCsvRow[]): ChartSpec | undefined {
   const rows = tests
     .filter((t) => Number.isFinite(t.estimate))
     .map((t) => ({
-      label: `${t.hypothesis} · ${t.where}`,
+      label: `${t.hypothesis} · ${t.where} · K = ${t.nUnits}${t.unit === 'image' ? ' images (image-level)' : ` ${t.unit}s`}`,
       hypothesis: t.hypothesis,
       estimate: t.estimate,
       ci_low: t.ciLow,
       ci_high: t.ciHigh,
       p_adj: t.pAdj,
+      ci: t.ciMethod ? `${Math.round(t.ciLevel * 1000) / 10}% ${t.ciMethod}` : 'none',
       verdict: t.verdict,
     }));
   if (rows.length === 0) return undefined;
   return {
     name: 'forest',
-    title: 'Effects behind each hypothesis (estimate with 95% CI)',
+    title: 'Effects behind each hypothesis (estimate with its CI over the K units; method and level in the tooltip)',
     spec: {
       $schema: SCHEMA,
       config,
@@ -162,6 +163,7 @@ export function forestChart(tests: TestCsvRow[]): ChartSpec | undefined {
               { field: 'estimate', format: '.3f' },
               { field: 'ci_low', format: '.3f' },
               { field: 'ci_high', format: '.3f' },
+              { field: 'ci' },
               { field: 'p_adj', format: '.3g' },
               { field: 'verdict' },
             ],

@@ -30,12 +30,19 @@ function verdictBadge(verdict: string): string {
   return `<span class="verdict ${cls}">${h(verdict)}</span>`;
 }
 
+/** "95% t, K = 12" or "95% prompt bootstrap, K = 12": what a CI is and how many prompts it rests on. */
+export function ciLabel(method: string, level: number, k: number): string {
+  if (!method || !Number.isFinite(level)) return '';
+  return `${Math.round(level * 1000) / 10}% ${method}${Number.isFinite(k) ? `, K = ${k}` : ''}`;
+}
+
 function cellTable(cells: CellRow[], factors: string[]): string {
-  const head = [...factors, 'n', 'prompts', 'mean', '95% CI', 'transfer ratio'];
+  const head = [...factors, 'n', 'prompts (K)', 'mean', 'CI', 'CI method', 'transfer ratio', 'note'];
   const rows = cells.map(
     (c) =>
       `<tr>${factors.map((f) => `<td>${h(c.levels[f] || '(native)')}</td>`).join('')}<td class="num">${c.n}</td><td class="num">${c.prompts}</td>` +
-      `<td class="num">${fmt(c.mean)}</td><td class="num">${Number.isFinite(c.ciLow) ? `${fmt(c.ciLow)} – ${fmt(c.ciHigh)}` : '–'}</td><td class="num">${fmt(c.transferRatio, 2)}</td></tr>`,
+      `<td class="num">${fmt(c.mean)}</td><td class="num">${Number.isFinite(c.ciLow) ? `${fmt(c.ciLow)} – ${fmt(c.ciHigh)}` : '–'}</td>` +
+      `<td>${h(ciLabel(c.ciMethod, c.ciLevel, c.prompts))}</td><td class="num">${fmt(c.transferRatio, 2)}</td><td>${h(c.note ?? '')}</td></tr>`,
   );
   return `<table><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -49,20 +56,22 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
   const prov = summary.provenance;
   const title = `lora-eval report${prov?.sweep?.name ? `: ${prov.sweep.name}` : ''}`;
   const hypotheses = summary.hypotheses.length
-    ? `<table><thead><tr><th>hypothesis</th><th>type</th><th>metric</th><th>verdict</th><th>tests</th><th>description</th></tr></thead><tbody>${summary.hypotheses
+    ? `<table><thead><tr><th>hypothesis</th><th>type</th><th>metric</th><th>verdict</th><th>unit</th><th>tests</th><th>description</th></tr></thead><tbody>${summary.hypotheses
         .map(
           (x) =>
             `<tr><td>${h(x.id)}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>` +
+            `<td>${h(x.unit ?? '')}${x.units?.length ? ` (K = ${h(x.units.map((k) => (Number.isFinite(k) ? String(k) : '–')).join(', '))})` : ''}</td>` +
             `<td>${x.supported} supported, ${x.refuted} refuted, ${x.inconclusive} inconclusive of ${x.tests}${x.notRun ? ` (${x.notRun} could not run)` : ''}</td><td>${h(x.description ?? '')}</td></tr>`,
         )
         .join('')}</tbody></table><p class="meta">${h(summary.settings.verdict_rule)}</p>`
     : '<p>No hypotheses were tested (run <code>lora-eval analyze --hypotheses …</code>).</p>';
   const tests = analysis.tests.length
-    ? `<table><thead><tr><th>hypothesis</th><th>test</th><th>a</th><th>b</th><th>where</th><th>n</th><th>estimate</th><th>95% CI</th><th>p</th><th>p adj.</th><th>effect</th><th>verdict</th><th>note</th></tr></thead><tbody>${analysis.tests
+    ? `<table><thead><tr><th>hypothesis</th><th>test</th><th>a</th><th>b</th><th>where</th><th>unit</th><th>K</th><th>n</th><th>estimate</th><th>CI</th><th>p</th><th>p adj.</th><th>effect</th><th>verdict</th><th>note</th></tr></thead><tbody>${analysis.tests
         .map(
           (t) =>
-            `<tr><td>${h(t.hypothesis)}</td><td>${h(t.test)}</td><td>${h(t.a)}</td><td>${h(t.b)}</td><td>${h(t.where)}</td><td class="num">${t.n}</td>` +
-            `<td class="num">${fmt(t.estimate)}</td><td class="num">${Number.isFinite(t.ciLow) ? `${fmt(t.ciLow)} – ${fmt(t.ciHigh)}` : '–'}</td>` +
+            `<tr><td>${h(t.hypothesis)}</td><td>${h(t.test)}</td><td>${h(t.a)}</td><td>${h(t.b)}</td><td>${h(t.where)}</td>` +
+            `<td class="unit-${h(t.unit)}">${h(t.unit === 'image' ? 'image (pairs as independent)' : t.unit)}</td><td class="num">${fmt(t.nUnits, 0)}</td><td class="num">${t.n}</td>` +
+            `<td class="num">${fmt(t.estimate)}</td><td class="num">${Number.isFinite(t.ciLow) ? `${fmt(t.ciLow)} – ${fmt(t.ciHigh)} <span class="meta">(${h(ciLabel(t.ciMethod, t.ciLevel, t.nUnits))})</span>` : '–'}</td>` +
             `<td class="num">${fmtP(t.p)}</td><td class="num">${fmtP(t.pAdj)}</td><td class="num">${fmt(t.effect, 2)}</td><td>${verdictBadge(t.verdict)}</td><td>${h(t.note ?? '')}</td></tr>`,
         )
         .join('')}</tbody></table>`
@@ -96,7 +105,7 @@ ${charts.map((c) => `<figure id="chart-${h(c.name)}"><figcaption>${h(c.title)}</
 ${grids ? `<h2>Images</h2>\n<p class="meta">One seed per prompt; scores under each image.</p>\n${grids}` : ''}
 ${tests ? `<h2>Tests</h2>\n${tests}` : ''}
 <h2>Cell estimates</h2>
-<p class="meta">Mean and 95% CI from a bootstrap that resamples prompts; transfer ratio = cell mean ÷ the home cell's (target = base).</p>
+<p class="meta">Mean of the per-prompt means with its CI over prompts (the method and K of each CI beside it; one prompt gives none); transfer ratio = cell mean ÷ the home cell's (target = base).</p>
 ${cellSections}
 </body>
 </html>

@@ -4,7 +4,17 @@ import type { Analysis } from './read-analysis.js';
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '--');
 const fp = (v: number) => (Number.isFinite(v) ? (v < 1e-4 ? `$${v.toExponential(1).replace(/e([+-]\d+)/, '\\times 10^{$1}')}$` : v.toFixed(4)) : '--');
 
-/** Base × target table of a metric at one weight: mean with its 95 % CI, booktabs. */
+/** How the cells' CIs were made, for a caption: "95\\% t CI over prompt means (K = 12)". */
+function ciCaption(cells: { ciMethod: string; ciLevel: number; prompts: number }[]): string {
+  const methods = [
+    ...new Set(cells.filter((c) => c.ciMethod).map((c) => `${Math.round(c.ciLevel * 1000) / 10}\\% ${c.ciMethod === 't' ? 't' : 'prompt-bootstrap'}`)),
+  ];
+  const ks = [...new Set(cells.map((c) => c.prompts))].sort((a, b) => a - b);
+  const k = ks.length === 1 ? `K = ${ks[0]}` : `K = ${ks[0]}--${ks[ks.length - 1]}`;
+  return methods.length ? `${methods.join(' / ')} CI over prompt means (${k} prompts)` : `no CI (${k} prompt)`;
+}
+
+/** Base × target table of a metric at one weight: mean with its CI over prompt means, booktabs. */
 export function metricTable(analysis: Analysis, metric: string, weight: string): string | undefined {
   const cells = analysis.cells.filter((c) => c.metric === metric && c.levels.weight === weight && c.levels.base && c.levels.target);
   const bases = [...new Set(cells.map((c) => c.levels.base))];
@@ -20,7 +30,7 @@ export function metricTable(analysis: Analysis, metric: string, weight: string):
   return [
     '\\begin{table}[t]',
     '\\centering',
-    `\\caption{${tex(metric)} at LoRA weight ${tex(weight)}: mean and 95\\% prompt-bootstrap CI per base (rows) and target (columns).${others.length ? ` $^*$ mean over ${tex(others.join(', '))}.` : ''}}`,
+    `\\caption{${tex(metric)} at LoRA weight ${tex(weight)}: mean and ${ciCaption(cells)} per base (rows) and target (columns).${others.length ? ` $^*$ mean over ${tex(others.join(', '))}.` : ''}}`,
     `\\begin{tabular}{l${'r'.repeat(targets.length)}}`,
     '\\toprule',
     `base & ${targets.map(tex).join(' & ')} \\\\`,
@@ -32,20 +42,26 @@ export function metricTable(analysis: Analysis, metric: string, weight: string):
   ].join('\n');
 }
 
+function ciCell(t: { ciLow: number; ciHigh: number; ciMethod: string; ciLevel: number }): string {
+  if (!Number.isFinite(t.ciLow)) return '';
+  const label = `${Math.round(t.ciLevel * 1000) / 10}\\% ${t.ciMethod === 't' ? 't' : 'boot.'}`;
+  return `[${f3(t.ciLow)}, ${f3(t.ciHigh)}] {\\scriptsize ${label}}`;
+}
+
 /** The tests behind the hypotheses, booktabs. */
 export function testsTable(analysis: Analysis): string | undefined {
   if (!analysis.tests.length) return undefined;
   return [
     '\\begin{table}[t]',
     '\\centering',
-    '\\caption{Tests behind each hypothesis: mean difference $a-b$ (or $\\rho$, slope) with 95\\% CI, adjusted $p$ and verdict.}',
-    '\\begin{tabular}{lllrrrl}',
+    '\\caption{Tests behind each hypothesis: the unit of inference and the number of units $K$ (prompt: one value per prompt, the mean over its seeds; image: every pair counted as independent), mean difference $a-b$ (or $\\rho$, slope) with its CI (level and method per row: t over the $K$ units with $K-1$ df, or a prompt bootstrap), adjusted $p$ and verdict.}',
+    '\\begin{tabular}{llllrrrl}',
     '\\toprule',
-    'hypothesis & where & test & $n$ & estimate [95\\% CI] & $p_{adj}$ & verdict \\\\',
+    'hypothesis & where & test & unit & $K$ & estimate [CI] & $p_{adj}$ & verdict \\\\',
     '\\midrule',
     ...analysis.tests.map(
       (t) =>
-        `${tex(t.hypothesis)} & ${tex(t.where)} & ${tex(t.test.replace(/ \(.*\)$/, ''))} & ${t.n} & ${f3(t.estimate)} [${f3(t.ciLow)}, ${f3(t.ciHigh)}] & ${fp(t.pAdj)} & ${tex(t.verdict)} \\\\`,
+        `${tex(t.hypothesis)} & ${tex(t.where)} & ${tex(t.test.replace(/ \(.*\)$/, ''))} & ${tex(t.unit)} & ${Number.isFinite(t.nUnits) ? t.nUnits : '--'} & ${f3(t.estimate)} ${ciCell(t)} & ${fp(t.pAdj)} & ${tex(t.verdict)} \\\\`,
     ),
     '\\bottomrule',
     '\\end{tabular}',

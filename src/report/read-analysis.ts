@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse/sync';
 import type { CellEstimate } from '../analysis/cells.js';
-import type { TestRow, Verdict } from '../analysis/test-row.js';
+import type { CiMethod, TestRow, TestUnit, Verdict } from '../analysis/test-row.js';
 import { UserError } from '../errors.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
 
@@ -16,6 +16,9 @@ export interface HypothesisSummary {
   metric: string;
   description?: string;
   verdict: string;
+  /** The unit of inference of its tests (absent in analyses written before units were recorded). */
+  unit?: string;
+  units?: number[];
   tests: number;
   supported: number;
   refuted: number;
@@ -36,7 +39,7 @@ export interface Analysis {
       sweep?: { name?: string; sha256?: string; file?: string };
       models?: { file: string; sha256: string }[];
     } | null;
-    settings: { seed: number; bootstrap_reps: number; verdict_rule: string };
+    settings: { seed: number; bootstrap_reps: number; verdict_rule: string; ci_method?: string; ci_level?: number; unit_of_inference?: string };
     factors: string[];
     metrics: { name: string; unit: string | null; higher_is_better: boolean | null }[];
     hypotheses: HypothesisSummary[];
@@ -44,16 +47,31 @@ export interface Analysis {
 }
 
 const num = (v: string) => (v === '' ? NaN : Number(v));
+const ciMethod = (v: string | undefined): CiMethod | '' => (v === 't' || v === 'prompt bootstrap' ? v : '');
 
 function readCsv(file: string): Record<string, string>[] {
-  return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  try {
+    return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch (e) {
+    if (e instanceof CsvError) throw new UserError(`${file}: malformed CSV (truncated or damaged file?): ${e.message}; run "lora-eval analyze" again`);
+    throw e;
+  }
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new UserError(`${file}: malformed JSON (truncated or damaged file?): ${e.message}; run "lora-eval analyze" again`);
+    throw e;
+  }
 }
 
 /** Reads what `lora-eval analyze` wrote into a run folder: cells.csv, tests.csv and summary.json. */
 export function readAnalysis(runDir: string): Analysis {
   const missing = ['cells.csv', 'tests.csv', 'summary.json'].filter((f) => !existsSync(join(runDir, f)));
   if (missing.length) throw new UserError(`${runDir}: no ${missing.join(', ')} (run "lora-eval analyze ${runDir}" first)`);
-  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Analysis['summary'];
+  const summary = readJson<Analysis['summary']>(join(runDir, 'summary.json'));
   const factors = summary.factors;
   const cells = readCsv(join(runDir, 'cells.csv')).map((r) => ({
     metric: r.metric,
@@ -66,7 +84,10 @@ export function readAnalysis(runDir: string): Analysis {
     se: num(r.se),
     ciLow: num(r.ci_low),
     ciHigh: num(r.ci_high),
+    ciMethod: ciMethod(r.ci_method),
+    ciLevel: num(r.ci_level ?? ''),
     transferRatio: num(r.transfer_ratio),
+    note: r.note ?? '',
   }));
   const tests = readCsv(join(runDir, 'tests.csv')).map((r) => ({
     hypothesis: r.hypothesis,
@@ -76,9 +97,13 @@ export function readAnalysis(runDir: string): Analysis {
     b: text(r.b),
     where: text(r.where),
     n: num(r.n),
+    unit: (r.unit ?? 'image') as TestUnit,
+    nUnits: num(r.n_units ?? ''),
     estimate: num(r.estimate),
     ciLow: num(r.ci_low),
     ciHigh: num(r.ci_high),
+    ciMethod: ciMethod(r.ci_method),
+    ciLevel: num(r.ci_level ?? ''),
     statistic: num(r.statistic),
     p: num(r.p),
     pAdj: num(r.p_adj),

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../run/atomic-write.js';
 import { CHART_METRICS, doseChart, forestChart, heatmapChart, type ChartSpec } from './charts.js';
 import { perModelSeries } from './per-model.js';
 import { reportHtml, type RenderedChart } from './html.js';
@@ -45,15 +46,15 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   const files: string[] = [];
   for (const chart of specs) {
     const svg = await renderSvg(chart.spec);
-    writeFileSync(join(chartsDir, `${chart.name}.vl.json`), JSON.stringify(chart.spec, null, 2) + '\n');
-    writeFileSync(join(chartsDir, `${chart.name}.svg`), svg);
+    writeFileAtomic(join(chartsDir, `${chart.name}.vl.json`), JSON.stringify(chart.spec, null, 2) + '\n');
+    writeFileAtomic(join(chartsDir, `${chart.name}.svg`), svg);
     files.push(join(chartsDir, `${chart.name}.svg`));
-    if (options.png) writeFileSync(join(chartsDir, `${chart.name}.png`), await svgToPng(svg));
+    if (options.png) writeFileAtomic(join(chartsDir, `${chart.name}.png`), await svgToPng(svg));
     rendered.push({ name: chart.name, title: chart.title, svg });
   }
 
   const html = join(outDir, 'report.html');
-  writeFileSync(html, reportHtml(analysis, rendered, await thumbnailGrids(runDir, analysis.factors)));
+  writeFileAtomic(html, reportHtml(analysis, rendered, await thumbnailGrids(runDir, analysis.factors)));
 
   const maxWeight = [...new Set(analysis.cells.map((c) => c.levels.weight).filter((w) => w && Number(w) > 0))].sort((a, b) => Number(b) - Number(a))[0];
   const tables = [
@@ -64,6 +65,6 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
     testsTable(analysis),
   ].filter((t): t is string => t !== undefined);
   const latex = join(outDir, 'tables.tex');
-  writeFileSync(latex, tables.join('\n\n') + '\n');
+  writeFileAtomic(latex, tables.join('\n\n') + '\n');
   return { html, latex, charts: files };
 }

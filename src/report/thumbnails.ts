@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { compareSeeds } from '../sweep/seed.js';
-import { readScoresCsv, type ScoreRow } from './scores-csv.js';
+import { readRunJson } from '../run/run-json.js';
+import { readRunScores, SCORES_CSV } from '../run/run-scores.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import { escapeHtml as h } from './escape.js';
 
 const THUMB = 112;
@@ -24,12 +26,11 @@ async function thumbnail(file: string): Promise<string | undefined> {
  * shown at their last level (e.g. the final checkpoint). Thumbnails are inlined, so the page stays self-contained.
  */
 export async function thumbnailGrids(runDir: string, factors: string[], maxPrompts = 4): Promise<string> {
-  const runFile = join(runDir, 'run.json');
-  if (!existsSync(runFile) || !existsSync(join(runDir, 'scores.csv'))) return '';
-  const run = JSON.parse(readFileSync(runFile, 'utf8')) as { sweep?: { root?: string } };
+  const run = readRunJson(runDir);
+  if (!run || !existsSync(join(runDir, SCORES_CSV))) return '';
   const root = run.sweep?.root;
   if (!root) return '';
-  const { rows } = readScoresCsv(join(runDir, 'scores.csv'));
+  const { rows } = readRunScores(join(runDir, SCORES_CSV), run, runDir);
   const others = factors.filter((f) => !['base', 'target', 'weight'].includes(f));
   const lastLevel = Object.fromEntries(
     others.map((f) => [

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { hubLockKey } from '../models/hf-cache.js';
+import { writeFileAtomic } from '../run/atomic-write.js';
 import { ModelLoadError } from './errors.js';
 
 export interface LockEntry {
@@ -59,7 +60,7 @@ export class ModelLock {
     if (!this.changed) return;
     mkdirSync(dirname(this.file), { recursive: true });
     const sorted = Object.fromEntries(Object.entries(this.lock.files).sort(([a], [b]) => a.localeCompare(b)));
-    writeFileSync(this.file, JSON.stringify({ version: 1, files: sorted }, null, 2) + '\n');
+    writeFileAtomic(this.file, JSON.stringify({ version: 1, files: sorted }, null, 2) + '\n');
     this.changed = false;
   }
 }

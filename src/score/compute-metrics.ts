@@ -1,4 +1,4 @@
-import type { ScoreRow } from '../report/scores-csv.js';
+import type { ScoreRow } from '../run/scores-csv.js';
 import type { LoadedSweep, SweepImage } from '../sweep/types.js';
 import { metricRegistry, type MetricContext } from '../../metrics/registry.js';
 import type { CcipInputs, ClipInputs, EmbeddingInputs, MetricDefinition, TaggerInputs } from '../../metrics/types.js';
@@ -35,6 +35,22 @@ export function nativeKey(image: SweepImage, loraFactors: string[]): string {
   return JSON.stringify([levels, image.prompt, image.seed]);
 }
 
+/** Median ‖μ_S − E(x0)‖ over the distinct weight-0 images the LoRA images are measured against. */
+function medianAxisLength(prepared: { native?: SweepImage; inputs?: ImageInputs }[]): number | undefined {
+  const lengths = new Map<string, number>();
+  for (const { native, inputs } of prepared) {
+    const { native: x0, styleCentroid } = inputs?.clip ?? {};
+    if (!native || !x0 || !styleCentroid || lengths.has(native.key)) continue;
+    let sum = 0;
+    for (let i = 0; i < x0.length; i++) sum += (styleCentroid[i] - x0[i]) ** 2;
+    lengths.set(native.key, Math.sqrt(sum));
+  }
+  if (lengths.size === 0) return undefined;
+  const sorted = [...lengths.values()].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /**
  * Runs every registered metric that applies to each image. `inputsOf` gives an image's vectors (undefined when it
  * could not be encoded) given its weight-0 counterpart; metrics that cannot be computed are counted with the reason.
@@ -49,9 +65,12 @@ export function computeMetrics(
   const rows: ScoreRow[] = [];
   const unavailable = new Map<string, number>();
   let scored = 0;
-  for (const image of images) {
+  const prepared = images.map((image) => {
     const native = image.native ? undefined : natives.get(nativeKey(image, loaded.loraFactors));
-    const inputs = inputsOf(image, native);
+    return { image, native, inputs: inputsOf(image, native) };
+  });
+  const medianStyleAxisLength = medianAxisLength(prepared);
+  for (const { image, inputs } of prepared) {
     if (!inputs) continue;
     scored++;
     const prompt = loaded.prompts.get(image.prompt)!;
@@ -59,7 +78,7 @@ export function computeMetrics(
       image,
       prompt,
       lora: loaded.sweep.lora,
-      clip: { model: models.clip, ...inputs.clip },
+      clip: { model: models.clip, ...inputs.clip, medianStyleAxisLength },
       tagger: inputs.tagger,
       ccip: models.ccip && inputs.ccip ? { model: models.ccip, ...inputs.ccip } : undefined,
     };
@@ -73,6 +92,12 @@ export function computeMetrics(
           continue;
         }
         for (const v of result.values) {
+          if (!Number.isFinite(v.value)) {
+            // A NaN or infinite score is no measurement: counted with the others that could not be computed.
+            const reason = `${v.metric}: not a finite number`;
+            unavailable.set(reason, (unavailable.get(reason) ?? 0) + 1);
+            continue;
+          }
           rows.push({
             image: image.key,
             sha256: inputs.sha,

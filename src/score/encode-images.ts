@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeImage, ImageDecodeError } from '../imaging/decode.js';
 import { sha256 } from '../store/hash.js';
 import type { Store } from '../store/store.js';
-import type { Failure } from './failures.js';
+import { strictStop, type Failure } from './failures.js';
 import type { ImageEncoder } from './image-encoder.js';
 import type { Progress } from './progress.js';
 
@@ -27,6 +27,7 @@ export interface EncodeOptions {
   batchSize?: number;
   /** Stop at the first failure instead of recording it and going on. */
   strict?: boolean;
+  /** Largest width × height decoded (default: decodeImage's). */
   maxPixels?: number;
 }
 
@@ -51,7 +52,7 @@ export async function encodeImages(
 ): Promise<EncodedImages> {
   const result: EncodedImages = { shas: new Map(), vectors: new Map(encoders.map((e) => [e.model, new Map()])), failures: [], computed: 0, cached: 0 };
   const fail = (f: Failure) => {
-    if (options.strict) throw new Error(`${f.file}: ${f.reason}`);
+    if (options.strict) throw strictStop(f);
     result.failures.push(f);
   };
   const batchSize = Math.max(1, options.batchSize ?? 16);
@@ -91,7 +92,9 @@ export async function encodeImages(
           const decoded = await decodeImage(t.bytes, { path: t.file.path, maxPixels: options.maxPixels });
           return { sha: t.sha, tensors: await Promise.all(encoders.map((enc, i) => (t.needs[i] ? enc.preprocess(decoded) : undefined))) };
         } catch (e) {
-          return e instanceof ImageDecodeError ? e.reason : String((e as Error)?.message ?? e);
+          if (!(e instanceof ImageDecodeError)) return String((e as Error)?.message ?? e);
+          // The limit guards memory; an image known to be fine can be let through.
+          return e.code === 'too-large' ? `${e.reason}; raise the limit with --max-pixels` : e.reason;
         }
       }),
     );

@@ -1,3 +1,5 @@
+import { EXIT, UserError } from '../errors.js';
+
 /** Something that could not be scored, with the file and the reason; the run goes on without it. */
 export interface Failure {
   /** Path as the user wrote it or as found on disk. */
@@ -10,4 +12,9 @@ export interface Failure {
 
 export function formatFailure(f: Failure): string {
   return `${f.file}: ${f.reason}`;
+}
+
+/** The error --strict stops with: the first image that could not be scored, as one line; exit 1. */
+export function strictStop(f: Failure): UserError {
+  return new UserError(`${formatFailure(f)} (--strict stops at the first image that cannot be scored)`, EXIT.failed);
 }

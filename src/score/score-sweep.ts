@@ -1,13 +1,24 @@
-import { statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { statSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadCcip, type CcipModel } from '../encoders/ccip.js';
 import { loadClip, type ClipModel } from '../encoders/clip.js';
 import { loadDinov2, type Dinov2Model } from '../encoders/dinov2.js';
 import { UserError } from '../errors.js';
 import { centroid } from '../encoders/vector.js';
-import { formatScoresCsv, type ScoreRow } from '../report/scores-csv.js';
+import { writeRunJson, type RunJson } from '../run/run-json.js';
+import { writeScoresCsv } from '../run/run-scores.js';
+import type { ScoreRow } from '../run/scores-csv.js';
+import { storeRunKey } from '../run/store-run.js';
 import { hubOrigin } from '../models/hf-cache.js';
 import { ModelLock } from '../runtime/model-lock.js';
+import {
+  CCIP_SCORING_FILES,
+  CLIP_SCORING_FILES,
+  defaultLockFile,
+  DINOV2_SCORING_FILES,
+  scoringFilesIn,
+  TAGGER_SCORING_FILES,
+} from '../runtime/scoring-files.js';
 import type { Device } from '../runtime/session.js';
 import type { Resampler } from '../imaging/resize.js';
 import type { ThresholdMode } from '../encoders/tag-thresholds.js';
@@ -19,7 +30,7 @@ import { TOOL_VERSION, gitSha } from '../version.js';
 import { computeMetrics } from './compute-metrics.js';
 import { encodeImages, type ImageFile } from './encode-images.js';
 import { encodeTexts } from './encode-texts.js';
-import type { Failure } from './failures.js';
+import { strictStop, type Failure } from './failures.js';
 import { asImageEncoder, type ImageEncoder } from './image-encoder.js';
 import { silentProgress, type Progress } from './progress.js';
 import { scoringText } from './scoring-text.js';
@@ -41,7 +52,7 @@ export interface ScoreOptions {
   out?: string;
   /** SQLite store; default <out>/store.sqlite. */
   store?: string;
-  /** models.lock.json; default models/models.lock.json under the current folder. */
+  /** models.lock.json; default models.lock.json beside the CLIP model folder (see defaultLockFile). */
   lock?: string;
   /** Re-pin model files whose sha256 changed instead of refusing them. */
   relock?: boolean;
@@ -54,6 +65,8 @@ export interface ScoreOptions {
   /** Tagger detection: category thresholds (default) or MCut per image. */
   tagThresholds?: ThresholdMode;
   strict?: boolean;
+  /** Largest width × height of an image that is decoded; larger ones fail (default 50 megapixels). */
+  maxPixels?: number;
   shard?: Shard;
   progress?: Progress;
 }
@@ -103,13 +116,14 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   const outDir = resolve(options.out ?? join('reports', sweep.name));
   mkdirSync(outDir, { recursive: true });
   const failures: Failure[] = loaded.missing.map((m) => ({ file: m.image.path, image: m.image.key, stage: 'missing' as const, reason: m.reason }));
+  if (options.strict && failures.length) throw strictStop(failures[0]);
 
   const images = options.shard ? loaded.images.filter((i) => inShard(i.key, options.shard!)) : loaded.images;
   // A shard scores its own images but needs the weight-0 images they are compared with.
   const neededNatives = options.shard ? loaded.images.filter((n) => n.native && !images.includes(n)) : [];
 
   t = Date.now();
-  const lock = new ModelLock(resolve(options.lock ?? join('models', 'models.lock.json')));
+  const lock = new ModelLock(resolve(options.lock ?? defaultLockFile(resolve(options.clip))));
   const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant, resampler: options.resampler });
   const tagger: TaggerScoring | undefined = options.tagger
     ? await loadTaggerScoring(resolve(options.tagger), {
@@ -135,9 +149,15 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     clip.textFile,
     ...(tagger ? [tagger.modelFile] : []),
     ...(encoder ? [encoder.modelFile] : []),
-    ...(ccip ? [ccip.featureFile, ccip.metricsFile, ccip.thresholdFile] : []),
+    ...(ccip ? [ccip.featureFile, ccip.metricsFile] : []),
   ];
-  const modelShas = await pinModelFiles(modelFiles, lock, options.relock ?? false);
+  const scoringFiles = [
+    ...scoringFilesIn(resolve(options.clip), CLIP_SCORING_FILES),
+    ...(options.tagger ? scoringFilesIn(resolve(options.tagger), TAGGER_SCORING_FILES) : []),
+    ...(encoder ? scoringFilesIn(encoder.dir, DINOV2_SCORING_FILES) : []),
+    ...(ccip ? scoringFilesIn(ccip.dir, CCIP_SCORING_FILES) : []),
+  ];
+  const modelShas = await pinModelFiles([...modelFiles, ...scoringFiles], lock, options.relock ?? false);
   lap('load_models_ms', t);
   progress.info(
     `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}` +
@@ -156,7 +176,11 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       ...[...new Set([...loaded.references, ...loaded.styleReferences])].map((path) => ({ path })),
     ];
     t = Date.now();
-    const encoded = await encodeImages(files, encoders, store, progress, { batchSize: options.batchSize, strict: options.strict });
+    const encoded = await encodeImages(files, encoders, store, progress, {
+      batchSize: options.batchSize,
+      strict: options.strict,
+      maxPixels: options.maxPixels,
+    });
     lap('encode_images_ms', t);
     failures.push(...encoded.failures);
 
@@ -200,17 +224,24 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     lap('metrics_ms', t);
     for (const [reason, count] of unavailable) progress.warn(`${count} image(s) without ${reason}`);
 
-    const scoresCsv = join(outDir, 'scores.csv');
-    writeFileSync(scoresCsv, formatScoresCsv(rows, loaded.factorNames));
+    // scores.csv, then the store, then run.json (which records scores.csv's sha256): a run cut short anywhere, e.g.
+    // by a full disk, leaves the previous run's files whole, or a scores.csv that its run.json refuses.
+    const scoresRecord = writeScoresCsv(outDir, rows, loaded.factorNames);
+    const scoresCsv = join(outDir, scoresRecord.file);
+    const storeRun = storeRunKey({ outDir, shard: options.shard ?? null });
     store.replaceImages(
+      storeRun,
       images
         .filter((i) => encoded.shas.has(i.path))
         .map((i) => ({ key: i.key, sha256: encoded.shas.get(i.path)!, levels: i.levels, prompt: i.prompt, seed: i.seed, weight: i.weight, native: i.native })),
     );
-    store.replaceScores(rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })));
+    store.replaceScores(
+      storeRun,
+      rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })),
+    );
 
     timings.total_ms = Date.now() - started;
-    const run = {
+    const run: RunJson = {
       tool: { name: 'lora-eval', version: TOOL_VERSION, git: gitSha(dirname(new URL(import.meta.url).pathname)) },
       created: new Date().toISOString(),
       sweep: {
@@ -223,6 +254,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         lora_factors: loaded.loraFactors,
       },
       models: modelFiles.filter((f, i) => modelFiles.indexOf(f) === i).map((f) => ({ file: f, sha256: modelShas[f], ...hubOrigin(f) })),
+      model_files: scoringFiles.map((f) => ({ file: f, sha256: modelShas[f] })),
       clip: {
         id: clip.id,
         layout: clip.layout,
@@ -258,6 +290,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         strict: options.strict ?? false,
       },
       store: store.file,
+      store_run: storeRun,
+      scores: scoresRecord,
       references: loaded.references.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
       counts: {
         images: images.length,
@@ -265,7 +299,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         encoded: encoded.computed,
         cached: encoded.cached,
         references: references.length,
-        encoder_references: encoder ? encoderRefs.length : null,
+        ...(encoder ? { encoder_references: encoderRefs.length } : {}),
         style_references: styleRefs.length,
         rows: rows.length,
         failures: failures.length,
@@ -274,9 +308,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       unavailable: Object.fromEntries(unavailable),
       failures,
     };
-    const runJson = join(outDir, 'run.json');
-    writeFileSync(runJson, JSON.stringify(run, null, 2) + '\n');
-    store.setMeta('run', {
+    store.setMeta(`run:${storeRun}`, {
       sweep: loaded.file,
       factors: loaded.factorNames,
       lora_factors: loaded.loraFactors,
@@ -285,6 +317,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       encoder: encoder?.id ?? null,
       ccip: ccip?.id ?? null,
     });
+    const runJson = writeRunJson(outDir, run);
     return {
       outDir,
       scoresCsv,

@@ -26,3 +26,6 @@ export * from './dose-response.js';
 export * from './embeddings.js';
 export * from './vendi.js';
 export * from './frechet.js';
+export * from './prompt-units.js';
+export * from './attainable-p.js';
+export * from './power.js';

@@ -31,28 +31,35 @@ CREATE TABLE IF NOT EXISTS vectors (
   PRIMARY KEY (content_sha, model_sha, prep_hash)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS images (
-  key TEXT PRIMARY KEY,
+  run TEXT NOT NULL,
+  key TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   levels TEXT NOT NULL,
   prompt TEXT NOT NULL,
   seed TEXT NOT NULL,
   weight REAL NOT NULL,
-  native INTEGER NOT NULL
+  native INTEGER NOT NULL,
+  PRIMARY KEY (run, key)
 );
 CREATE TABLE IF NOT EXISTS scores (
+  run TEXT NOT NULL,
   image TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   metric TEXT NOT NULL,
   model TEXT NOT NULL,
   value REAL NOT NULL,
-  PRIMARY KEY (image, metric, model)
+  PRIMARY KEY (run, image, metric, model)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/** Run key of the images and scores a store held before it kept several runs apart. */
+export const LEGACY_RUN = '';
+
 /**
- * The SQLite store of a run: cached vectors (image embeddings, tagger probabilities, text embeddings)
- * keyed by content sha256 × model sha256 × preprocessing hash, and the images and scores of the last run.
+ * The SQLite store of one or more runs: cached vectors (image embeddings, tagger probabilities, text embeddings)
+ * keyed by content sha256 × model sha256 × preprocessing hash, shared by every run, and the images and scores of each
+ * run under its own run key, so that runs sharing a store (`--store`) never see each other's images.
  * Every batch is written in one transaction, so a killed run resumes with nothing lost or doubled.
  */
 export class Store {
@@ -65,26 +72,38 @@ export class Store {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.migrateToRunKeys();
     this.db.exec(SCHEMA);
-    this.migrateIntegerSeeds();
     this.getVector = this.db.prepare('SELECT data FROM vectors WHERE content_sha = ? AND model_sha = ? AND prep_hash = ?');
     this.putVector = this.db.prepare('INSERT OR REPLACE INTO vectors (content_sha, model_sha, prep_hash, dim, data) VALUES (?, ?, ?, ?, ?)');
   }
 
   /**
-   * Stores written before seeds became exact kept them in an INTEGER column, where a seed beyond 2^63 turns into a
-   * float. The images table only holds the last run, so it is rebuilt with a TEXT column and the seeds it holds.
+   * Stores written before runs were kept apart hold one images and one scores table without a run column (and, before
+   * seeds became exact, an INTEGER seed column, where a seed beyond 2^63 turns into a float). Their rows move under
+   * LEGACY_RUN, seeds as text; the cached vectors stay as they are.
    */
-  private migrateIntegerSeeds(): void {
-    const columns = this.db.prepare('PRAGMA table_info(images)').all() as { name: string; type: string }[];
-    if (columns.find((c) => c.name === 'seed')?.type.toUpperCase() !== 'INTEGER') return;
+  private migrateToRunKeys(): void {
+    const columns = (table: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+    const images = columns('images');
+    if (images.length === 0 || images.includes('run')) return;
+    const scores = columns('scores');
     this.db.transaction(() => {
-      this.db.exec('ALTER TABLE images RENAME TO images_integer_seed');
+      this.db.exec('ALTER TABLE images RENAME TO images_before_runs');
+      if (scores.length) this.db.exec('ALTER TABLE scores RENAME TO scores_before_runs');
       this.db.exec(SCHEMA);
-      this.db.exec(
-        'INSERT INTO images (key, sha256, levels, prompt, seed, weight, native) SELECT key, sha256, levels, prompt, CAST(seed AS TEXT), weight, native FROM images_integer_seed ORDER BY rowid',
-      );
-      this.db.exec('DROP TABLE images_integer_seed');
+      this.db
+        .prepare(
+          'INSERT INTO images (run, key, sha256, levels, prompt, seed, weight, native) SELECT ?, key, sha256, levels, prompt, CAST(seed AS TEXT), weight, native FROM images_before_runs ORDER BY rowid',
+        )
+        .run(LEGACY_RUN);
+      this.db.exec('DROP TABLE images_before_runs');
+      if (scores.length) {
+        this.db
+          .prepare('INSERT INTO scores (run, image, sha256, metric, model, value) SELECT ?, image, sha256, metric, model, value FROM scores_before_runs')
+          .run(LEGACY_RUN);
+        this.db.exec('DROP TABLE scores_before_runs');
+      }
     })();
   }
 
@@ -103,16 +122,18 @@ export class Store {
     })();
   }
 
-  replaceImages(images: StoredImage[]): void {
-    const insert = this.db.prepare('INSERT INTO images (key, sha256, levels, prompt, seed, weight, native) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  /** Sets the images of one run; other runs' images are left alone. */
+  replaceImages(run: string, images: StoredImage[]): void {
+    const insert = this.db.prepare('INSERT INTO images (run, key, sha256, levels, prompt, seed, weight, native) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM images').run();
-      for (const i of images) insert.run(i.key, i.sha256, JSON.stringify(i.levels), i.prompt, i.seed, i.weight, i.native ? 1 : 0);
+      this.db.prepare('DELETE FROM images WHERE run = ?').run(run);
+      for (const i of images) insert.run(run, i.key, i.sha256, JSON.stringify(i.levels), i.prompt, i.seed, i.weight, i.native ? 1 : 0);
     })();
   }
 
-  images(): StoredImage[] {
-    return (this.db.prepare('SELECT * FROM images ORDER BY rowid').all() as Record<string, unknown>[]).map((r) => ({
+  /** The images of one run, in the order they were stored. */
+  images(run: string): StoredImage[] {
+    return (this.db.prepare('SELECT * FROM images WHERE run = ? ORDER BY rowid').all(run) as Record<string, unknown>[]).map((r) => ({
       key: r.key as string,
       sha256: r.sha256 as string,
       levels: JSON.parse(r.levels as string),
@@ -123,11 +144,12 @@ export class Store {
     }));
   }
 
-  replaceScores(scores: StoredScore[]): void {
-    const insert = this.db.prepare('INSERT OR REPLACE INTO scores (image, sha256, metric, model, value) VALUES (?, ?, ?, ?, ?)');
+  /** Sets the scores of one run; other runs' scores are left alone. */
+  replaceScores(run: string, scores: StoredScore[]): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO scores (run, image, sha256, metric, model, value) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM scores').run();
-      for (const s of scores) insert.run(s.image, s.sha256, s.metric, s.model, s.value);
+      this.db.prepare('DELETE FROM scores WHERE run = ?').run(run);
+      for (const s of scores) insert.run(run, s.image, s.sha256, s.metric, s.model, s.value);
     })();
   }
 
@@ -140,12 +162,26 @@ export class Store {
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
-  /** Copies another store's vectors, images and scores into this one (rows already here are kept). */
-  mergeFrom(file: string): void {
+  /**
+   * Copies another store's vectors, and the images and scores of its run `fromRun` as run `toRun`, into this one
+   * (rows already here are kept). The other store is brought to the current layout first.
+   */
+  mergeFrom(file: string, fromRun: string, toRun: string): void {
+    new Store(file).close();
     this.db.prepare('ATTACH DATABASE ? AS other').run(file);
     try {
       this.db.transaction(() => {
-        for (const table of ['vectors', 'images', 'scores']) this.db.exec(`INSERT OR IGNORE INTO main.${table} SELECT * FROM other.${table}`);
+        this.db.exec('INSERT OR IGNORE INTO main.vectors SELECT * FROM other.vectors');
+        this.db
+          .prepare(
+            'INSERT OR IGNORE INTO main.images (run, key, sha256, levels, prompt, seed, weight, native) SELECT ?, key, sha256, levels, prompt, seed, weight, native FROM other.images WHERE run = ? ORDER BY rowid',
+          )
+          .run(toRun, fromRun);
+        this.db
+          .prepare(
+            'INSERT OR IGNORE INTO main.scores (run, image, sha256, metric, model, value) SELECT ?, image, sha256, metric, model, value FROM other.scores WHERE run = ?',
+          )
+          .run(toRun, fromRun);
       })();
     } finally {
       this.db.exec('DETACH DATABASE other');

@@ -1,52 +1,24 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import type { ZodError } from 'zod';
 import { SweepSchema, type ExplicitImage, type Sweep } from './schema.js';
 import type { Seed } from './seed.js';
 import { fillTemplate, templateFields } from './template.js';
 import { SweepError, type LoadedSweep, type SweepImage, type SweepProblem } from './types.js';
+import { parseYamlSource, readYamlText, validateYaml } from './yaml-file.js';
+
+type Schema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } };
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'];
 
 /** Parses a YAML file and validates it against a zod schema, naming the field and line of every problem. */
-export function parseYamlFile<T>(file: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }): T {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new SweepError([{ file, message: `cannot read: ${(e as Error).message}` }]);
-  }
-  return parseYamlText(text, file, schema);
+export function parseYamlFile<T>(file: string, schema: Schema<T>): T {
+  return parseYamlText(readYamlText(file), file, schema);
 }
 
-export function parseYamlText<T>(
-  text: string,
-  file: string,
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } },
-): T {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new SweepError(doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` })));
-  }
-  const result = schema.safeParse(doc.toJS());
-  if (result.success) return result.data;
-  const problems: SweepProblem[] = result.error.issues.map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    let line: number | undefined;
-    for (let n = path.length; n >= 0 && line === undefined; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) line = lineCounter.linePos(node.range[0]).line;
-    }
-    return { file, line, field: path.length ? path.join('.') : undefined, message: issue.message };
-  });
-  throw new SweepError(problems);
-}
-
-function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+export function parseYamlText<T>(text: string, file: string, schema: Schema<T>): T {
+  return validateYaml(parseYamlSource(text, file), schema);
 }
 
 /** Lists the image files of a folder, sorted, as absolute paths. */
@@ -205,7 +177,9 @@ function insideRoot(root: string, target: string): boolean {
  */
 export function loadSweep(sweepFile: string): LoadedSweep {
   const file = resolve(sweepFile);
-  const sweep = parseYamlFile(file, SweepSchema);
+  const text = readYamlText(file);
+  const source = parseYamlSource(text, file);
+  const sweep = validateYaml(source, SweepSchema);
   const problems: SweepProblem[] = [];
   const root = resolve(dirname(file), sweep.root ?? '.');
   if (!existsSync(root)) throw new SweepError([{ file, field: 'root', message: `folder not found: ${root}` }]);
@@ -213,15 +187,7 @@ export function loadSweep(sweepFile: string): LoadedSweep {
   const factorNames = Object.keys(sweep.factors);
   const loraFactors = sweep.lora_factors ?? factorNames.filter((f) => f !== 'target' && f !== 'weight');
 
-  let lineOf: (i: number) => number | undefined = () => undefined;
-  if (Array.isArray(sweep.images)) {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter });
-    lineOf = (i) => {
-      const node = doc.getIn(['images', i], true) as { range?: [number, number, number] } | undefined;
-      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    };
-  }
+  const lineOf = (i: number) => source.lineOf(['images', i]);
   const planned = Array.isArray(sweep.images)
     ? planFromList(sweep, sweep.images, loraFactors, file, problems, lineOf)
     : planFromTemplate(sweep, loraFactors, file, problems);
@@ -261,9 +227,20 @@ export function loadSweep(sweepFile: string): LoadedSweep {
   const lora = sweep.lora;
   const refDir = resolve(dirname(file), lora.references);
   const styleDir = resolve(dirname(file), lora.style_references ?? lora.references);
+  // Like images, references stay inside the sweep: its file's folder or its root, also after following links.
+  const sweepDir = dirname(file);
+  const insideSweep = (dir: string, real: (p: string) => string) => insideRoot(real(sweepDir), dir) || insideRoot(real(root), dir);
   const readRefs = (dir: string, field: string): string[] => {
+    if (!insideSweep(dir, (p) => p)) {
+      problems.push({ file, field, message: `reference folder ${dir} leaves the sweep (${sweepDir}${root !== sweepDir ? ` or its root ${root}` : ''})` });
+      return [];
+    }
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       problems.push({ file, field, message: `reference folder not found: ${dir}` });
+      return [];
+    }
+    if (!insideSweep(realpathSync(dir), realpathSync)) {
+      problems.push({ file, field, message: `reference folder ${dir} links outside the sweep (to ${realpathSync(dir)})` });
       return [];
     }
     const found = listImages(dir);
@@ -307,6 +284,6 @@ export function loadSweep(sweepFile: string): LoadedSweep {
     missing,
     references,
     styleReferences,
-    sha256: sha256File(file),
+    sha256: createHash('sha256').update(text).digest('hex'),
   };
 }

@@ -16,7 +16,12 @@ export const NATIVE_DIR = 'native';
 
 export type ModelRole = 'base' | 'target';
 
-const fileName = (p: string) => posix.basename(p.replace(/\\/g, '/'));
+/**
+ * A host file's name as the container sees it: characters other than letters, digits, ".", "_", "+" and "-"
+ * become "_", so that docker -v (which splits at ":"), the TOML configs and gen_img.py's arguments get a
+ * plain name whatever the file is called. The extension is kept: sd-scripts tells formats apart by it.
+ */
+const fileName = (p: string) => posix.basename(p.replace(/\\/g, '/')).replace(/[^A-Za-z0-9._+-]/g, '_');
 
 export function containerCheckpoint(role: ModelRole, model: ModelRef): string {
   return `/models/${role}/${model.name}/${fileName(model.checkpoint)}`;

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { parseYamlText } from '../sweep/load.js';
+import { parseYamlSource, readYamlText, validateYaml } from '../sweep/yaml-file.js';
 import { SweepError, type SweepProblem } from '../sweep/types.js';
 import { ExperimentSchema, type Experiment } from './experiment-schema.js';
 
@@ -26,33 +24,22 @@ export interface LoadedExperiment {
 /** Reads and validates experiment.yaml; throws an ExperimentError naming each field (and line) that is wrong. */
 export function loadExperiment(experimentFile: string): LoadedExperiment {
   const file = resolve(experimentFile);
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return parseExperimentText(readYamlText(file), file);
   } catch (e) {
-    throw new ExperimentError([{ file, message: `cannot read: ${(e as Error).message}` }]);
+    if (e instanceof SweepError && !(e instanceof ExperimentError)) throw new ExperimentError(e.problems);
+    throw e;
   }
-  return parseExperimentText(text, file);
 }
 
 export function parseExperimentText(text: string, file: string): LoadedExperiment {
-  let experiment: Experiment;
   try {
-    experiment = parseYamlText(text, file, ExperimentSchema);
+    const source = parseYamlSource(text, file);
+    return { file, dir: dirname(file), experiment: validateYaml(source, ExperimentSchema), lineOf: source.lineOf };
   } catch (e) {
     if (e instanceof SweepError) throw new ExperimentError(e.problems);
     throw e;
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  const lineOf = (path: (string | number)[]): number | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  return { file, dir: dirname(file), experiment, lineOf };
 }
 
 /** A problem about one field of a loaded experiment. */

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { IMAGE_EXTENSIONS, listImages } from '../sweep/load.js';
 import { SweepSchema } from '../sweep/schema.js';
 import type { SweepProblem } from '../sweep/types.js';
 import { checkCliArgs, checkDatasetConfig, checkTrainConfig, type ArgProblem } from './arg-check.js';
@@ -14,7 +15,7 @@ import { ExperimentError, fieldProblem, type LoadedExperiment } from './load-exp
 import { generationJobs, jobArgs, type GenerationJob } from './prompt-files.js';
 import { inputMounts, runScript } from './run-script.js';
 import { sdScriptsVersion } from './sd-scripts-args/index.js';
-import { fromRunDir, sweepFor, sweepYamlText } from './sweep-file.js';
+import { fromRunDir, referenceSources, sweepFor, sweepYamlText } from './sweep-file.js';
 import { checkTomlRoundTrip, tomlText, type TomlTable } from './toml.js';
 import { trainingConfig } from './training-config.js';
 
@@ -38,6 +39,8 @@ export interface Plan {
   files: PlanFile[];
   /** Folders run.sh fills (created empty by writePlan, so that sweep.yaml's root exists). */
   directories: string[];
+  /** Reference images writePlan copies into the run folder: from (absolute) → to (relative to the run folder). */
+  copies: { from: string; to: string }[];
   baseImage: { image: string; via: string };
   imageTag: string;
   jobs: GenerationJob[];
@@ -86,7 +89,11 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
   const mounts = inputMounts(exp, relative);
   const dataset = datasetConfig(exp);
   const trainConfigs = exp.bases.map((b) => ({ path: `train/${b.name}.toml`, table: trainingConfig(exp, b, extra.values) }));
-  const sweep = sweepFor(exp, loaded.dir, outDir);
+  const sweep = sweepFor(exp);
+  const referenceFolders = referenceSources(exp, loaded.dir);
+  const copies = referenceFolders.flatMap(({ from, to }) =>
+    existsSync(from) && statSync(from).isDirectory() ? listImages(from).map((file) => ({ from: file, to: `${to}/${basename(file)}` })) : [],
+  );
   const sweepText = sweepYamlText(sweep, exp.name);
   const datasetImages = countTrainingImages(resolve(loaded.dir, exp.dataset.images));
   const summary = summarize(exp, jobs, datasetImages, container.imageTag);
@@ -136,6 +143,9 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
   if (datasetImages === undefined) warnings.push(`dataset.images: folder not found here: ${resolve(loaded.dir, exp.dataset.images)}`);
   else if (datasetImages === 0)
     warnings.push(`dataset.images: no training images (${TRAIN_IMAGE_EXTENSIONS.join(', ')}) in ${resolve(loaded.dir, exp.dataset.images)}`);
+  for (const { from, to } of referenceFolders) {
+    if (!copies.some((c) => c.to.startsWith(`${to}/`))) warnings.push(`${to}: no reference images (${IMAGE_EXTENSIONS.join(', ')}) in ${from} to copy`);
+  }
   for (const m of mounts) {
     if (m.container === '/data/images') continue;
     const host = resolve(outDir, m.host);
@@ -146,7 +156,8 @@ export function planExperiment(loaded: LoadedExperiment, options: PlanOptions): 
     name: exp.name,
     outDir,
     files,
-    directories: [OUTPUTS_DIR, MODELS_DIR, 'logs'],
+    directories: [OUTPUTS_DIR, MODELS_DIR, 'logs', ...referenceFolders.map((r) => r.to)],
+    copies,
     baseImage: { image: resolved.image, via: resolved.via },
     imageTag: container.imageTag,
     jobs,
@@ -167,6 +178,10 @@ export function writePlan(plan: Plan, outDir: string = plan.outDir): string[] {
     writeFileSync(target, file.content);
     if (file.executable) chmodSync(target, 0o755);
     written.push(target);
+  }
+  for (const { from, to } of plan.copies) {
+    copyFileSync(from, join(root, to));
+    written.push(join(root, to));
   }
   for (const { path, table } of plan.toml) checkTomlRoundTrip(readFileSync(join(root, path), 'utf8'), table, join(root, path));
   return written;

@@ -40,7 +40,10 @@ export function inputMounts(exp: Experiment, fromRunDir: (p: string) => string):
   return mounts;
 }
 
-/** Single-quotes a string for bash. */
+/**
+ * One bash word holding exactly `s`: single-quoted unless it is plain. Every value written into run.sh goes
+ * through here; inside single quotes bash expands nothing, so $(), backticks, quotes, spaces and newlines stay text.
+ */
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -67,12 +70,21 @@ mkdir -p "$LOG_DIR" "$RUN_DIR/${OUTPUTS_DIR}" "$RUN_DIR/models" "$RUN_DIR/cache"
 log() { printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" | tee -a "$LOG_DIR/run.log" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# abspath PATH: the absolute path of an existing file or folder; relative paths are taken from the run folder
+# abspath VAR PATH: sets VAR to the absolute path of an existing file or folder; relative paths are taken from
+# the run folder. It never goes through $(...) with the name, which would drop a trailing newline.
 abspath() {
-  local p="$1"
+  local p="$2" dir base=""
   case "$p" in /*) ;; *) p="$RUN_DIR/$p" ;; esac
   [ -e "$p" ] || die "not found: $p"
-  if [ -d "$p" ]; then (cd "$p" && pwd); else printf '%s/%s\\n' "$(cd "$(dirname "$p")" && pwd)" "$(basename "$p")"; fi
+  if [ -d "$p" ]; then dir="$p"; else dir="\${p%/*}" base="/\${p##*/}"; fi
+  dir="$(cd "\${dir:-/}" && pwd && printf x)"
+  dir="\${dir%?x}"
+  printf -v "$1" '%s%s' "\${dir%/}" "$base"
+}
+
+# mountable PATH LABEL: docker -v splits its argument at ":", so a path holding one would mount the wrong thing
+mountable() {
+  case "$1" in *:*) die "cannot mount $1 ($2): docker -v paths may not contain ':'; rename it" ;; esac
 }
 
 sha256_of() {
@@ -164,12 +176,16 @@ generate() {
 
 function resolveInputs(mounts: Mount[]): string {
   const lines = ['resolve_inputs() {', '  local ' + mounts.map((_, i) => `input_${i}`).join(' ')];
-  mounts.forEach((m, i) => lines.push(`  input_${i}="$(abspath ${shellQuote(m.host)})" # ${m.label}`));
-  lines.push(`  MOUNTS=(-v "$RUN_DIR:${RUN_MOUNT}")`);
-  mounts.forEach((m, i) => lines.push(`  MOUNTS+=(-v "$input_${i}:${m.container}:ro")`));
+  lines.push(`  mountable "$RUN_DIR" ${shellQuote('the run folder')}`);
+  mounts.forEach((m, i) => {
+    lines.push(`  abspath input_${i} ${shellQuote(m.host)}`);
+    lines.push(`  mountable "$input_${i}" ${shellQuote(m.label)}`);
+  });
+  lines.push(`  MOUNTS=(-v "$RUN_DIR"${shellQuote(`:${RUN_MOUNT}`)})`);
+  mounts.forEach((m, i) => lines.push(`  MOUNTS+=(-v "$input_${i}"${shellQuote(`:${m.container}:ro`)})`));
   const verified = mounts.filter((m) => m.sha256);
   mounts.forEach((m, i) => {
-    if (m.sha256) lines.push(`  verify ${shellQuote(m.label)} "$input_${i}" ${m.sha256}`);
+    if (m.sha256) lines.push(`  verify ${shellQuote(m.label)} "$input_${i}" ${shellQuote(m.sha256)}`);
   });
   if (verified.length === 0) lines.push('  # no sha256 given for any model: nothing to verify');
   lines.push('}');

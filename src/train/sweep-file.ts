@@ -11,8 +11,22 @@ export function fromRunDir(experimentDir: string, outDir: string, path: string):
   return relative(outDir, resolve(experimentDir, path)).split('\\').join('/') || '.';
 }
 
+/**
+ * Folders of the run that hold copies of the reference images: a sweep's references stay inside it, so the
+ * plan copies them from the experiment (by default the training images) instead of pointing outside.
+ */
+export const REFERENCES_DIR = 'references';
+export const STYLE_REFERENCES_DIR = 'style-references';
+
+/** Where each reference folder of the sweep is copied from (absolute) to (relative to the run folder). */
+export function referenceSources(exp: Experiment, experimentDir: string): { from: string; to: string }[] {
+  const sources = [{ from: resolve(experimentDir, exp.lora.references ?? exp.dataset.images), to: REFERENCES_DIR }];
+  if (exp.lora.style_references) sources.push({ from: resolve(experimentDir, exp.lora.style_references), to: STYLE_REFERENCES_DIR });
+  return sources;
+}
+
 /** The sweep `lora-eval score` reads once the run has generated its images. */
-export function sweepFor(exp: Experiment, experimentDir: string, outDir: string): Sweep {
+export function sweepFor(exp: Experiment): Sweep {
   const factors: Sweep['factors'] = { base: exp.bases.map((b) => b.name) };
   if (hasCheckpointFactor(exp)) factors.checkpoint = sampledEpochs(exp).map(checkpointLevel);
   factors.target = exp.targets.map((t) => t.name);
@@ -22,9 +36,9 @@ export function sweepFor(exp: Experiment, experimentDir: string, outDir: string)
     trigger: exp.lora.trigger,
     description: exp.lora.description,
     concept_tags: exp.lora.concept_tags,
-    references: fromRunDir(experimentDir, outDir, exp.lora.references ?? exp.dataset.images),
+    references: REFERENCES_DIR,
   };
-  if (exp.lora.style_references) lora.style_references = fromRunDir(experimentDir, outDir, exp.lora.style_references);
+  if (exp.lora.style_references) lora.style_references = STYLE_REFERENCES_DIR;
   return {
     name: exp.name,
     root: OUTPUTS_DIR,

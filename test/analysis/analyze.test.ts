@@ -4,17 +4,17 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
 import { UserError } from '../../src/errors.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/report/scores-csv.js';
+import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const prompts = ['p1', 'p2', 'p3', 'p4'];
-const seeds = [1, 2, 3, 4, 5];
+const PROMPTS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'];
+const seeds = [1, 2, 3];
 
 /** A scores.csv with style_retention planted per base (weight 1) and a dose-response over weight. */
-function plantedScores(retention: Record<string, number>, noise = 0.05, seed = 7): string {
+function plantedScores(retention: Record<string, number>, noise = 0.05, seed = 7, prompts = PROMPTS): string {
   const rng = createRng(seed);
-  const promptEffect = Object.fromEntries(prompts.map((p, i) => [p, (i - 1.5) * 0.04]));
+  const promptEffect = Object.fromEntries(prompts.map((p, i) => [p, (i - (prompts.length - 1) / 2) * 0.04]));
   const rows: ScoreRow[] = [];
   for (const base of Object.keys(retention)) {
     for (const target of ['t1', 't2']) {
@@ -89,9 +89,13 @@ describe('analyze on planted scores', () => {
       'b',
       'where',
       'n',
+      'unit',
+      'n_units',
       'estimate',
       'ci_low',
       'ci_high',
+      'ci_method',
+      'ci_level',
       'statistic',
       'p',
       'p_adj',
@@ -104,16 +108,23 @@ describe('analyze on planted scores', () => {
     const first = tests[0];
     expect(first.where).toBe('weight=1;target=t1');
     expect(first.a).toBe('base=a');
-    expect(Number(first.n)).toBe(20);
+    expect(Number(first.n)).toBe(24);
+    expect(first.unit).toBe('prompt');
+    expect(Number(first.n_units)).toBe(8);
     expect(Number(first.estimate)).toBeCloseTo(-0.4, 1);
+    expect(first.ci_method).toBe('t');
+    expect(Number(first.ci_level)).toBe(0.95);
     expect(Number(first.ci_low)).toBeLessThan(Number(first.estimate));
     expect(Number(first.ci_high)).toBeGreaterThan(Number(first.estimate));
-    // All 20 differences negative: exact Wilcoxon V = 0, two-sided p = 2 / 2^20, Holm over 2 targets doubles it.
+    // All 8 prompt differences negative: exact Wilcoxon V = 0, two-sided p = 2 / 2^8, Holm over 2 targets doubles it.
     expect(first.test).toBe('wilcoxon signed rank exact');
     expect(Number(first.statistic)).toBe(0);
-    expect(Number(first.p)).toBeCloseTo(2 / 2 ** 20, 12);
-    expect(Number(first.p_adj)).toBeCloseTo(4 / 2 ** 20, 12);
+    expect(Number(first.p)).toBeCloseTo(2 / 2 ** 8, 12);
+    expect(Number(first.p_adj)).toBeCloseTo(4 / 2 ** 8, 12);
     expect(Number(first.effect)).toBe(-1);
+    const dose = tests.find((t) => t.hypothesis === 'dose')!;
+    expect(dose.test).toMatch(/^t on per-prompt slopes over weight \(AUC [\d.]+ over weight 0\.5–1, best weight 1\)$/);
+    expect(Number(dose.n_units)).toBe(8);
   });
 
   it('leaves a null world inconclusive', () => {
@@ -140,8 +151,9 @@ describe('analyze on planted scores', () => {
     const dir = plantedScores({ a: 0.2, b: 0.6 });
     const result = analyze({ input: join(dir, 'scores.csv'), reps: 500 });
     const cell = result.cells.find((c) => c.levels.base === 'b' && c.levels.target === 't1' && c.levels.weight === '1')!;
-    expect(cell.n).toBe(20);
-    expect(cell.prompts).toBe(4);
+    expect(cell.n).toBe(24);
+    expect(cell.prompts).toBe(8);
+    expect(cell.ciMethod).toBe('t');
     expect(cell.ciLow).toBeLessThan(0.6);
     expect(cell.ciHigh).toBeGreaterThan(0.6);
     expect(result.embeddings.available).toBe(false);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkRuns } from '../../src/check/check-runs.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/report/scores-csv.js';
+import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,7 +1,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatScoresCsv, readScoresCsv } from '../../src/report/scores-csv.js';
+import { readScoresCsv } from '../../src/run/scores-csv.js';
+import { writeScoresCsv } from '../../src/run/run-scores.js';
 import { demoBaselineDir, demoScoreArgs, demoTolerance } from '../../scripts/demo-args.mjs';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -35,7 +36,10 @@ describe('the demo fixture against its committed baseline', () => {
     const styleRows = rows.filter((r) => r.metric === 'style_retention' && Number.isFinite(r.value));
     const target = styleRows[Math.floor(styleRows.length / 2)];
     target.value += 0.002;
-    writeFileSync(join(perturbed, 'scores.csv'), formatScoresCsv(rows, factors));
+    // A deliberate, consistent change (run.json re-records the file), as a code change that moves a score would give.
+    const record = writeScoresCsv(perturbed, rows, factors);
+    const runJson = JSON.parse(readFileSync(join(perturbed, 'run.json'), 'utf8'));
+    writeFileSync(join(perturbed, 'run.json'), JSON.stringify({ ...runJson, scores: record }, null, 2));
     const baseline = readScoresCsv(join(demoBaselineDir, 'scores.csv')).rows.find((r) => r.image === target.image && r.metric === 'style_retention')!;
     const cli = runCli(['check', perturbed, '--baseline', demoBaselineDir, '--tolerance', ...demoTolerance]);
     expect(cli.code).toBe(1);

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseInfotext } from '../../src/ingest/infotext.js';
+import { generationFromInfotext } from '../../src/ingest/read-a1111.js';
 import { findLoraTags, modelStem, removeLoraTags, sameLoraName, setLoraWeight, tidyPrompt } from '../../src/ingest/lora-tags.js';
 
 describe('<lora:…> tags', () => {
@@ -19,6 +21,35 @@ describe('<lora:…> tags', () => {
     const [tag] = findLoraTags('<lora:anis:strong>');
     expect(tag.error).toMatch(/not a number/);
     expect(Number.isNaN(tag.weight)).toBe(true);
+  });
+
+  it('flags a missing name and an empty, overflowing or non-numeric multiplier', () => {
+    const cases: [string, string][] = [
+      ['<lora:x:1e400>', '<lora:x:1e400>: multiplier 1e400 is out of range'],
+      ['<lora:x:-1e309>', '<lora:x:-1e309>: multiplier -1e309 is out of range'],
+      ['<lora:x:0.5:1e999>', '<lora:x:0.5:1e999>: multiplier 1e999 is out of range'],
+      ['<lora:x:>', '<lora:x:>: multiplier is empty'],
+      ['<lora:x: >', '<lora:x: >: multiplier is empty'],
+      ['<lora:x:0.5:>', '<lora:x:0.5:>: multiplier is empty'],
+      ['<lora:x:te=>', '<lora:x:te=>: multiplier is empty'],
+      ['<lora::1>', '<lora::1>: has no LoRA name'],
+      ['<lora: :0.5>', '<lora: :0.5>: has no LoRA name'],
+      ['<lora::>', '<lora::>: has no LoRA name; multiplier is empty'],
+      ['<lyco:y:NaN>', '<lyco:y:NaN>: multiplier "NaN" is not a number'],
+      ['<lora:y:Infinity>', '<lora:y:Infinity>: multiplier "Infinity" is not a number'],
+    ];
+    for (const [text, error] of cases) {
+      const [tag] = findLoraTags(`1girl, ${text}`);
+      expect(tag.error, text).toBe(error);
+      if (!error.endsWith('has no LoRA name')) expect(Number.isNaN(tag.weight), text).toBe(true);
+    }
+    // the largest finite multiplier and the forms A1111 accepts stay clean
+    for (const ok of ['<lora:x:1e308>', '<lora:x:.5>', '<lora:x:-1>', '<lora:x>', '<lora:x:1:unet=0>']) expect(findLoraTags(ok)[0].error, ok).toBeUndefined();
+  });
+
+  it('warns about each bad tag when reading A1111 infotext', () => {
+    const g = generationFromInfotext(parseInfotext('1girl <lora:a:1e400> <lora:b:> <lora::1>\nSteps: 20, Seed: 1, Model: m'));
+    expect(g.warnings).toEqual(['<lora:a:1e400>: multiplier 1e400 is out of range', '<lora:b:>: multiplier is empty', '<lora::1>: has no LoRA name']);
   });
 
   it('removes tags and tidies the separators they leave', () => {

@@ -114,6 +114,31 @@ describe('EXIF UserComment', () => {
     });
   }
 
+  it('keeps the last character of an odd-length UTF-16 UserComment', async () => {
+    // Odd counts as writers leave them: trailing NULs stripped (taking the zero high byte of a little-endian last
+    // character), or a one-byte terminator added; each for names of every length parity and non-Latin endings.
+    const names = ['anything-v4.5', 'anis', 'ani', 'a', 'Anything V3 ü', 'モデル猫', 'x猫'];
+    let tried = 0;
+    for (const name of names) {
+      for (const charset of ['UNICODE-LE', 'UNICODE-BE', 'UNICODE-BE-BOM'] as const) {
+        const even = userCommentBytes(`Model: ${name}`, charset);
+        const variants: Buffer[] = [Buffer.concat([even, Buffer.alloc(1)])];
+        if (charset === 'UNICODE-LE' && even[even.length - 1] === 0) variants.push(even.subarray(0, even.length - 1));
+        for (const bytes of variants) {
+          expect(bytes.length % 2, `${name} ${charset}`).toBe(1);
+          expect(decodeUserComment(bytes).text, `${name} ${charset} ${bytes.length}`).toBe(`Model: ${name}`);
+          tried++;
+        }
+      }
+    }
+    expect(tried).toBe(names.length * 3 + 5); // five LE names end in a Latin character
+    const text = a1111Infotext({ prompt: 'anis, 1girl', negative: 'lowres', seed: 7, model: 'anything-v4.5' });
+    const le = userCommentBytes(text, 'UNICODE-LE');
+    const file = join(dir, 'odd-length-le.jpg');
+    writeFileSync(file, await jpegWithUserComment(8, 8, 7, le.subarray(0, le.length - 1), false));
+    expect((await readImageMetadata(file)).generation.checkpoint).toBe('anything-v4.5');
+  });
+
   it('reads JIS-coded infotext from a JPEG', async () => {
     const text = Buffer.concat([Buffer.from('neko ', 'latin1'), Buffer.from('944c8ea8', 'hex'), Buffer.from('\nSteps: 20, Seed: 3, Model: m', 'latin1')]);
     const file = join(dir, 'jis.jpg');

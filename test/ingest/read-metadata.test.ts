@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ingest-meta-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ComfyUI prompt graph', () => {
-  it('walks from the first-pass sampler to the checkpoint, LoRAs, texts, size and clip skip', () => {
+  it('walks from the sampler that made the saved image to the checkpoint, LoRAs, texts, size and clip skip', () => {
     const g = generationFromComfyPrompt(
       comfyGraph({ ckpt: 'models/anything-v4.5.safetensors', lora: ['anis_nai.safetensors', 0.65, 1], seed: '18446744073709551615', text: 'anis, 1girl' }),
     );
@@ -23,12 +23,12 @@ describe('ComfyUI prompt graph', () => {
       prompt: 'anis, 1girl',
       negativePrompt: 'lowres, bad hands',
       seed: '18446744073709551615',
-      steps: 28,
-      cfg: 7.5,
-      sampler: 'dpmpp_2m',
-      scheduler: 'karras',
-      width: 512,
-      height: 768,
+      steps: 10,
+      cfg: 5,
+      sampler: 'euler',
+      scheduler: 'normal',
+      width: 1024,
+      height: 1536,
       checkpoint: 'models/anything-v4.5.safetensors',
       clipSkip: 2,
       loras: [
@@ -36,13 +36,98 @@ describe('ComfyUI prompt graph', () => {
         { name: 'anis_nai.safetensors', weight: 0.65, clipWeight: 1, via: 'loader-node' },
       ],
     });
-    expect(g.warnings.join('\n')).toMatch(/2 samplers/);
-    expect(g.warnings.join('\n')).toMatch(/2 checkpoints/);
+    expect(g.warnings.join('\n')).toMatch(/2 samplers \(nodes 3, 22\); .* come from node 22, the pass that made the saved image/);
+  });
+
+  it('takes seed, steps and checkpoint of a refiner pass from that pass, its LoRAs from the first, and lists both', () => {
+    const g = generationFromComfyPrompt(
+      comfyGraph({ ckpt: 'base.safetensors', lora: ['anis_nai.safetensors', 0.8, 0.8], seed: '123456789012345', text: 'anis', secondPass: 'refiner' }),
+    );
+    expect(g).toMatchObject({ seed: '1', steps: 10, cfg: 5, checkpoint: 'refiner.safetensors', width: 1024, height: 1536 });
+    expect(g.loras.map((l) => [l.name, l.weight])).toEqual([
+      ['detail_tweaker.safetensors', 0.3],
+      ['anis_nai.safetensors', 0.8],
+    ]);
+    expect(g.passes).toEqual([
+      {
+        node: '3',
+        type: 'KSampler',
+        seed: '123456789012345',
+        steps: 28,
+        cfg: 7.5,
+        sampler: 'dpmpp_2m',
+        denoise: 1,
+        checkpoint: 'base.safetensors',
+        width: 512,
+        height: 768,
+      },
+      {
+        node: '22',
+        type: 'KSampler',
+        seed: '1',
+        steps: 10,
+        cfg: 5,
+        sampler: 'euler',
+        denoise: 0.5,
+        checkpoint: 'refiner.safetensors',
+        width: 1024,
+        height: 1536,
+      },
+    ]);
+    expect(g.warnings.join('\n')).toMatch(/2 checkpoints \(base\.safetensors, refiner\.safetensors\); the target is refiner\.safetensors/);
+  });
+
+  it('finds the saved pass whatever the node ids, through image upscalers, and ignores preview-only passes', () => {
+    // Ids reversed: the hires pass has the lower id, so id order alone would pick it wrongly or rightly by chance.
+    for (const [first, second] of [
+      ['3', '22'],
+      ['40', '7'],
+    ]) {
+      const graph = JSON.parse(comfyGraph({ ckpt: 'a.safetensors', seed: '5', text: 't', secondPass: 'refiner' }));
+      const renamed = JSON.parse(JSON.stringify(graph).replaceAll('"3"', `"${first}"`).replaceAll('"22"', `"${second}"`));
+      renamed['8'].inputs.samples = [second, 0];
+      renamed['9'] = { class_type: 'ImageScaleBy', inputs: { image: ['8', 0], scale_by: 1.5 } };
+      renamed['90'] = { class_type: 'SaveImage', inputs: { images: ['9', 0] } };
+      renamed['91'] = { class_type: 'VAEDecode', inputs: { samples: [first, 0] } };
+      renamed['92'] = { class_type: 'PreviewImage', inputs: { images: ['91', 0] } };
+      const g = generationFromComfyPrompt(JSON.stringify(renamed));
+      expect(g, `${first}/${second}`).toMatchObject({ seed: '1', checkpoint: 'refiner.safetensors' });
+      expect(g.warnings.join('\n')).not.toMatch(/does not record/);
+    }
+  });
+
+  it('tells two saved passes apart by the size of the file, and says so when it cannot', async () => {
+    const graph = JSON.parse(comfyGraph({ ckpt: 'a.safetensors', seed: '5', text: 't', secondPass: 'refiner' }));
+    graph['5'].inputs = { width: 16, height: 24, batch_size: 1 };
+    graph['20'].inputs = { ...graph['20'].inputs, width: 32, height: 48 };
+    graph['30'] = { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } };
+    graph['31'] = { class_type: 'SaveImage', inputs: { images: ['30', 0] } };
+    const text = JSON.stringify(graph);
+    const read = async (w: number, h: number) => {
+      const file = join(dir, `two-saves-${w}x${h}.png`);
+      writeFileSync(file, await pngWithText(w, h, 1, [{ keyword: 'prompt', text }]));
+      return readImageMetadata(file);
+    };
+    expect((await read(16, 24)).generation).toMatchObject({ seed: '5', checkpoint: 'a.safetensors', width: 16, height: 24 });
+    expect((await read(32, 48)).generation).toMatchObject({ seed: '1', checkpoint: 'refiner.safetensors', width: 32, height: 48 });
+    const cropped = await read(8, 8);
+    expect(cropped.generation).toMatchObject({ seed: '1', checkpoint: 'refiner.safetensors' }); // SaveImage 9 comes first
+    expect(cropped.warnings.join('\n')).toMatch(/saves images from 2 samplers \(nodes 22, 3\) and does not record which one this file is; node 22/);
+  });
+
+  it('takes the seed of a split-step sampling from the stage that adds the noise', () => {
+    const graph = JSON.parse(comfyGraph({ ckpt: 'a.safetensors', seed: '5', text: 't' }));
+    graph['22'].class_type = 'KSamplerAdvanced';
+    graph['22'].inputs = { ...graph['22'].inputs, add_noise: 'disable', noise_seed: 0, start_at_step: 20, latent_image: ['3', 0] };
+    delete graph['22'].inputs.seed;
+    const g = generationFromComfyPrompt(JSON.stringify(graph));
+    expect(g.seed).toBe('5');
+    expect(g.warnings.join('\n')).toMatch(/node 22 adds no noise; the seed is that of node 3/);
   });
 
   it('follows a seed given by a linked primitive node', () => {
     const graph = JSON.parse(comfyGraph({ ckpt: 'a.ckpt', seed: '1', text: 't' }));
-    graph['3'].inputs.seed = ['30', 0];
+    graph['22'].inputs.seed = ['30', 0];
     graph['30'] = { class_type: 'Seed (rgthree)', inputs: { seed: 987654321 } };
     expect(generationFromComfyPrompt(JSON.stringify(graph)).seed).toBe('987654321');
   });

@@ -302,6 +302,73 @@ frechet <- c(
   obj(id = str("d10"), a = mat(fC), b = mat(fD), value = num(frechet_r(fC, fD)), tolerance = num(TOL_EXACT))
 )
 
+# ---- prompt-level paired tests: the mean over seeds of (a - b) per prompt, then the test across the K prompts ----
+set.seed(20261129)  # its own stream, so that the cases above keep their data
+strs <- function(v) paste0("[", paste(vapply(as.character(v), str, ""), collapse = ", "), "]")
+prompt_means <- function(prompts, v) as.numeric(tapply(v, factor(prompts, levels = unique(prompts)), mean))
+prompt_case <- function(id, prompts, seeds, a, b, test) {
+  pa <- prompt_means(prompts, a); pb <- prompt_means(prompts, b)
+  if (test == "t") {
+    r <- t.test(pa, pb, paired = TRUE); ci <- r$conf.int
+  } else {
+    r <- suppressWarnings(wilcox.test(pa, pb, paired = TRUE)); ci <- c(NA, NA)
+  }
+  obj(id = str(id), prompts = strs(prompts), seeds = vec(seeds), a = vec(a), b = vec(b), test = str(test),
+      differences = vec(pa - pb), statistic = num(unname(r$statistic)), p = num(r$p.value),
+      estimate = num(mean(pa - pb)), ciLow = num(ci[1]), ciHigh = num(ci[2]), tolerance = num(TOL_EXACT))
+}
+# K prompts x S seeds: a prompt effect shared by both sides, a side x prompt interaction (sd ia) and seed noise.
+prompt_data <- function(K, S, effect, ia, noise = 0.04) {
+  prompts <- rep(sprintf("p%02d", 1:K), each = S); seeds <- rep(1:S, times = K)
+  pe <- rep(rnorm(K, 0, 0.1), each = S)
+  a <- round(0.5 + effect + pe + rep(rnorm(K, 0, ia), each = S) + rnorm(K * S, 0, noise), 7)
+  b <- round(0.5 + pe + rep(rnorm(K, 0, ia), each = S) + rnorm(K * S, 0, noise), 7)
+  list(prompts = prompts, seeds = seeds, a = a, b = b)
+}
+pd12 <- prompt_data(12, 3, 0.05, 0.02)
+pd6 <- prompt_data(6, 2, 0, 0.04)
+pd8 <- prompt_data(8, 3, -0.03, 0.02)
+keep <- !(pd8$prompts == "p03" & pd8$seeds > 1) & !(pd8$prompts == "p05" & pd8$seeds == 2)
+pd8u <- lapply(pd8, function(v) v[keep])
+promptLevel <- c(
+  prompt_case("t-k12-s3-effect", pd12$prompts, pd12$seeds, pd12$a, pd12$b, "t"),
+  prompt_case("wilcoxon-k12-s3-effect", pd12$prompts, pd12$seeds, pd12$a, pd12$b, "wilcoxon"),
+  prompt_case("t-k6-s2-null-interaction", pd6$prompts, pd6$seeds, pd6$a, pd6$b, "t"),
+  prompt_case("wilcoxon-k6-s2-null-interaction", pd6$prompts, pd6$seeds, pd6$a, pd6$b, "wilcoxon"),
+  prompt_case("t-k8-unbalanced-seeds", pd8u$prompts, pd8u$seeds, pd8u$a, pd8u$b, "t"),
+  prompt_case("wilcoxon-k8-unbalanced-seeds", pd8u$prompts, pd8u$seeds, pd8u$a, pd8u$b, "wilcoxon")
+)
+# A hypothesis across three targets: one prompt-level test per target, Holm within the hypothesis.
+family_case <- function(id, test, effects) {
+  sets <- lapply(effects, function(e) prompt_data(10, 2, e, 0.03))
+  p <- vapply(sets, function(d) {
+    pa <- prompt_means(d$prompts, d$a); pb <- prompt_means(d$prompts, d$b)
+    if (test == "t") t.test(pa, pb, paired = TRUE)$p.value else suppressWarnings(wilcox.test(pa, pb, paired = TRUE))$p.value
+  }, 0)
+  items <- vapply(sets, function(d) obj(prompts = strs(d$prompts), seeds = vec(d$seeds), a = vec(d$a), b = vec(d$b)), "")
+  obj(id = str(id), test = str(test), sets = paste0("[", paste(items, collapse = ", "), "]"), p = vec(p),
+      holm = vec(p.adjust(p, "holm")), tolerance = num(TOL_EXACT))
+}
+promptFamily <- c(
+  family_case("t-three-targets", "t", c(0.04, 0.02, 0)),
+  family_case("wilcoxon-three-targets", "wilcoxon", c(0.05, 0.03, 0.01))
+)
+
+# ---- power.t.test(type = "paired") and the noncentral t it rests on ----
+pw_case <- function(d, power = NULL, n = NULL, alt = "two.sided") {
+  r <- power.t.test(n = n, delta = d, sd = 1, sig.level = 0.05, power = power, type = "paired", alternative = alt)
+  obj(d = num(d), alternative = str(alt), targetPower = num(if (is.null(power)) NA else power),
+      n = num(r$n), power = num(r$power))
+}
+powerTTest <- c()
+for (d in c(0.3, 0.5, 0.8, 1.2, 2)) for (alt in c("two.sided", "one.sided")) powerTTest <- c(powerTTest, pw_case(d, power = 0.8, alt = alt))
+for (d in c(0.5, 1)) powerTTest <- c(powerTTest, pw_case(d, power = 0.9))
+for (n in c(3, 6, 12, 24)) for (d in c(0.5, 0.8)) powerTTest <- c(powerTTest, pw_case(d, n = n))
+pnt_cases <- c()
+for (df in c(1, 2, 5, 11, 23, 60)) for (ncp in c(-2, 0.5, 1.7, 4, 9)) for (q in c(-3, -0.5, 0.3, 1.9, 4.2, 12)) {
+  pnt_cases <- c(pnt_cases, obj(q = num(q), df = num(df), ncp = num(ncp), lower = num(pt(q, df, ncp)), upper = num(pt(q, df, ncp, lower.tail = FALSE))))
+}
+
 json <- paste0(
   "{\n",
   '  "generatedBy": ', str(paste("Rscript test/reference/stats.R;", R.version.string)), ",\n",
@@ -318,6 +385,10 @@ json <- paste0(
   '  "qt": ', arr(qt_cases), ",\n",
   '  "psignrank": ', arr(psr_cases), ",\n",
   '  "power": ', power, ",\n",
+  '  "promptLevel": ', arr(promptLevel), ",\n",
+  '  "promptFamily": ', arr(promptFamily), ",\n",
+  '  "powerTTest": ', arr(powerTTest), ",\n",
+  '  "pnt": ', arr(pnt_cases), ",\n",
   '  "vendi": ', arr(vendi), ",\n",
   '  "frechet": ', arr(frechet), ",\n",
   '  "tolerances": ', obj(exact = num(TOL_EXACT), approximation = num(TOL_APPROX), distribution = num(TOL_DIST)), "\n",

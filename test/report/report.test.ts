@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/report/scores-csv.js';
+import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
 import { writeReport, type ReportResult } from '../../src/report/report.js';
 import { createRng } from '../../src/stats/index.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -19,8 +19,8 @@ function analyzedRun(): string {
   for (const base of ['nai', 'anylora']) {
     for (const target of targets) {
       for (const weight of ['0.5', '1']) {
-        for (const prompt of ['p1', 'p2', 'p3']) {
-          for (const seed of [1, 2, 3, 4]) {
+        for (const prompt of ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8']) {
+          for (const seed of [1, 2]) {
             const value = Number(weight) * (base === 'nai' ? 0.2 : 0.7) + 0.05 * rng.normal();
             rows.push({
               image: `${base}/${prompt}-${seed}-${weight}-${targets.indexOf(target)}.png`,
@@ -70,6 +70,16 @@ describe('report', () => {
     expect(tex).toContain('style\\_retention');
     expect(tex).toMatch(/nai & [0-9.]+ \{\\scriptsize \[/);
     expect(tex).toContain('nai-follows');
+    // Cells: the CI is named with its method and K; tests: each row names its unit and K.
+    expect(tex).toContain('95\\% t CI over prompt means (K = 8 prompts)');
+    expect(tex).toMatch(/nai-follows & [^\n]* & prompt & 8 & -?[0-9.]+ \[[^\]]+\] \{\\scriptsize 95\\% t\}/);
+  });
+
+  it('html says the unit and K of every test and the CI method of every cell', () => {
+    const html = readFileSync(result.html, 'utf8');
+    expect(html).toContain('<th>unit</th><th>K</th>');
+    expect(html).toContain('<td class="unit-prompt">prompt</td><td class="num">8</td>');
+    expect(html).toContain('95% t, K = 8');
   });
 
   it('says which step is missing when the run was not analyzed', async () => {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readScoresCsv } from '../../src/report/scores-csv.js';
+import { readScoresCsv } from '../../src/run/scores-csv.js';
 import { runCli } from '../helpers/cli.js';
 import { slurmUnavailable, startSlurmCluster, until, waitForArray, type SlurmCluster } from '../helpers/slurm-cluster.js';
 import { tempDir } from '../helpers/tmp.js';

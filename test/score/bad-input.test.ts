@@ -8,15 +8,15 @@ import { tempDir, writeTree } from '../helpers/tmp.js';
 const DEMO = resolve('fixtures/demo');
 const CLIP = resolve('fixtures/models/clip');
 
-/** A small sweep of real fixture images: one base, one target, weights 0 and 1, one prompt, four seeds. */
+/** A small sweep of real fixture images: one base, one target, weights 0 and 1, two prompts, two seeds. */
 function smallSweep(): string {
   const dir = tempDir();
   writeTree(dir, {
     'sweep.yaml': `name: small
 lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
 factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }]
-seeds: [1, 2, 3, 4]
+prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }, { id: outdoors, kind: concept, text: "anisphia, a girl standing outdoors" }]
+seeds: [1, 2]
 images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
 `,
   });
@@ -30,9 +30,9 @@ describe('bad input on the command line', () => {
   it('names each bad image in one line, scores the rest and exits non-zero', () => {
     const dir = smallSweep();
     rmSync(join(dir, 'anylora/anything/w1/portrait-2.png'));
-    const png = readFileSync(join(dir, 'anylora/anything/w1/portrait-3.png'));
-    writeFileSync(join(dir, 'anylora/anything/w1/portrait-3.png'), png.subarray(0, Math.floor(png.length / 2)));
-    writeFileSync(join(dir, 'anylora/anything/w1/portrait-4.png'), 'this is a text file, not a picture\n');
+    const png = readFileSync(join(dir, 'anylora/anything/w1/outdoors-1.png'));
+    writeFileSync(join(dir, 'anylora/anything/w1/outdoors-1.png'), png.subarray(0, Math.floor(png.length / 2)));
+    writeFileSync(join(dir, 'anylora/anything/w1/outdoors-2.png'), 'this is a text file, not a picture\n');
     const out = join(dir, 'out');
     const run = runCli(['score', join(dir, 'sweep.yaml'), '--clip', CLIP, '--out', out, '--lock', join(dir, 'lock.json')]);
     expect(run.code).toBe(1);
@@ -41,8 +41,8 @@ describe('bad input on the command line', () => {
     expect(failed[0]).toBe(
       `failed: ${join(dir, 'anylora/anything/w1/portrait-2.png')}: missing image for base=anylora target=anything weight=1 prompt=portrait seed=2`,
     );
-    expect(failed.find((l) => l.includes('portrait-3.png'))).toMatch(/portrait-3\.png: .*(truncated|corrupt)/i);
-    expect(failed.find((l) => l.includes('portrait-4.png'))).toMatch(/portrait-4\.png: .*not an image/i);
+    expect(failed.find((l) => l.includes('outdoors-1.png'))).toMatch(/outdoors-1\.png: .*(truncated|corrupt)/i);
+    expect(failed.find((l) => l.includes('outdoors-2.png'))).toMatch(/outdoors-2\.png: .*not an image/i);
     // The rest of the sweep is scored: four weight-0 images and portrait-1 at weight 1.
     expect(run.stderr).toContain('scored 5 of 8 image(s)');
     const scores = readFileSync(join(out, 'scores.csv'), 'utf8');

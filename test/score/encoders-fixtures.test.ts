@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
 import { writeReport } from '../../src/report/report.js';
-import type { ScoreRow } from '../../src/report/scores-csv.js';
+import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { scoreSweep, type ScoreResult } from '../../src/score/score-sweep.js';
 import { tempDir } from '../helpers/tmp.js';
 

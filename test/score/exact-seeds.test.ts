@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { pairRows } from '../../src/analysis/selection.js';
-import { readScoresCsv, ScoresCsvError } from '../../src/report/scores-csv.js';
+import { readScoresCsv, ScoresCsvError } from '../../src/run/scores-csv.js';
 import { scoreSweep } from '../../src/score/score-sweep.js';
-import { Store } from '../../src/store/store.js';
+import { readRunJson } from '../../src/run/run-json.js';
+import { LEGACY_RUN, Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLIP = 'fixtures/models/clip';
@@ -63,7 +64,7 @@ describe('64-bit seeds end to end', () => {
 
     const store = new Store(join(dir, 'big', 'store.sqlite'));
     try {
-      expect(Object.fromEntries(store.images().map((i) => [i.key, i.seed]))).toEqual({
+      expect(Object.fromEntries(store.images(readRunJson(join(dir, 'big'))!.store_run!).map((i) => [i.key, i.seed]))).toEqual({
         'native/anything/portrait-1.png': MAX64,
         'anylora/anything/w1/portrait-1.png': MAX64,
         'native/anything/portrait-2.png': BELOW,
@@ -97,12 +98,12 @@ describe('64-bit seeds end to end', () => {
 
     const store = new Store(file);
     try {
-      expect(store.images().map((i) => [i.key, i.seed, i.native])).toEqual([
+      expect(store.images(LEGACY_RUN).map((i) => [i.key, i.seed, i.native])).toEqual([
         ['b.png', '9007199254740991', false],
         ['a.png', '-5', true],
       ]);
-      store.replaceImages([{ key: 'c.png', sha256: 's', levels: {}, prompt: 'p', seed: MAX64, weight: 1, native: false }]);
-      expect(store.images().map((i) => i.seed)).toEqual([MAX64]);
+      store.replaceImages(LEGACY_RUN, [{ key: 'c.png', sha256: 's', levels: {}, prompt: 'p', seed: MAX64, weight: 1, native: false }]);
+      expect(store.images(LEGACY_RUN).map((i) => i.seed)).toEqual([MAX64]);
     } finally {
       store.close();
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
 import { writeReport } from '../../src/report/report.js';
-import type { ScoreRow } from '../../src/report/scores-csv.js';
+import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { scoreSweep, type ScoreResult } from '../../src/score/score-sweep.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -34,7 +34,7 @@ describe('score on the planted demo sweep', () => {
   it('scores every image and writes the documented columns', () => {
     expect(result.failures).toEqual([]);
     expect(result.exitCode).toBe(0);
-    expect(result.images.scored).toBe(420);
+    expect(result.images.scored).toBe(504);
     const header = readFileSync(result.scoresCsv, 'utf8').split('\n')[0];
     expect(header).toBe('image,sha256,base,target,weight,prompt,seed,metric,model,value');
     const metrics = new Set(result.rows.map((r) => r.metric));
@@ -79,6 +79,12 @@ describe('score on the planted demo sweep', () => {
       'sd15-loses-concept': 'supported',
       'style-grows-with-weight': 'supported',
     });
+    // Every test ran across prompts: 12 prompts, 8 for the concept claim, each with its K.
+    for (const t of analysis.tests) {
+      expect(t.unit, t.hypothesis).toBe('prompt');
+      expect(t.nUnits, t.hypothesis).toBe(t.hypothesis === 'sd15-loses-concept' ? 8 : 12);
+      expect(t.ciMethod).toBe('t');
+    }
     expect(analysis.embeddings.available).toBe(true);
     if (!analysis.embeddings.available) return;
     // The cells' centroids approach the reference images' centroid in the planted order of retention.
@@ -95,7 +101,7 @@ describe('score on the planted demo sweep', () => {
   it('reports the run with the image grid beside its scores', async () => {
     const { html } = await writeReport({ run: out, png: false });
     const page = readFileSync(html, 'utf8');
-    // 4 prompts, each a grid of (1 native + 3 bases × 2 weights) rows × 3 targets
+    // the first 4 of the 12 prompts, each a grid of (1 native + 3 bases × 2 weights) rows × 3 targets
     expect(page.match(/<table class="grid">/g)).toHaveLength(4);
     expect(page.match(/<img src="data:image\/jpeg;base64,/g)).toHaveLength(4 * 7 * 3);
     expect(page).toContain('style_retention 0.');
@@ -121,5 +127,8 @@ describe('score on the null sweep', () => {
     expect(verdicts['neutral-base-follows-target']).toBe('inconclusive');
     expect(verdicts['family-base-keeps-style']).toBe('inconclusive');
     expect(verdicts['sd15-loses-concept']).toBe('inconclusive');
+    // The LoRA still works on the null sweep: its style grows with the weight.
+    expect(verdicts['style-grows-with-weight']).toBe('supported');
+    expect(analysis.tests.every((t) => t.unit === 'prompt')).toBe(true);
   }, 300_000);
 });

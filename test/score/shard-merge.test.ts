@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readScoresCsv } from '../../src/report/scores-csv.js';
-import { mergeRuns } from '../../src/score/merge-runs.js';
+import { readScoresCsv } from '../../src/run/scores-csv.js';
+import { mergeRuns } from '../../src/run/merge-runs.js';
 import { scoreSweep } from '../../src/score/score-sweep.js';
 import { inShard, parseShard } from '../../src/score/shard.js';
+import { readRunJson } from '../../src/run/run-json.js';
 import { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -37,6 +38,12 @@ describe('sharded scoring', () => {
     expect(() => parseShard('auto/2', {})).toThrow(/JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID/);
   });
 
+  it('refuses zero shards with a message that says what N is', () => {
+    for (const text of ['0/0', '1/0', 'auto/0', '00/000']) {
+      expect(() => parseShard(text, { JOB_COMPLETION_INDEX: '0' })).toThrow(`--shard ${text}: N is the number of shards and must be at least 1, e.g. 0/4`);
+    }
+  });
+
   it('splits images deterministically, and the merged shards equal one unsharded run', async () => {
     const dir = tempDir();
     const sweep = partOfDemo(dir);
@@ -56,7 +63,7 @@ describe('sharded scoring', () => {
     expect([...mergedRows.keys()].sort()).toEqual(whole.rows.map(rowKey).sort());
     for (const r of whole.rows) expect(Math.abs(mergedRows.get(rowKey(r))! - r.value)).toBeLessThan(1e-4);
     const store = new Store(join(dir, 'merged', 'store.sqlite'));
-    expect(store.images()).toHaveLength(whole.images.scored);
+    expect(store.images(readRunJson(join(dir, 'merged'))!.store_run!)).toHaveLength(whole.images.scored);
     store.close();
     expect(JSON.parse(readFileSync(join(dir, 'merged', 'run.json'), 'utf8')).options.shard).toBeNull();
 

@@ -8,7 +8,13 @@ import {
   frechetDistance,
   nonInferiority,
   olsSimple,
+  oneSampleT,
   pAdjust,
+  pairedTPower,
+  pairedTSampleSize,
+  pnt,
+  promptMeanDifferences,
+  wilcoxonSignedRankOneSample,
   pairedT,
   pnorm,
   psignrank,
@@ -193,5 +199,62 @@ describe('embedding diversity and distance vs R', () => {
   });
   it.each(cases(reference.frechet))('Fréchet distance %s', (_id, c) => {
     expectClose('frechet', c.id, frechetDistance(c.a.map(nums), c.b.map(nums)), c.value, num(c.tolerance));
+  });
+});
+
+/** The prompt-level tests of analyze: per-prompt mean differences over seeds, then the test across prompts. */
+function promptLevelTest(c: Case, test: 't' | 'wilcoxon') {
+  const units = promptMeanDifferences((c.prompts as string[]).map((prompt, i) => ({ prompt, seed: num(c.seeds[i]), a: num(c.a[i]), b: num(c.b[i]) })));
+  const d = units.map((u) => u.difference);
+  return { d, result: test === 't' ? oneSampleT(d) : wilcoxonSignedRankOneSample(d) };
+}
+
+describe('prompt-level paired tests vs R (t.test / wilcox.test on per-prompt means, p.adjust)', () => {
+  it.each(cases(reference.promptLevel))('%s', (_id, c) => {
+    const { d, result } = promptLevelTest(c, c.test);
+    const tol = num(c.tolerance);
+    expect(d).toHaveLength(c.differences.length);
+    d.forEach((v, i) => expectClose('promptLevel', `${c.id} d[${i}]`, v, c.differences[i], 1e-12));
+    expectClose('promptLevel', `${c.id} statistic`, result.statistic, c.statistic, tol);
+    expectClose('promptLevel', `${c.id} p`, result.p, c.p, tol);
+    expectClose('promptLevel', `${c.id} estimate`, d.reduce((s, v) => s + v, 0) / d.length, c.estimate, tol);
+    if (c.test === 't') {
+      expectClose('promptLevel', `${c.id} ci low`, result.ci!.low, c.ciLow, tol);
+      expectClose('promptLevel', `${c.id} ci high`, result.ci!.high, c.ciHigh, tol);
+    }
+  });
+  it.each(cases(reference.promptFamily))('Holm over three targets: %s', (_id, c) => {
+    const p = c.sets.map((set: Case) => promptLevelTest(set, c.test).result.p);
+    p.forEach((v: number, i: number) => expectClose('promptFamily', `${c.id} p[${i}]`, v, c.p[i], num(c.tolerance)));
+    pAdjust(p, 'holm').forEach((v, i) => expectClose('promptFamily', `${c.id} holm[${i}]`, v, c.holm[i], num(c.tolerance)));
+  });
+});
+
+describe('power of the paired t test vs R power.t.test(type = "paired")', () => {
+  it('the noncentral t distribution matches R pt(q, df, ncp) (relative 1e-9, or 1e-13 absolute in far tails)', () => {
+    for (const c of reference.pnt) {
+      for (const [lower, expected] of [
+        [true, num(c.lower)],
+        [false, num(c.upper)],
+      ] as const) {
+        const actual = pnt(num(c.q), num(c.df), num(c.ncp), lower);
+        if (Math.abs(actual - expected) > 1e-13) expectClose('pnt', `q=${c.q} df=${c.df} ncp=${c.ncp} ${lower ? 'lower' : 'upper'}`, actual, expected, 1e-9);
+      }
+    }
+  });
+  const powerCases: [string, Case][] = reference.powerTTest.map((c: Case) => [
+    `d=${c.d} ${c.alternative} ${c.targetPower === null ? `n=${c.n}` : `power=${c.targetPower}`}`,
+    c,
+  ]);
+  it.each(powerCases)('%s', (_label, c) => {
+    const sided = c.alternative === 'one.sided' ? 'one.sided' : 'two.sided';
+    if (c.targetPower === null) {
+      expectClose('powerTTest', `power at n=${c.n}`, pairedTPower(num(c.n), num(c.d), { sided }), c.power, 1e-9);
+    } else {
+      const size = pairedTSampleSize(num(c.d), num(c.targetPower), { sided });
+      // R solves for n with uniroot (tol ≈ 1.2e-4); the prompts to plan for are ceil(n) in both.
+      expectClose('powerTTest', `n for d=${c.d}`, size.n, c.n, 1e-4);
+      expect(size.needed).toBe(Math.ceil(num(c.n)));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { levelsOf, loadScoreTable } from '../../src/analysis/score-table.js';
+import { levelsOf, loadScoreTable } from '../../src/run/score-table.js';
 import { sameLevel } from '../../src/analysis/selection.js';
 import { canonicalLevel } from '../../src/sweep/level.js';
 import { tempDir } from '../helpers/tmp.js';

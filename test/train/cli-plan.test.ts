@@ -36,7 +36,7 @@ describe('lora-eval plan', () => {
     expect(r.stdout).toMatch(/\ntrain alpha +4 epochs, 2 images × 3 repeats, batch 2 +- +12 steps +/);
     expect(r.stdout).toMatch(/\ngenerate native-beta +2 prompts × 2 seeds × weight 0 +4 +80 sampler steps/);
     expect(r.stdout).toMatch(/\ntotal +13 steps +72 +24 train steps, 1440 sampler steps/);
-    expect(r.stdout).toContain(`dry run: would write 19 files to ${out}`);
+    expect(r.stdout).toContain(`dry run: would write 19 files and copy 2 reference images to ${out}`);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -45,7 +45,7 @@ describe('lora-eval plan', () => {
     const out = join(dir, 'runs', 'small');
     const r = await runCli(file, '--out', out);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain(`wrote 19 files to ${out}`);
+    expect(r.stdout).toContain(`wrote 19 files and copied 2 reference images to ${out}`);
     expect(readFileSync(join(out, 'run.sh'), 'utf8')).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(existsSync(join(out, 'outputs'))).toBe(true);
   });

@@ -10,6 +10,7 @@ const path = require('node:path');
 const state = process.env.FAKE_DOCKER_STATE;
 const args = process.argv.slice(2);
 fs.appendFileSync(path.join(state, 'calls.log'), args.join(' ') + '\n');
+fs.appendFileSync(path.join(state, 'calls.jsonl'), JSON.stringify(args) + '\n');
 const fail = (message, code = 125) => {
   process.stderr.write(`fake docker: ${message}\n`);
   process.exit(code);
@@ -30,7 +31,9 @@ const withValue = new Set(['-v', '-e', '-w', '--user', '--gpus']);
 for (; i < args.length; i++) {
   const a = args[i];
   if (a === '-v') {
-    const [host, container] = args[i + 1].split(':');
+    const parts = args[i + 1].split(':');
+    if (parts.length < 2 || parts.length > 3) fail(`invalid volume specification: '${args[i + 1]}'`);
+    const [host, container] = parts;
     if (!fs.existsSync(host)) fail(`bind source path does not exist: ${host}`);
     mounts.push({ host, container });
   }

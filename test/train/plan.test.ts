@@ -224,10 +224,14 @@ describe('plan of a small experiment', () => {
     expect(plan.warnings).toEqual([]);
   });
 
-  it('keeps paths relative to the run folder', () => {
-    const { plan } = planSmall();
-    expect(file(plan, 'run.sh')).toContain('input_1="$(abspath ../../models/alpha.safetensors)" # base alpha');
-    expect(file(plan, 'sweep.yaml')).toContain('references: ../../data/train\n');
+  it('keeps paths relative to the run folder and copies the references into it', () => {
+    const { dir, plan } = planSmall();
+    expect(file(plan, 'run.sh')).toContain('abspath input_1 ../../models/alpha.safetensors\n  mountable "$input_1" \'base alpha\'');
+    expect(file(plan, 'sweep.yaml')).toContain('references: references\n');
+    expect(plan.copies.map((c) => [c.from, c.to])).toEqual([
+      [join(dir, 'data', 'train', 'a.png'), 'references/a.png'],
+      [join(dir, 'data', 'train', 'b.png'), 'references/b.png'],
+    ]);
   });
 
   it('refuses an experiment whose settings sd-scripts would not accept, before writing anything', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExperiment } from '../../src/train/load-experiment.js';
@@ -10,10 +10,11 @@ import { experimentDir, smallExperiment } from './experiment-fixture.js';
 const FAKE_DOCKER = resolve(__dirname, 'fake-docker.cjs');
 
 /** Plans the small experiment and prepares a fake Docker client; returns a function running run.sh. */
-function setup(edit: (e: Record<string, any>) => void = () => {}) {
+function setup(edit: (e: Record<string, any>) => void = () => {}, files: (dir: string) => void = () => {}) {
   const exp = smallExperiment();
   edit(exp);
   const { dir, file } = experimentDir(exp);
+  files(dir);
   const outDir = join(dir, 'runs', 'small');
   writePlan(planExperiment(loadExperiment(file), { outDir }));
   const bin = join(dir, 'bin');
@@ -25,6 +26,7 @@ function setup(edit: (e: Record<string, any>) => void = () => {}) {
   const run = (env: Record<string, string> = {}, ...args: string[]) => {
     const r = spawnSync('bash', [join(outDir, 'run.sh'), ...args], {
       encoding: 'utf8',
+      cwd: dir,
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_DOCKER_STATE: state, ...env },
     });
     return { status: r.status, stderr: r.stderr };
@@ -46,6 +48,13 @@ function setup(edit: (e: Record<string, any>) => void = () => {}) {
 }
 
 const dockerRuns = (calls: string[]) => calls.filter((c) => c.startsWith('run '));
+
+/** Every docker command line exactly as docker received it (calls.log joins words with spaces). */
+const dockerArgv = (dir: string): string[][] =>
+  readFileSync(join(dir, 'docker-state', 'calls.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 describe('run.sh', () => {
   it('builds, trains and generates every image, then skips everything when run again', () => {
@@ -130,6 +139,88 @@ describe('run.sh', () => {
     const r = spawnSync('bash', [join(outDir, 'run.sh')], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
     expect(r.status).toBe(1);
     expect(runLog()).toContain('ERROR: docker not found: run.sh needs Docker with the NVIDIA Container Toolkit');
+  });
+
+  // Each name is a trap for one way a value can escape its quotes in bash; a marker file appearing means it ran.
+  const HOSTILE_NAMES = [
+    'nai$(touch INJECTED-dollar).safetensors',
+    'nai`touch INJECTED-backtick`.safetensors',
+    'nai"$(touch INJECTED-dquote)".safetensors',
+    "nai'$(touch INJECTED-squote)'.safetensors",
+    'nai $(touch INJECTED-space) x.safetensors',
+    'nai\n$(touch INJECTED-newline)\n.safetensors',
+    'nai${IFS}$((0-1))$HOME.safetensors',
+  ];
+
+  it('runs nothing from hostile file names and still mounts the right files', () => {
+    const hostile = (i: number) => `models/${HOSTILE_NAMES[i]}`;
+    const { dir, outDir, run, runLog, images } = setup(
+      (e) => {
+        e.bases[0].checkpoint = hostile(0);
+        e.bases[1].checkpoint = hostile(1);
+        e.bases[1].vae = hostile(2);
+        e.targets[0].checkpoint = hostile(3);
+        e.targets[1].checkpoint = hostile(4);
+        e.targets[1].vae = hostile(5);
+        e.bases[0].vae = hostile(6);
+        e.dataset.images = 'data/tr ain$(touch INJECTED-dataset)';
+        delete e.bases[0].sha256;
+      },
+      (d) => {
+        HOSTILE_NAMES.forEach((n, i) => writeFileSync(join(d, 'models', n), `model ${i}\n`));
+        renameSync(join(d, 'data', 'train'), join(d, 'data', 'tr ain$(touch INJECTED-dataset)'));
+      },
+    );
+    expect(spawnSync('bash', ['-n', join(outDir, 'run.sh')]).status).toBe(0);
+    const r = run();
+    const injected = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? injected(join(d, e.name)) : e.name.startsWith('INJECTED') ? [join(d, e.name)] : [],
+      );
+    expect(injected(dir)).toEqual([]);
+    expect(r.status, r.stderr + runLog()).toBe(0);
+    expect(images()).toHaveLength(72);
+    // docker saw each hostile file's exact path as the bind source of its model's container path
+    const mounts = new Map<string, string>();
+    for (const argv of dockerArgv(dir))
+      argv.forEach((a, i) => {
+        if (a === '-v') mounts.set(argv[i + 1].split(':')[1], argv[i + 1].split(':')[0]);
+      });
+    const mountedAt = (folder: string) => {
+      const found = [...mounts].filter(([container]) => container.startsWith(folder));
+      expect(found, folder).toHaveLength(1);
+      return readFileSync(found[0][1], 'utf8');
+    };
+    expect(mountedAt('/models/base/alpha/')).toBe('model 0\n');
+    expect(mountedAt('/models/base/beta/')).toBe('model 1\n');
+    expect(mountedAt('/models/base-vae/beta/')).toBe('model 2\n');
+    expect(mountedAt('/models/target/beta/')).toBe('model 3\n');
+    expect(mountedAt('/models/target/gamma/')).toBe('model 4\n');
+    expect(mountedAt('/models/target-vae/gamma/')).toBe('model 5\n');
+    expect(mountedAt('/models/base-vae/alpha/')).toBe('model 6\n');
+    expect(mounts.get('/data/images')).toBe(join(dir, 'data', 'tr ain$(touch INJECTED-dataset)'));
+  });
+
+  it('refuses a model path docker -v cannot mount, naming it', () => {
+    const { run, calls, runLog } = setup(
+      (e) => (e.targets[1].checkpoint = 'models/a:b.safetensors'),
+      (d) => writeFileSync(join(d, 'models', 'a:b.safetensors'), 'x'),
+    );
+    expect(run().status).toBe(1);
+    expect(runLog()).toMatch(/ERROR: cannot mount .*models\/a:b\.safetensors \(target gamma\): docker -v paths may not contain ':'; rename it/);
+    expect(dockerRuns(calls())).toEqual([]);
+  });
+
+  it('writes a script bash can parse for every planned experiment', () => {
+    for (const edit of [
+      () => {},
+      (e: Record<string, any>) => delete e.checkpoints,
+      (e: Record<string, any>) => (e.bases[0].vae = 'models/alpha.safetensors'),
+    ]) {
+      const { outDir } = setup(edit);
+      const check = spawnSync('bash', ['-n', join(outDir, 'run.sh')], { encoding: 'utf8' });
+      expect(check.status, check.stderr).toBe(0);
+    }
   });
 
   it('quotes words for bash only when needed', () => {

@@ -1,56 +1,95 @@
-import { cohensDz, deriveSeed, mean, pairedT, rankBiserial, wilcoxonSignedRank } from '../../stats/index.js';
+import { cohensDz, deriveSeed, oneSampleT, rankBiserial, smallestSignedRankP, wilcoxonSignedRankOneSample } from '../../stats/index.js';
 import type { CompareClaim } from '../hypothesis-schema.js';
 import { formatSelector } from '../selection.js';
-import { emptyTestRow, type TestRow } from '../test-row.js';
-import { applyCorrection, directionVerdict, effectCI, guarded, pairedSides, type ClaimContext } from './shared.js';
+import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
+import {
+  applyCorrection,
+  directionVerdict,
+  effectCI,
+  guarded,
+  meanDifferenceCI,
+  noteUnreachableCorrection,
+  pairedSides,
+  pairedUnits,
+  pairingNote,
+  unitShortfall,
+  type ClaimContext,
+} from './shared.js';
 
+/**
+ * Paired comparison of two sides per across level. At the prompt unit (the default) each prompt contributes
+ * the mean of its (a − b) over the seeds both sides share, and the test runs on those K values (t with K − 1 df,
+ * or the signed-rank test); at the image unit every pair counts as independent.
+ */
 export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow[] {
+  const unit = claim.unit;
+  const testName = claim.test === 't' ? 'paired t' : 'wilcoxon signed rank';
   const rows = pairedSides(claim, ctx.table, claim.compare.a, claim.compare.b).map((side): TestRow => {
-    const base = { hypothesis: claim.id, metric: claim.metric, a: formatSelector(side.a), b: formatSelector(side.b), where: formatSelector(side.fixed) };
-    const n = side.pairs.length;
-    if (n < 3) return emptyTestRow({ ...base, test: claim.test === 't' ? 'paired t' : 'wilcoxon signed rank' }, n, `only ${n} pair(s) share a prompt and seed`);
-    const x = side.pairs.map((p) => p.a);
-    const y = side.pairs.map((p) => p.b);
+    const base = {
+      hypothesis: claim.id,
+      metric: claim.metric,
+      a: formatSelector(side.a),
+      b: formatSelector(side.b),
+      where: formatSelector(side.fixed),
+      unit,
+      test: testName,
+    };
+    const u = pairedUnits(side.pairs, unit);
+    const k = u.units.length;
+    const note = pairingNote(side, u);
+    const shortfall = unitShortfall(claim.test, unit, k, 'two.sided', claim.alpha);
+    if (shortfall) return emptyTestRow(base, u.pairs, joinNotes(shortfall, note)!, k);
     const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
-    return guarded({ ...base, test: claim.test === 't' ? 'paired t' : 'wilcoxon signed rank' }, n, () => {
-      const diffCI = effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
-      if (claim.test === 't') {
-        const t = pairedT(x, y);
-        const ci = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
+    const d = u.x.map((v, i) => v - u.y[i]);
+    const estimate = d.reduce((s, v) => s + v, 0) / k;
+    return guarded(
+      base,
+      u.pairs,
+      () => {
+        const ci = meanDifferenceCI(u, ctx.ci, 0.95, seed, ctx.reps);
+        if (claim.test === 't') {
+          const t = oneSampleT(d);
+          const effectCi = effectCI(u.units, cohensDz, seed + 1, ctx.reps);
+          return {
+            ...base,
+            test: 'paired t',
+            n: u.pairs,
+            nUnits: k,
+            estimate,
+            ...ci,
+            statistic: t.statistic,
+            p: t.p,
+            pAdj: NaN,
+            effect: cohensDz(u.x, u.y),
+            effectCiLow: effectCi.low,
+            effectCiHigh: effectCi.high,
+            verdict: 'inconclusive',
+            note,
+          };
+        }
+        const w = wilcoxonSignedRankOneSample(d);
+        const effectCi = effectCI(u.units, rankBiserial, seed + 1, ctx.reps);
         return {
           ...base,
-          test: 'paired t',
-          n,
-          estimate: t.estimate,
-          ciLow: t.ci.low,
-          ciHigh: t.ci.high,
-          statistic: t.statistic,
-          p: t.p,
+          test: w.exact ? 'wilcoxon signed rank exact' : 'wilcoxon signed rank (normal approximation)',
+          n: u.pairs,
+          nUnits: k,
+          estimate,
+          ...ci,
+          statistic: w.statistic,
+          p: w.p,
           pAdj: NaN,
-          effect: cohensDz(x, y),
-          effectCiLow: ci.low,
-          effectCiHigh: ci.high,
+          effect: rankBiserial(u.x, u.y),
+          effectCiLow: effectCi.low,
+          effectCiHigh: effectCi.high,
           verdict: 'inconclusive',
+          note: joinNotes(note, w.zeros ? `${w.zeros} zero difference(s) dropped` : undefined),
         };
-      }
-      const w = wilcoxonSignedRank(x, y);
-      const ci = effectCI(side.pairs, rankBiserial, seed + 1, ctx.reps);
-      return {
-        ...base,
-        test: w.exact ? 'wilcoxon signed rank exact' : 'wilcoxon signed rank (normal approximation)',
-        n,
-        estimate: mean(x.map((v, i) => v - y[i])),
-        ciLow: diffCI.low,
-        ciHigh: diffCI.high,
-        statistic: w.statistic,
-        p: w.p,
-        pAdj: NaN,
-        effect: rankBiserial(x, y),
-        effectCiLow: ci.low,
-        effectCiHigh: ci.high,
-        verdict: 'inconclusive',
-      };
-    });
+      },
+      k,
+    );
   });
-  return applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.test === 'paired t' ? r.estimate : r.effect, claim.expect));
+  applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.test === 'paired t' ? r.estimate : r.effect, claim.expect));
+  if (claim.test === 'wilcoxon') noteUnreachableCorrection(rows, claim, (r) => (r.test.includes('exact') ? smallestSignedRankP(r.nUnits) : undefined));
+  return rows;
 }

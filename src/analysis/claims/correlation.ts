@@ -1,5 +1,5 @@
 import { spearman } from '../../stats/index.js';
-import type { ScoreRow } from '../../report/scores-csv.js';
+import type { ScoreRow } from '../../run/scores-csv.js';
 import type { CorrelationClaim } from '../hypothesis-schema.js';
 import { formatSelector, levelOf, matchesSelector } from '../selection.js';
 import { emptyTestRow, type TestRow } from '../test-row.js';
@@ -32,7 +32,14 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
       : metricRows(claim, table, claim.correlation.with).filter((r) => matchesSelector(r, where, table.loraFactors));
   const rows = acrossSelectors(ys, acrossFactors(claim)).map((level): TestRow => {
     const fixed = { ...where, ...level };
-    const base = { hypothesis: claim.id, metric: claim.metric, a: claim.correlation.with, b: claim.metric, where: formatSelector(fixed) };
+    const base = {
+      hypothesis: claim.id,
+      metric: claim.metric,
+      a: claim.correlation.with,
+      b: claim.metric,
+      where: formatSelector(fixed),
+      unit: 'cell' as const,
+    };
     const yMeans = cellMeans(
       ys.filter((r) => matchesSelector(r, fixed, table.loraFactors)),
       over,
@@ -54,7 +61,7 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
         claim.correlation.with === 'model_distance' && !ctx.modelDistance
           ? 'model_distance needs the run folder with its store.sqlite'
           : `only ${points.length} point(s) with both values (${unavailable} without ${claim.correlation.with})`;
-      return emptyTestRow({ ...base, test }, points.length, why);
+      return emptyTestRow({ ...base, test }, points.length, why, points.length);
     }
     return guarded({ ...base, test }, points.length, () => {
       const result = spearman(
@@ -65,9 +72,12 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
         ...base,
         test: `spearman (${result.pMethod})`,
         n: points.length,
+        nUnits: points.length,
         estimate: result.rho,
         ciLow: NaN,
         ciHigh: NaN,
+        ciMethod: '',
+        ciLevel: NaN,
         statistic: result.statistic,
         p: result.p,
         pAdj: NaN,

@@ -1,17 +1,26 @@
-import { cohensDz, deriveSeed, mean, nonInferiority, pairedT, pAdjust, tostPaired, wilcoxonSignedRank } from '../../stats/index.js';
+import { cohensDz, deriveSeed, nonInferiority, pairedT, pAdjust, smallestSignedRankP, tostPaired, wilcoxonSignedRank } from '../../stats/index.js';
 import { metricFor } from '../../../metrics/registry.js';
 import type { Claim, EquivalenceClaim, NonInferiorityClaim, Selector } from '../hypothesis-schema.js';
 import { formatSelector } from '../selection.js';
-import { emptyTestRow, type TestRow } from '../test-row.js';
-import { applyCorrection, effectCI, guarded, pairedSides, type ClaimContext } from './shared.js';
+import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
+import {
+  applyCorrection,
+  effectCI,
+  guarded,
+  meanDifferenceCI,
+  noteUnreachableCorrection,
+  pairedSides,
+  pairedUnits,
+  pairingNote,
+  unitShortfall,
+  type ClaimContext,
+} from './shared.js';
 
 /** What a margin test (equivalence, non-inferiority) returns for one set of pairs. */
 interface MarginTest {
   /** p of the claim's own test. */
   p: number;
   statistic: number;
-  /** CI of the mean difference, when the test has one. */
-  ci?: { low: number; high: number };
   /** p of the test that would refute the claim. */
   opposingP: number;
 }
@@ -22,50 +31,68 @@ interface MarginTest {
  * when `refutes` says the corrected opposing test shows the contrary.
  */
 function evaluateMarginClaim(
-  claim: Claim & { test: 't' | 'wilcoxon' },
+  claim: Claim & { test: 't' | 'wilcoxon'; unit: 'prompt' | 'image' },
   ctx: ClaimContext,
   sides: { a: Selector; b: Selector },
   test: string,
   run: (x: number[], y: number[]) => MarginTest,
   refutes: (row: TestRow, opposingPAdj: number) => boolean,
+  ciLevel: number,
 ): TestRow[] {
+  const unit = claim.unit;
   const opposing = new Map<TestRow, number>();
   const rows = pairedSides(claim, ctx.table, sides.a, sides.b).map((side): TestRow => {
-    const base = { hypothesis: claim.id, metric: claim.metric, a: formatSelector(side.a), b: formatSelector(side.b), where: formatSelector(side.fixed) };
-    const n = side.pairs.length;
-    if (n < 3) return emptyTestRow({ ...base, test }, n, `only ${n} pair(s) share a prompt and seed`);
-    const x = side.pairs.map((p) => p.a);
-    const y = side.pairs.map((p) => p.b);
-    return guarded({ ...base, test }, n, () => {
-      const result = run(x, y);
-      const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
-      const diffCI = result.ci ?? effectCI(side.pairs, (xs, ys) => mean(xs.map((v, i) => v - ys[i])), seed, ctx.reps);
-      const dz = effectCI(side.pairs, cohensDz, seed + 1, ctx.reps);
-      const row: TestRow = {
-        ...base,
-        test,
-        n,
-        estimate: mean(x.map((v, i) => v - y[i])),
-        ciLow: diffCI.low,
-        ciHigh: diffCI.high,
-        statistic: result.statistic,
-        p: result.p,
-        pAdj: NaN,
-        effect: cohensDz(x, y),
-        effectCiLow: dz.low,
-        effectCiHigh: dz.high,
-        verdict: 'inconclusive',
-      };
-      opposing.set(row, result.opposingP);
-      return row;
-    });
+    const base = {
+      hypothesis: claim.id,
+      metric: claim.metric,
+      a: formatSelector(side.a),
+      b: formatSelector(side.b),
+      where: formatSelector(side.fixed),
+      unit,
+      test,
+    };
+    const u = pairedUnits(side.pairs, unit);
+    const k = u.units.length;
+    const note = pairingNote(side, u);
+    // Each margin test is one-sided.
+    const shortfall = unitShortfall(claim.test, unit, k, 'greater', claim.alpha);
+    if (shortfall) return emptyTestRow(base, u.pairs, joinNotes(shortfall, note)!, k);
+    return guarded(
+      base,
+      u.pairs,
+      () => {
+        const result = run(u.x, u.y);
+        const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
+        const dz = effectCI(u.units, cohensDz, seed + 1, ctx.reps);
+        const row: TestRow = {
+          ...base,
+          n: u.pairs,
+          nUnits: k,
+          estimate: u.x.reduce((s, v, i) => s + v - u.y[i], 0) / k,
+          ...meanDifferenceCI(u, ctx.ci, ciLevel, seed, ctx.reps),
+          statistic: result.statistic,
+          p: result.p,
+          pAdj: NaN,
+          effect: cohensDz(u.x, u.y),
+          effectCiLow: dz.low,
+          effectCiHigh: dz.high,
+          verdict: 'inconclusive',
+          note,
+        };
+        opposing.set(row, result.opposingP);
+        return row;
+      },
+      k,
+    );
   });
   const opposingAdj = pAdjust(
     rows.map((r) => opposing.get(r) ?? 1),
     claim.correction,
   );
   const refuted = new Map(rows.map((r, i) => [r, refutes(r, opposingAdj[i])]));
-  return applyCorrection(rows, claim, (r) => (r.pAdj < claim.alpha ? 'supported' : refuted.get(r) ? 'refuted' : 'inconclusive'));
+  applyCorrection(rows, claim, (r) => (r.pAdj < claim.alpha ? 'supported' : refuted.get(r) ? 'refuted' : 'inconclusive'));
+  if (claim.test === 'wilcoxon') noteUnreachableCorrection(rows, claim, (r) => smallestSignedRankP(r.nUnits, 'greater'));
+  return rows;
 }
 
 const pairedTest = (kind: 't' | 'wilcoxon', x: number[], y: number[], options: { mu?: number; alternative?: 'less' | 'greater' } = {}) =>
@@ -81,14 +108,13 @@ export function evaluateEquivalence(claim: EquivalenceClaim, ctx: ClaimContext):
     `TOST paired ${claim.test} (margin ±${margin})`,
     (x, y) => {
       const tost = tostPaired(x, y, { margin, alpha: claim.alpha, test: claim.test });
-      return {
-        p: tost.p,
-        statistic: Math.max(tost.lowerTest.statistic, -tost.upperTest.statistic),
-        ci: tost.ci,
-        opposingP: pairedTest(claim.test, x, y).p,
-      };
+      // The binding one-sided test is the one with the larger p: it decides the TOST.
+      const binding = tost.lowerTest.p >= tost.upperTest.p ? tost.lowerTest : tost.upperTest;
+      return { p: tost.p, statistic: binding.statistic, opposingP: pairedTest(claim.test, x, y).p };
     },
     (row, opposingPAdj) => opposingPAdj < claim.alpha && Math.abs(row.estimate) > margin,
+    // TOST at alpha is the (1 − 2α) CI lying inside the margin.
+    1 - 2 * claim.alpha,
   );
 }
 
@@ -111,5 +137,6 @@ export function evaluateNonInferiority(claim: NonInferiorityClaim, ctx: ClaimCon
       return { p: result.p, statistic: result.detail.statistic, opposingP: pairedTest(claim.test, x, y, worse).p };
     },
     (_row, opposingPAdj) => opposingPAdj < claim.alpha,
+    0.95,
   );
 }

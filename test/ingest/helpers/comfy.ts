@@ -1,5 +1,10 @@
-/** A ComfyUI API graph: checkpoint → two LoRA loaders → KSampler, CLIPSetLastLayer, a hires second pass. */
-export function comfyGraph(o: { ckpt: string; lora?: [string, number, number]; seed: string; text: string }): string {
+/**
+ * A ComfyUI API graph: checkpoint → two LoRA loaders → KSampler, CLIPSetLastLayer, then a second pass on a
+ * 2× latent upscale whose output is saved: a hires pass with the same model and seed (default), or a refiner
+ * pass with its own checkpoint, no LoRA and seed 1.
+ */
+export function comfyGraph(o: { ckpt: string; lora?: [string, number, number]; seed: string; text: string; secondPass?: 'hires' | 'refiner' }): string {
+  const refiner = o.secondPass === 'refiner';
   const nodes: Record<string, unknown> = {
     '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: o.ckpt } },
     '10': { class_type: 'CLIPSetLastLayer', inputs: { stop_at_clip_layer: -2, clip: ['11', 1] } },
@@ -29,17 +34,17 @@ export function comfyGraph(o: { ckpt: string; lora?: [string, number, number]; s
       },
     },
     '20': { class_type: 'LatentUpscale', inputs: { upscale_method: 'nearest-exact', width: 1024, height: 1536, crop: 'disabled', samples: ['3', 0] } },
-    '21': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'refiner.safetensors' } },
+    ...(refiner ? { '21': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'refiner.safetensors' } } } : {}),
     '22': {
       class_type: 'KSampler',
       inputs: {
-        seed: 1,
+        seed: refiner ? 1 : '@SEED@',
         steps: 10,
         cfg: 5,
         sampler_name: 'euler',
         scheduler: 'normal',
         denoise: 0.5,
-        model: ['21', 0],
+        model: refiner ? ['21', 0] : ['11', 0],
         positive: ['6', 0],
         negative: ['7', 0],
         latent_image: ['20', 0],
@@ -49,5 +54,5 @@ export function comfyGraph(o: { ckpt: string; lora?: [string, number, number]; s
     '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'ComfyUI', images: ['8', 0] } },
   };
   // Seeds beyond 2^53 must reach the reader as written, so the literal is spliced in as text.
-  return JSON.stringify(nodes).replace('"@SEED@"', o.seed);
+  return JSON.stringify(nodes).replaceAll('"@SEED@"', o.seed);
 }

@@ -1,0 +1,114 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { Store } from '../store/store.js';
+import { readRunJson, writeRunJson, type RunJson } from './run-json.js';
+import { readRunScores, SCORES_CSV, writeScoresCsv } from './run-scores.js';
+import type { ScoreRow } from './scores-csv.js';
+import { storeRunKey, storeRunOf } from './store-run.js';
+
+export interface MergeResult {
+  outDir: string;
+  rows: number;
+  runs: number;
+  failures: number;
+}
+
+function readRun(dir: string): RunJson {
+  const run = readRunJson(dir);
+  if (!run) throw new UserError(`${dir}: no run.json (expected a folder written by "lora-eval score")`);
+  return run;
+}
+
+/** Settings that change the scores besides the model files: shards scored with different ones cannot be combined. */
+function scoringSettings(run: RunJson): Record<string, unknown> {
+  return {
+    'resize engine (--exact-resize)': run.options.resampler ?? 'fast',
+    'tagger thresholds (--mcut)': run.options.tag_thresholds ?? 'threshold',
+    'CLIP variant (--variant)': run.options.variant ?? null,
+    'CLIP preprocessing': run.clip?.preprocessing ?? null,
+    'tagger preprocessing': run.tagger?.preprocessing ?? null,
+    'tokenizer, preprocessing and tag-list files': (run.model_files ?? []).map((m) => m.sha256).join(','),
+  };
+}
+
+/**
+ * Combines the run folders of a sharded score (`--shard i/N` on N machines) into one: scores.csv, run.json and the
+ * store. The runs must share the sweep and the model files; a shard that is missing or given twice is named.
+ */
+export function mergeRuns(runDirs: string[], out: string): MergeResult {
+  if (runDirs.length < 2) throw new UserError('merge needs at least two run folders');
+  const dirs = runDirs.map((d) => resolve(d));
+  const runs = dirs.map(readRun);
+  const first = runs[0];
+  const modelKey = (r: RunJson) => r.models.map((m) => m.sha256).join(',');
+  runs.forEach((r, i) => {
+    if (r.sweep.sha256 !== first.sweep.sha256)
+      throw new UserError(`${dirs[i]}: scored another sweep (sha256 ${r.sweep.sha256.slice(0, 12)}…) than ${dirs[0]} (${first.sweep.sha256.slice(0, 12)}…)`);
+    if (modelKey(r) !== modelKey(first)) throw new UserError(`${dirs[i]}: scored with other model files than ${dirs[0]}; compare the models in their run.json`);
+    const [mine, theirs] = [scoringSettings(r), scoringSettings(first)];
+    for (const [setting, value] of Object.entries(mine)) {
+      if (value !== theirs[setting])
+        throw new UserError(`${dirs[i]}: scored with another ${setting} than ${dirs[0]} (${JSON.stringify(value)} vs ${JSON.stringify(theirs[setting])})`);
+    }
+  });
+  const shards = runs.map((r) => r.options.shard);
+  if (shards.every((s) => s)) {
+    const count = shards[0]!.count;
+    const seen = new Map<number, string>();
+    shards.forEach((s, i) => {
+      if (s!.count !== count) throw new UserError(`${dirs[i]}: shard ${s!.index}/${s!.count} belongs to another split than ${shards[0]!.index}/${count}`);
+      if (seen.has(s!.index)) throw new UserError(`${dirs[i]}: shard ${s!.index}/${count} is also ${seen.get(s!.index)}`);
+      seen.set(s!.index, dirs[i]);
+    });
+    const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+    if (missing.length) throw new UserError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')}`);
+  }
+
+  const outDir = resolve(out);
+  mkdirSync(outDir, { recursive: true });
+  const rows: ScoreRow[] = [];
+  const seenRows = new Set<string>();
+  let factors: string[] | undefined;
+  for (const [i, dir] of dirs.entries()) {
+    const table = readRunScores(join(dir, SCORES_CSV), runs[i], dir);
+    factors ??= table.factors;
+    for (const r of table.rows) {
+      const key = JSON.stringify([r.image, r.metric, r.model]);
+      if (seenRows.has(key)) continue;
+      seenRows.add(key);
+      rows.push(r);
+    }
+  }
+  const scores = writeScoresCsv(outDir, rows, factors!);
+
+  const storeRun = storeRunKey({ outDir, shard: null });
+  const store = new Store(join(outDir, 'store.sqlite'));
+  try {
+    dirs.forEach((dir, i) => {
+      const from = [join(dir, 'store.sqlite'), runs[i].store].find((f): f is string => f !== undefined && existsSync(f));
+      if (from) store.mergeFrom(from, storeRunOf(runs[i]), storeRun);
+    });
+  } finally {
+    store.close();
+  }
+
+  const failures = runs.flatMap((r) => r.failures);
+  const counts: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.counts)) counts[k] = k.includes('reference') ? v : (counts[k] ?? 0) + v;
+  counts.rows = rows.length;
+  counts.failures = failures.length;
+  const merged: RunJson = {
+    ...first,
+    created: new Date().toISOString(),
+    merged_from: dirs,
+    options: { ...first.options, shard: null },
+    counts,
+    failures,
+    store: join(outDir, 'store.sqlite'),
+    store_run: storeRun,
+    scores,
+  };
+  writeRunJson(outDir, merged);
+  return { outDir, rows: rows.length, runs: dirs.length, failures: failures.length };
+}

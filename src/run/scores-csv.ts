@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { canonicalLevel } from '../sweep/level.js';
+import { tryParseSeed, type Seed } from '../sweep/seed.js';
+import { fromSpreadsheetSafe, spreadsheetSafe } from '../report/csv-safe.js';
+
+/** One tidy row of scores.csv: one image × metric × model. */
+export interface ScoreRow {
+  image: string;
+  sha256: string;
+  levels: Record<string, string>;
+  prompt: string;
+  /** Canonical decimal seed, written as plain digits (exact beyond 2^53). */
+  seed: Seed;
+  metric: string;
+  model: string;
+  value: number;
+}
+
+const FIXED_HEAD = ['image', 'sha256'];
+const FIXED_TAIL = ['prompt', 'seed', 'metric', 'model', 'value'];
+/** Plain decimal numbers only: no hex, no blanks around, no Infinity. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** How many offending lines a message lists before "…". */
+const SHOWN_LINES = 5;
+
+export function scoresCsvColumns(factors: string[]): string[] {
+  return [...FIXED_HEAD, ...factors, ...FIXED_TAIL];
+}
+
+/**
+ * scores.csv: `image,sha256,<one column per factor>,prompt,seed,metric,model,value`. Every value is a finite number:
+ * a metric that cannot be computed for an image has no row (score counts it in run.json's "unavailable").
+ */
+export function formatScoresCsv(rows: ScoreRow[], factors: string[]): string {
+  const records = rows.map((r) => {
+    if (!Number.isFinite(r.value)) throw new Error(`scores.csv row ${r.image} ${r.metric} ${r.model}: value ${r.value} is not a finite number`);
+    return [
+      spreadsheetSafe(r.image),
+      r.sha256,
+      ...factors.map((f) => spreadsheetSafe(r.levels[f] ?? '')),
+      spreadsheetSafe(r.prompt),
+      r.seed,
+      r.metric,
+      spreadsheetSafe(r.model),
+      Number(r.value.toPrecision(10)),
+    ];
+  });
+  return stringify(records, { header: true, columns: scoresCsvColumns(factors) });
+}
+
+export class ScoresCsvError extends Error {}
+
+/** Reads a scores.csv that lora-eval wrote; factors are the columns between sha256 and prompt. */
+export function readScoresCsv(file: string): { factors: string[]; rows: ScoreRow[] } {
+  return parseScoresCsv(readFileSync(file), file);
+}
+
+/**
+ * Parses scores.csv bytes (a UTF-8 BOM, as spreadsheets write it, is accepted). Refuses what would make an analysis
+ * silently wrong: a row given twice (it would count twice) and values that are not finite numbers (they would be
+ * dropped), each named with its line.
+ */
+export function parseScoresCsv(bytes: Buffer | string, file: string): { factors: string[]; rows: ScoreRow[] } {
+  const records = parse(bytes, { columns: false, skip_empty_lines: true, bom: true }) as string[][];
+  if (records.length === 0) throw new ScoresCsvError(`${file}: empty file`);
+  const header = records[0];
+  const promptAt = header.indexOf('prompt');
+  const expectedTail = header.slice(promptAt);
+  if (header[0] !== 'image' || header[1] !== 'sha256' || promptAt < 2 || expectedTail.join(',') !== FIXED_TAIL.join(',')) {
+    throw new ScoresCsvError(`${file}: expected the columns ${scoresCsvColumns(['<factors…>']).join(',')}, found ${header.join(',')}`);
+  }
+  const factors = header.slice(2, promptAt);
+  const unquote = fromSpreadsheetSafe;
+  const notNumbers: string[] = [];
+  const firstLine = new Map<string, number>();
+  const rows = records.slice(1).map((r, i) => {
+    const line = i + 2;
+    if (r.length !== header.length) throw new ScoresCsvError(`${file}:${line}: expected ${header.length} fields, found ${r.length}`);
+    const raw = r[header.length - 1];
+    const value = DECIMAL.test(raw) ? Number(raw) : NaN;
+    if (!Number.isFinite(value)) notNumbers.push(`${line} ${JSON.stringify(raw)}`);
+    const seed = tryParseSeed(r[promptAt + 1]);
+    if (seed === undefined)
+      throw new ScoresCsvError(`${file}:${line}: seed "${r[promptAt + 1]}" is not an integer (decimal digits, optionally with a leading "-")`);
+    const row: ScoreRow = {
+      image: unquote(r[0]),
+      sha256: r[1],
+      levels: Object.fromEntries(factors.map((f, j) => [f, canonicalLevel(unquote(r[2 + j]))])),
+      prompt: unquote(r[promptAt]),
+      seed,
+      metric: r[promptAt + 2],
+      model: unquote(r[promptAt + 3]),
+      value,
+    };
+    const key = JSON.stringify([row.image, row.metric, row.model]);
+    const first = firstLine.get(key);
+    if (first !== undefined)
+      throw new ScoresCsvError(`${file}:${line}: duplicate row for image "${row.image}", metric ${row.metric}, model ${row.model} (first on line ${first})`);
+    firstLine.set(key, line);
+    return row;
+  });
+  if (notNumbers.length) {
+    const shown = notNumbers.slice(0, SHOWN_LINES).join(', ') + (notNumbers.length > SHOWN_LINES ? ', …' : '');
+    throw new ScoresCsvError(
+      `${file}: ${notNumbers.length} row(s) whose value is not a finite number (line and value: ${shown}); every row of scores.csv holds a number`,
+    );
+  }
+  return { factors, rows };
+}
