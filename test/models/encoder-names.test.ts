@@ -10,15 +10,15 @@ import { tempDir, writeTree } from '../helpers/tmp.js';
 const OFFLINE = { HF_HOME: '/nowhere' };
 const DEMO = resolve('fixtures/demo');
 
-/** Real fixture images: one base, one target, weights 0 and 1, one concept prompt, five seeds. */
+/** Real fixture images: one base, one target, weights 0 and 1, two concept prompts, two seeds. */
 function smallSweep(): string {
   const dir = tempDir();
   writeTree(dir, {
     'sweep.yaml': `name: small
 lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
 factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }]
-seeds: [1, 2, 3, 4, 5]
+prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }, { id: outdoors, kind: concept, text: "anisphia, a girl standing outdoors" }]
+seeds: [1, 2]
 images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
 `,
   });

@@ -48,9 +48,11 @@ describe('DINOv2 and CCIP on the planted demo sweep', () => {
     const run = JSON.parse(readFileSync(result.runJson, 'utf8'));
     expect(run.encoder).toMatchObject({ id: 'dinov2-small', embedding: 'last_hidden_state[:, 0, :] (CLS)' });
     expect(run.ccip).toMatchObject({ id: 'ccip/ccip-fixture', threshold: 0.15 });
-    const files = run.models.map((m: { file: string }) => m.file.split(/[/\\]/).slice(-2).join('/'));
-    expect(files).toEqual(
-      expect.arrayContaining(['onnx/model.onnx', 'ccip-fixture/model_feat.onnx', 'ccip-fixture/model_metrics.onnx', 'ccip-fixture/metrics.json']),
+    const files = (list: { file: string }[]) => list.map((m) => m.file.split(/[/\\]/).slice(-2).join('/'));
+    expect(files(run.models)).toEqual(expect.arrayContaining(['onnx/model.onnx', 'ccip-fixture/model_feat.onnx', 'ccip-fixture/model_metrics.onnx']));
+    // the files that change these scores without being weights: DINO's preprocessing, CCIP's threshold
+    expect(files(run.model_files)).toEqual(
+      expect.arrayContaining(['dinov2-small/preprocessor_config.json', 'dinov2-small/config.json', 'ccip-fixture/metrics.json']),
     );
   });
 
