@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { demoScoreArgs } from './demo-args.mjs';
 
 const out = 'reports/demo';
-const steps = [demoScoreArgs(out), ['analyze', out, '--hypotheses', 'fixtures/demo-hypotheses.yaml'], ['report', out]];
+// The demo's LoRAs move unrelated images far more than 0.01 of cosine, the default base-preservation floor; 0.9 shows a choice.
+const analyzeArgs = ['analyze', out, '--hypotheses', 'fixtures/demo-hypotheses.yaml', '--choose', 'weight', '--choose-floor', 'base_preservation=0.9'];
+const steps = [demoScoreArgs(out), analyzeArgs, ['report', out]];
 
 for (const args of steps) {
   console.error(`\n$ lora-eval ${args.join(' ')}`);
@@ -16,6 +18,6 @@ for (const args of steps) {
   }
 }
 console.error(`\nDemo results are in ${out}/:`);
-for (const f of ['scores.csv', 'run.json', 'cells.csv', 'tests.csv', 'summary.json', 'report.html', 'tables.tex', 'charts/']) {
+for (const f of ['scores.csv', 'run.json', 'cells.csv', 'tests.csv', 'variance.csv', 'choose.csv', 'summary.json', 'report.html', 'tables.tex', 'charts/']) {
   if (existsSync(`${out}/${f}`)) console.error(`  ${out}/${f}`);
 }

@@ -7,12 +7,15 @@ import { spreadsheetSafe } from '../report/csv-safe.js';
 import { metricFor } from '../../metrics/registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { cellEstimates, type CellEstimate } from './cells.js';
+import { chooseBest, chooseCsv, type ChooseOptions, type ChooseResult } from './choose.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
+import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-files.js';
 import { analyzeEmbeddings, runEncoder, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, type Claim } from './hypothesis-schema.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
+import { VARIANCE_MODEL, varianceCsv, varianceDecompositions, type VarianceDecomposition } from './variance-decomposition.js';
 import { hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
 
 export interface AnalyzeOptions {
@@ -26,6 +29,8 @@ export interface AnalyzeOptions {
   reps?: number;
   /** CI method of cell and test estimates: t over prompt means (default) or the prompt bootstrap. */
   ci?: CiMethod;
+  /** Pick the best level combination of these factors (e.g. checkpoint, weight): writes choose.csv. */
+  choose?: Pick<ChooseOptions, 'factors' | 'metric' | 'floors'>;
 }
 
 export interface HypothesisResult extends HypothesisVerdict {
@@ -47,6 +52,10 @@ export interface AnalyzeResult {
   embeddings: EmbeddingAnalysis;
   /** The same from the --encoder's embeddings (DINOv2), when the run was scored with one. */
   encoderEmbeddings?: EmbeddingAnalysis;
+  /** Agreement of the metrics with people, when the run has a ratings.csv. */
+  raterAgreement?: RaterAgreementSummary;
+  variance: VarianceDecomposition[];
+  choice?: ChooseResult;
   files: string[];
 }
 
@@ -165,7 +174,8 @@ function testsCsv(tests: TestRow[]): string {
 /**
  * Turns a run's scores into answers: cell estimates with CIs over prompt means, the tests behind each declared
  * hypothesis (prompts as the unit unless a hypothesis says otherwise) with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
- * model distances and Vendi diversity. Writes cells.csv, tests.csv and summary.json.
+ * model distances and Vendi diversity. Writes cells.csv, tests.csv,
+ * variance.csv (which factor matters), choose.csv (with `choose`) and summary.json.
  */
 export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const table = loadScoreTable(options.input);
@@ -174,6 +184,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const ci = options.ci ?? 't';
   const claims: Claim[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
   if (options.hypotheses) validateClaims(claims, table, options.hypotheses);
+  // Before the slower analyses, so that a bad --choose is refused at once.
+  const choice = options.choose ? chooseBest(table, { ...options.choose, seed, reps }) : undefined;
 
   const outDir = resolve(options.out ?? table.runDir ?? join(table.source, '..'));
   mkdirSync(outDir, { recursive: true });
@@ -181,6 +193,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const embeddings = analyzeEmbeddings(table);
   const encoder = runEncoder(table);
   const encoderEmbeddings = encoder ? analyzeEmbeddings(table, 'encoder') : undefined;
+  const variance = varianceDecompositions(table, { seed, reps });
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
   const hypotheses: HypothesisResult[] = claims.map((claim) => {
@@ -205,6 +218,9 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   };
   write('cells.csv', cellsCsv(cells, table));
   write('tests.csv', testsCsv(tests));
+  const raterAgreement = writeRaterAgreement(table, { seed, reps }, write);
+  write('variance.csv', varianceCsv(variance));
+  if (choice) write('choose.csv', chooseCsv(choice));
   if (embeddings.available) {
     write(
       'model-distance.csv',
@@ -270,6 +286,34 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     cells: cells.length,
     hypotheses,
     model_distance: embeddings.available ? embeddings.modelDistances : { unavailable: embeddings.reason },
+    variance: {
+      file: 'variance.csv',
+      model: VARIANCE_MODEL,
+      metrics: variance.map((v) => ({
+        metric: v.metric,
+        model: v.model,
+        factors: v.factors,
+        n: v.n,
+        prompts: v.prompts,
+        ...(v.unavailable ? { unavailable: v.unavailable } : { terms: v.terms, residual: v.residual, total_ss: v.totalSs, bootstrap: v.bootstrap }),
+        ...(v.note ? { note: v.note } : {}),
+      })),
+    },
+    choose: choice
+      ? {
+          file: 'choose.csv',
+          factors: choice.factors,
+          within: choice.groupFactors,
+          metric: choice.metric,
+          model: choice.model,
+          floors: choice.floors,
+          rule: choice.rule,
+          bootstrap_reps: choice.reps,
+          groups: choice.groups,
+          candidates: choice.candidates,
+          notes: choice.notes,
+        }
+      : null,
     diversity: embeddings.available ? { rows: embeddings.diversity.length, file: 'diversity.csv' } : { unavailable: embeddings.reason },
     encoder_embeddings: !encoderEmbeddings
       ? null
@@ -280,7 +324,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
             concept_distance: { file: 'encoder-concept-distance.csv' },
           }
         : { model: encoder, unavailable: encoderEmbeddings.reason },
+    rater_agreement: raterAgreement ?? null,
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, files };
+  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, raterAgreement, variance, choice, files };
 }

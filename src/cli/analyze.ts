@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { analyze } from '../analysis/analyze.js';
 import type { TestRow } from '../analysis/test-row.js';
+import { agreementSentence } from '../analysis/agreement-text.js';
+import { TASKS, isTaskName } from '../rate/tasks.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 const fmtP = (p: number) => (Number.isFinite(p) ? (p < 1e-4 ? p.toExponential(1) : p.toFixed(4)) : '–');
@@ -13,16 +15,45 @@ export function testLine(t: TestRow): string {
   return `${where}: ${t.test.replace(/ \(.*\)$/, '')}, ${units}${t.unit === 'image' ? ' (image-level)' : ''}, ${result}`;
 }
 
+function listOption(name: string, value: string): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new UserError(`${name} needs a comma-separated list, got "${value}"`);
+  return items;
+}
+
+function floorOption(value: string | undefined): Record<string, number> | undefined {
+  if (value === undefined) return undefined;
+  return Object.fromEntries(
+    listOption('--choose-floor', value).map((item) => {
+      const m = /^([\w:.-]+)=(.+)$/.exec(item);
+      const v = m ? Number(m[2]) : NaN;
+      if (!m || !Number.isFinite(v)) throw new UserError(`--choose-floor: expected metric=number, got "${item}"`);
+      return [m[1], v];
+    }),
+  );
+}
+
 export function register(program: Command): void {
   program
     .command('analyze')
-    .description('cell estimates, paired tests and hypothesis verdicts from a run: writes cells.csv, tests.csv and summary.json')
+    .description(
+      'cell estimates, paired tests and hypothesis verdicts from a run: writes cells.csv, tests.csv, variance.csv, choose.csv (with --choose) and summary.json',
+    )
     .argument('<run>', 'run folder written by "lora-eval score" (or any scores.csv it wrote)')
     .option('--hypotheses <file>', 'hypotheses.yaml: the claims to test (compare, equivalence, correlation, dose_response)')
     .option('-o, --out <dir>', 'output folder (default: the run folder)')
     .option('--seed <n>', 'seed of every bootstrap', '1')
     .option('--reps <n>', 'bootstrap replicates', '2000')
     .option('--ci <method>', 'CI of cell and test estimates: t (over prompt means, K − 1 df) or bootstrap (resampling prompts)', 't')
+    .option(
+      '--choose <factors>',
+      'pick the best level combination of these factors for concept fidelity under floors (e.g. checkpoint,weight): writes choose.csv',
+    )
+    .option('--choose-metric <metric>', 'concept metric --choose maximizes (default concept_detection, else concept_similarity)')
+    .option('--choose-floor <metric=value,...>', 'absolute floors replacing the default (weight-0 mean minus the metric margin), e.g. base_preservation=0.9')
     .action((run: string, opts) =>
       runCommand(async () => {
         const seed = Number(opts.seed);
@@ -31,7 +62,13 @@ export function register(program: Command): void {
         if (!Number.isInteger(reps) || reps < 100) throw new UserError(`--reps must be an integer ≥ 100, got "${opts.reps}"`);
         if (opts.ci !== 't' && opts.ci !== 'bootstrap') throw new UserError(`--ci must be "t" or "bootstrap", got "${opts.ci}"`);
         const ci = opts.ci === 't' ? 't' : 'prompt bootstrap';
-        const result = analyze({ input: run, hypotheses: opts.hypotheses, out: opts.out, seed, reps, ci });
+        const choose =
+          opts.choose !== undefined
+            ? { factors: listOption('--choose', opts.choose), metric: opts.chooseMetric, floors: floorOption(opts.chooseFloor) }
+            : undefined;
+        if (!choose && (opts.chooseMetric !== undefined || opts.chooseFloor !== undefined))
+          throw new UserError('--choose-metric and --choose-floor need --choose');
+        const result = analyze({ input: run, hypotheses: opts.hypotheses, out: opts.out, seed, reps, ci, choose });
         const out = process.stdout;
         out.write(`${result.cells.length} cell estimates, ${result.tests.length} tests\n`);
         if (!result.embeddings.available) out.write(`model distance and diversity unavailable: ${result.embeddings.reason}\n`);
@@ -40,6 +77,32 @@ export function register(program: Command): void {
             `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
           for (const t of result.tests.filter((t) => t.hypothesis === h.id)) out.write(`  ${testLine(t)}\n`);
+        }
+        const rated = result.raterAgreement;
+        for (const m of rated?.metrics.filter((x) => isTaskName(x.task) && (TASKS[x.task].metrics as readonly string[]).includes(x.metric)) ?? []) {
+          out.write(`${agreementSentence(rated!, m)}\n`);
+        }
+        for (const v of result.variance) {
+          if (v.unavailable) continue;
+          const top = v.terms.filter((t) => t.term !== 'prompt').sort((a, b) => b.partialEta2 - a.partialEta2)[0];
+          if (top)
+            out.write(
+              `variance ${v.metric} (${v.model}): largest factor term ${top.term}, partial η² ${top.partialEta2.toFixed(3)} ${Number.isFinite(top.partialEta2Low) && Number.isFinite(top.partialEta2High) ? `[${top.partialEta2Low.toFixed(3)}, ${top.partialEta2High.toFixed(3)}]` : '(no CI: too few prompts to resample)'}\n`,
+            );
+        }
+        if (result.choice) {
+          for (const g of result.choice.groups) {
+            const within = Object.entries(g.group)
+              .map(([f, l]) => `${f}=${l}`)
+              .join(', ');
+            const chosen = g.chosen
+              ? Object.entries(g.chosen)
+                  .map(([f, l]) => `${f}=${l}`)
+                  .join(', ')
+              : `none meets every floor (no candidate meets ${g.unmetFloors.join(', ') || 'all of them at once'}; --choose-floor sets absolute floors)`;
+            out.write(`choose ${result.choice.metric}${within ? ` (${within})` : ''}: ${chosen}${g.chosen ? `, P(best) ${g.pBest.toFixed(2)}` : ''}\n`);
+          }
+          for (const note of result.choice.notes) out.write(`choose: ${note}\n`);
         }
         out.write(`wrote ${result.files.join(', ')}\n`);
         return EXIT.ok;

@@ -10,6 +10,7 @@ import { register as registerMerge } from './merge.js';
 import { register as registerModels } from './models.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerPower } from './power.js';
+import { register as registerRate } from './rate.js';
 import { register as registerReport } from './report.js';
 import { register as registerScore } from './score.js';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerPower(program);
   registerReport(program);
+  registerRate(program);
   registerIngest(program);
   registerInspectMeta(registerInspect(program));
   return program;

@@ -1,4 +1,7 @@
+import { chooseBlock, varianceBlock } from './choose-html.js';
 import { escapeHtml as h } from './escape.js';
+import { agreementNote, agreementSection } from './agreement-html.js';
+import type { RaterAgreementSummary } from '../analysis/agreement-files.js';
 import type { Analysis, CellRow } from './read-analysis.js';
 
 export interface RenderedChart {
@@ -21,6 +24,7 @@ th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: ta
 .supported { background: #d8f3e3; color: #1d6b40; } .refuted { background: #f9dcd8; color: #8e2a1f; } .inconclusive { background: #eee; color: #555; }
 figure { margin: 1rem 0; } figcaption { font-size: 0.9rem; color: #444; margin-bottom: 0.3rem; }
 details summary { cursor: pointer; }
+tr.chosen td { background: #eef6ff; font-weight: bold; }
 table.grid td.thumb { text-align: center; font-size: 0.75rem; color: #444; } table.grid img { display: block; margin: 0 auto 0.2rem; border-radius: 2px; }
 .missing { width: 112px; height: 112px; background: #f3f3f3; color: #999; display: flex; align-items: center; justify-content: center; }
 `;
@@ -76,11 +80,12 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
         )
         .join('')}</tbody></table>`
     : '';
+  const raters = (summary as { rater_agreement?: RaterAgreementSummary | null }).rater_agreement;
   const metrics = [...new Set(analysis.cells.map((c) => c.metric))];
   const cellSections = metrics
     .map(
       (m) =>
-        `<details><summary>${h(m)} (${analysis.cells.filter((c) => c.metric === m).length} cells)</summary>${cellTable(
+        `<details><summary>${h(m)} (${analysis.cells.filter((c) => c.metric === m).length} cells)${agreementNote(raters, m)}</summary>${cellTable(
           analysis.cells.filter((c) => c.metric === m),
           analysis.factors,
         )}</details>`,
@@ -100,8 +105,17 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
 ${prov?.models?.length ? `<p class="meta">models: ${prov.models.map((m) => `${h(m.file.split('/').slice(-3).join('/'))} (${h(m.sha256.slice(0, 12))})`).join(', ')}</p>` : ''}
 <h2>Hypotheses</h2>
 ${hypotheses}
+${agreementSection(raters)}
+${chooseBlock(summary.choose)}
+${varianceBlock(
+  summary.variance,
+  charts.find((c) => c.name === 'variance'),
+)}
 <h2>Charts</h2>
-${charts.map((c) => `<figure id="chart-${h(c.name)}"><figcaption>${h(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
+${charts
+  .filter((c) => c.name !== 'variance')
+  .map((c) => `<figure id="chart-${h(c.name)}"><figcaption>${h(c.title)}</figcaption>${c.svg}</figure>`)
+  .join('\n')}
 ${grids ? `<h2>Images</h2>\n<p class="meta">One seed per prompt; scores under each image.</p>\n${grids}` : ''}
 ${tests ? `<h2>Tests</h2>\n${tests}` : ''}
 <h2>Cell estimates</h2>

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
 import type { CellEstimate } from '../analysis/cells.js';
+import type { ChooseCandidate, ChooseGroup, FloorSpec } from '../analysis/choose.js';
+import type { AnovaTerm } from '../stats/anova-type2.js';
 import type { CiMethod, TestRow, TestUnit, Verdict } from '../analysis/test-row.js';
 import { UserError } from '../errors.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
@@ -26,6 +28,38 @@ export interface HypothesisSummary {
   notRun: number;
 }
 
+/** summary.json's variance field (absent in analyses written before it existed). Bootstrap bounds are null when not estimated. */
+export interface VarianceSummary {
+  file: string;
+  model: string;
+  metrics: {
+    metric: string;
+    model: string;
+    factors: string[];
+    n: number;
+    prompts: number;
+    unavailable?: string;
+    note?: string;
+    terms?: AnovaTerm[];
+    residual?: { df: number; ss: number };
+  }[];
+}
+
+/** summary.json's choose field (null without --choose). */
+export interface ChooseSummary {
+  file: string;
+  factors: string[];
+  within: string[];
+  metric: string;
+  model: string;
+  floors: FloorSpec[];
+  rule: string;
+  bootstrap_reps: number;
+  groups: ChooseGroup[];
+  candidates: ChooseCandidate[];
+  notes: string[];
+}
+
 export interface Analysis {
   runDir: string;
   factors: string[];
@@ -43,6 +77,8 @@ export interface Analysis {
     factors: string[];
     metrics: { name: string; unit: string | null; higher_is_better: boolean | null }[];
     hypotheses: HypothesisSummary[];
+    variance?: VarianceSummary;
+    choose?: ChooseSummary | null;
   };
 }
 

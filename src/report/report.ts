@@ -8,6 +8,7 @@ import { metricTable, testsTable } from './latex.js';
 import { readAnalysis } from './read-analysis.js';
 import { renderSvg, svgToPng } from './render-chart.js';
 import { thumbnailGrids } from './thumbnails.js';
+import { varianceChart } from './variance-chart.js';
 
 export interface ReportOptions {
   /** Run folder with cells.csv, tests.csv and summary.json (from `lora-eval analyze`). */
@@ -40,6 +41,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
       .flatMap((m) => perModelSeries(m, analysis.cells))
       .flatMap((s) => [heatmapChart(s.label, s.cells), doseChart(s.label, s.cells)]),
     forestChart(analysis.tests),
+    varianceChart(analysis.summary.variance),
   ].filter((s): s is ChartSpec => s !== undefined);
 
   const rendered: RenderedChart[] = [];

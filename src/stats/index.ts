@@ -29,3 +29,5 @@ export * from './frechet.js';
 export * from './prompt-units.js';
 export * from './attainable-p.js';
 export * from './power.js';
+export * from './kendall.js';
+export * from './krippendorff.js';

@@ -24,8 +24,8 @@ function smallSweep(): string {
     'sweep.yaml': `name: small
 lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
 factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }]
-seeds: [1, 2, 3, 4]
+prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }, { id: garden, kind: concept, text: "anisphia, 1girl, outdoors, garden" }]
+seeds: [1, 2]
 images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
 `,
   });

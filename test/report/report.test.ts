@@ -103,7 +103,8 @@ describe('report', () => {
         expect(errors).toEqual([]);
         expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
         expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-        expect(await page.locator('figure svg').count()).toBe(3);
+        expect(await page.locator('figure svg').count()).toBe(4);
+        expect(await page.locator('#chart-variance svg').count()).toBe(1);
         expect(await page.locator('span.verdict.supported').count()).toBeGreaterThan(0);
         const text = await page.locator('body').innerText();
         expect(text).toContain('<script>window.__pwned=2</script> nai keeps less');

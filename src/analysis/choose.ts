@@ -1,0 +1,361 @@
+import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../report/csv-safe.js';
+import { metricFor } from '../../metrics/registry.js';
+import { UserError } from '../errors.js';
+import type { ScoreTable } from '../run/score-table.js';
+import type { ScoreRow } from '../run/scores-csv.js';
+import { MIN_BOOTSTRAP_BLOCKS } from '../stats/anova-type2.js';
+import { createRng, deriveSeed, quantileSorted } from '../stats/index.js';
+
+/** Metrics a floor is set on by default, when the run has them. */
+export const FLOOR_METRICS = ['prompt_fidelity', 'base_preservation'];
+/** Concept fidelity metrics, in order of preference, when --choose-metric is not given. */
+export const CHOOSE_METRICS = ['concept_detection', 'concept_similarity'];
+
+export const CHOOSE_RULE =
+  'Among the combinations of the chosen factors (LoRA images only, pooled over the other factors, per level of any other LoRA factor such as base), ' +
+  'pick the highest mean of the concept metric whose floors all hold: a floor metric must not fall below its weight-0 mean on the same prompts by more than ' +
+  "the metric's regression margin (base_preservation compares an image with its own weight-0 image, so its weight-0 value is 1), unless an absolute floor is given. " +
+  'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean, a tie shared equally. ' +
+  "Floors rather than an F-score of concept and prompt fidelity (deepghs' automatic checkpoint choice): a weighted score lets a gain in concept buy any loss of prompt fidelity, a floor says how much loss is acceptable.";
+
+export interface FloorSpec {
+  metric: string;
+  /** 'relative': weight-0 mean − margin; 'absolute': a given value. */
+  kind: 'relative' | 'absolute';
+  /** The margin below the weight-0 mean, or the absolute floor. */
+  value: number;
+}
+
+export interface ChooseOptions {
+  /** Factors to choose a level of (e.g. checkpoint, weight). */
+  factors: string[];
+  /** Concept fidelity metric to maximize; default concept_detection, else concept_similarity. */
+  metric?: string;
+  /** Absolute floors replacing the relative default for a metric. */
+  floors?: Record<string, number>;
+  seed?: number;
+  reps?: number;
+  level?: number;
+}
+
+export interface FloorCheck {
+  metric: string;
+  /** Candidate's mean of the floor metric. */
+  mean: number;
+  /** The floor it must reach (weight-0 mean − margin, or the absolute floor). */
+  floor: number;
+  pass: boolean;
+}
+
+export interface ChooseCandidate {
+  /** Levels of the other LoRA factors this choice is made within (e.g. { base: 'nai' }); {} when none. */
+  group: Record<string, string>;
+  levels: Record<string, string>;
+  prompts: number;
+  /** Mean over prompts of the concept metric, with its prompt bootstrap percentile CI. */
+  mean: number;
+  ciLow: number;
+  ciHigh: number;
+  floors: FloorCheck[];
+  feasible: boolean;
+  pFeasible: number;
+  pBest: number;
+  chosen: boolean;
+}
+
+export interface ChooseGroup {
+  group: Record<string, string>;
+  /** Levels of the chosen candidate; null when no candidate met every floor. */
+  chosen: Record<string, string> | null;
+  pBest: number;
+  /** Share of replicates where no candidate met every floor. */
+  pNone: number;
+  /** Floor metrics no candidate of the group meets (why nothing was chosen, when nothing was). */
+  unmetFloors: string[];
+}
+
+export interface ChooseResult {
+  factors: string[];
+  groupFactors: string[];
+  metric: string;
+  model: string;
+  floors: FloorSpec[];
+  rule: string;
+  reps: number;
+  level: number;
+  candidates: ChooseCandidate[];
+  groups: ChooseGroup[];
+  notes: string[];
+}
+
+/** Per prompt, the mean over cells of each cell's mean over seeds: every cell weighs the same. */
+function promptValues(rows: ScoreRow[], factors: string[]): Map<string, number> {
+  const cells = new Map<string, { prompt: string; sum: number; n: number }>();
+  for (const r of rows) {
+    const key = JSON.stringify([...factors.map((f) => r.levels[f] ?? ''), r.prompt]);
+    const c = cells.get(key) ?? { prompt: r.prompt, sum: 0, n: 0 };
+    c.sum += r.value;
+    c.n++;
+    cells.set(key, c);
+  }
+  const perPrompt = new Map<string, { sum: number; n: number }>();
+  for (const c of cells.values()) {
+    const p = perPrompt.get(c.prompt) ?? { sum: 0, n: 0 };
+    p.sum += c.sum / c.n;
+    p.n++;
+    perPrompt.set(c.prompt, p);
+  }
+  return new Map([...perPrompt].map(([prompt, p]) => [prompt, p.sum / p.n]));
+}
+
+/** Mean over prompts, each counted as often as the resample drew it; NaN when none was drawn. */
+function weightedMean(values: Map<string, number>, counts: Map<string, number>): number {
+  let sum = 0;
+  let n = 0;
+  for (const [prompt, v] of values) {
+    const c = counts.get(prompt) ?? 0;
+    sum += c * v;
+    n += c;
+  }
+  return n ? sum / n : NaN;
+}
+
+const key = (levels: Record<string, string>, factors: string[]) => JSON.stringify(factors.map((f) => levels[f] ?? ''));
+
+/**
+ * The best level combination of `factors` for concept fidelity under floors on prompt fidelity and base preservation,
+ * with the probability that each candidate is the best from a bootstrap that resamples prompts.
+ */
+export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseResult {
+  const factors = [...new Set(options.factors)];
+  if (factors.length === 0) throw new UserError('--choose: name at least one factor (e.g. --choose checkpoint,weight)');
+  for (const f of factors) {
+    if (!table.factors.includes(f)) throw new UserError(`--choose: the run has no factor "${f}" (its factors: ${table.factors.join(', ')})`);
+  }
+  const present = new Set(table.rows.map((r) => r.metric));
+  const metric = options.metric ?? CHOOSE_METRICS.find((m) => present.has(m));
+  if (!metric) throw new UserError(`--choose: the run has none of ${CHOOSE_METRICS.join(', ')}; name the concept metric with --choose-metric`);
+  if (!present.has(metric)) throw new UserError(`--choose-metric: the run has no "${metric}" rows (its metrics: ${[...present].join(', ')})`);
+  for (const m of Object.keys(options.floors ?? {})) {
+    if (!present.has(m)) throw new UserError(`--choose-floor: the run has no "${m}" rows (its metrics: ${[...present].join(', ')})`);
+  }
+  // Maximizing and floors from below are only right for metrics where higher is better.
+  for (const m of [metric, ...Object.keys(options.floors ?? {})]) {
+    if (metricFor(m)?.higherIsBetter === false) {
+      throw new UserError(`--choose: ${m} is lower-is-better in the metric registry; --choose maximizes and sets floors from below`);
+    }
+  }
+  const notes: string[] = [];
+  const isNative = (r: ScoreRow) =>
+    (r.levels.weight !== undefined && r.levels.weight !== '' && Number(r.levels.weight) === 0) || table.loraFactors.some((f) => (r.levels[f] ?? '') === '');
+  const groupFactors = table.loraFactors.filter((f) => !factors.includes(f) && f !== 'weight');
+  const models = [...new Set(table.rows.filter((r) => r.metric === metric).map((r) => r.model))];
+  const model = models[0];
+  if (models.length > 1) notes.push(`${metric} is scored by ${models.length} models; choosing by ${model}`);
+
+  const floorMetrics = [...new Set([...FLOOR_METRICS.filter((m) => present.has(m)), ...Object.keys(options.floors ?? {})])].filter((m) => m !== metric);
+  for (const m of FLOOR_METRICS) if (!present.has(m)) notes.push(`no floor on ${m}: the run has no ${m} rows`);
+  const floors: FloorSpec[] = floorMetrics.map((m) =>
+    options.floors?.[m] !== undefined
+      ? { metric: m, kind: 'absolute', value: options.floors[m] }
+      : { metric: m, kind: 'relative', value: metricFor(m)?.regressionMargin ?? 0 },
+  );
+  const rowsOf = (m: string) => {
+    const ms = [...new Set(table.rows.filter((r) => r.metric === m).map((r) => r.model))];
+    return table.rows.filter((r) => r.metric === m && r.model === (m === metric ? model : ms[0]) && Number.isFinite(r.value));
+  };
+
+  // Candidates: every combination of the chosen factors (and group) that has LoRA rows of the concept metric.
+  const loraRows = rowsOf(metric).filter((r) => !isNative(r));
+  if (loraRows.length === 0) throw new UserError(`--choose: no ${metric} rows with a LoRA applied (weight > 0)`);
+  const candidateKeys = new Map<string, { group: Record<string, string>; levels: Record<string, string> }>();
+  for (const r of loraRows) {
+    const group = Object.fromEntries(groupFactors.map((f) => [f, r.levels[f]]));
+    const levels = Object.fromEntries(factors.map((f) => [f, r.levels[f]]));
+    candidateKeys.set(key({ ...group, ...levels }, [...groupFactors, ...factors]), { group, levels });
+  }
+  const matches = (r: ScoreRow, c: { group: Record<string, string>; levels: Record<string, string> }) =>
+    !isNative(r) && groupFactors.every((f) => r.levels[f] === c.group[f]) && factors.every((f) => r.levels[f] === c.levels[f]);
+  const otherFactors = table.factors.filter((f) => !factors.includes(f) && !groupFactors.includes(f));
+
+  const floorRows = new Map(floorMetrics.map((m) => [m, rowsOf(m)]));
+  const candidates = [...candidateKeys.values()].map((c) => ({
+    ...c,
+    values: promptValues(
+      loraRows.filter((r) => matches(r, c)),
+      otherFactors,
+    ),
+    floorValues: floorMetrics.map((m) =>
+      promptValues(
+        floorRows.get(m)!.filter((r) => matches(r, c)),
+        otherFactors,
+      ),
+    ),
+  }));
+  // The weight-0 reference of a relative floor: native images of the same prompts (base_preservation is 1 there by definition).
+  const references = floors.map((f) => {
+    if (f.kind === 'absolute') return undefined;
+    if (f.metric === 'base_preservation') return 'one' as const;
+    const native = floorRows.get(f.metric)!.filter(isNative);
+    if (native.length === 0) {
+      notes.push(`no weight-0 ${f.metric} rows: its floor is not applied`);
+      return undefined;
+    }
+    return promptValues(native, table.factors);
+  });
+  const activeFloors = floors.filter((f, i) => f.kind === 'absolute' || references[i] !== undefined);
+
+  const allPrompts = [...new Set([...candidates.flatMap((c) => [...c.values.keys(), ...c.floorValues.flatMap((v) => [...v.keys()])])])];
+  const floorOf = (i: number, counts: Map<string, number>) => {
+    const f = floors[i];
+    const ref = references[i];
+    if (f.kind === 'absolute') return f.value;
+    if (ref === undefined) return -Infinity;
+    return (ref === 'one' ? 1 : weightedMean(ref, counts)) - f.value;
+  };
+  const evaluate = (counts: Map<string, number>) =>
+    candidates.map((c) => {
+      const mean = weightedMean(c.values, counts);
+      const checks = floors.map((f, i) => {
+        const m = weightedMean(c.floorValues[i], counts);
+        const floor = floorOf(i, counts);
+        // A floor metric the candidate has no rows of cannot be checked; it does not exclude the candidate.
+        return { metric: f.metric, mean: m, floor, pass: c.floorValues[i].size === 0 || (Number.isFinite(m) && m >= floor) };
+      });
+      return { mean, checks, feasible: Number.isFinite(mean) && checks.every((x) => x.pass) };
+    });
+
+  const ones = new Map(allPrompts.map((p) => [p, 1]));
+  const point = evaluate(ones);
+  const groupKey = (c: { group: Record<string, string> }) => key(c.group, groupFactors);
+  const groupKeys = [...new Set(candidates.map(groupKey))];
+  const best = (results: ReturnType<typeof evaluate>): Map<string, number> => {
+    const winners = new Map<string, number>();
+    candidates.forEach((c, i) => {
+      if (!results[i].feasible) return;
+      const g = groupKey(c);
+      const w = winners.get(g);
+      if (w === undefined || results[i].mean > results[w].mean) winners.set(g, i);
+    });
+    return winners;
+  };
+  const pointWinners = best(point);
+
+  const reps = options.reps ?? 2000;
+  const level = options.level ?? 0.95;
+  const wins = new Array<number>(candidates.length).fill(0);
+  const feasibleCount = new Array<number>(candidates.length).fill(0);
+  const noneCount = new Map(groupKeys.map((g) => [g, 0]));
+  const replicateMeans: number[][] = candidates.map(() => []);
+  const rng = createRng(deriveSeed(options.seed ?? 1, `choose:${factors.join(',')}:${metric}`));
+  // Prompts are resampled within strata of the metrics they carry (concept prompts, unrelated prompts for
+  // base_preservation, …), so that every replicate has as many prompts of each kind as the data.
+  const hasMetric = (prompt: string) =>
+    JSON.stringify([candidates.some((c) => c.values.has(prompt)), ...floorMetrics.map((_, i) => candidates.some((c) => c.floorValues[i].has(prompt)))]);
+  const byKind = new Map<string, string[]>();
+  for (const prompt of allPrompts) byKind.set(hasMetric(prompt), [...(byKind.get(hasMetric(prompt)) ?? []), prompt]);
+  const strata = [...byKind.values()];
+  const conceptPrompts = allPrompts.filter((p) => candidates.some((c) => c.values.has(p))).length;
+  const tooFew = conceptPrompts < MIN_BOOTSTRAP_BLOCKS;
+  if (tooFew) notes.push(`${conceptPrompts} prompts with ${metric}: P(best) is not estimated (a prompt bootstrap needs ${MIN_BOOTSTRAP_BLOCKS})`);
+  const bootstrapReps = tooFew ? 0 : reps;
+  for (let b = 0; b < bootstrapReps; b++) {
+    const counts = new Map<string, number>();
+    for (const stratum of strata) {
+      for (let k = 0; k < stratum.length; k++) {
+        const p = stratum[rng.int(stratum.length)];
+        counts.set(p, (counts.get(p) ?? 0) + 1);
+      }
+    }
+    const results = evaluate(counts);
+    results.forEach((r, i) => {
+      if (r.feasible) feasibleCount[i]++;
+      if (Number.isFinite(r.mean)) replicateMeans[i].push(r.mean);
+    });
+    const winners = best(results);
+    for (const g of groupKeys) {
+      const w = winners.get(g);
+      if (w === undefined) {
+        noneCount.set(g, noneCount.get(g)! + 1);
+        continue;
+      }
+      // Ties (common with 0/1 detections and few prompts) share the replicate instead of crediting the first candidate.
+      const tied = candidates.flatMap((c, i) => (groupKey(c) === g && results[i].feasible && results[i].mean === results[w].mean ? [i] : []));
+      for (const i of tied) wins[i] += 1 / tied.length;
+    }
+  }
+  const share = (count: number) => (bootstrapReps ? count / bootstrapReps : NaN);
+  const chosenSet = new Set(pointWinners.values());
+  const out: ChooseCandidate[] = candidates.map((c, i) => {
+    const sorted = replicateMeans[i].sort((a, b) => a - b);
+    return {
+      group: c.group,
+      levels: c.levels,
+      prompts: c.values.size,
+      mean: point[i].mean,
+      ciLow: sorted.length >= 2 ? quantileSorted(sorted, (1 - level) / 2) : NaN,
+      ciHigh: sorted.length >= 2 ? quantileSorted(sorted, 1 - (1 - level) / 2) : NaN,
+      floors: point[i].checks.filter((x) => activeFloors.some((f) => f.metric === x.metric)),
+      feasible: point[i].feasible,
+      pFeasible: share(feasibleCount[i]),
+      pBest: share(wins[i]),
+      chosen: chosenSet.has(i),
+    };
+  });
+  const groups: ChooseGroup[] = groupKeys.map((g) => {
+    const w = pointWinners.get(g);
+    const first = candidates.find((c) => groupKey(c) === g)!;
+    const mine = out.filter((c) => groupKey(c) === g);
+    const unmetFloors = activeFloors.map((f) => f.metric).filter((m) => mine.every((c) => c.floors.some((x) => x.metric === m && !x.pass)));
+    return {
+      group: first.group,
+      chosen: w === undefined ? null : candidates[w].levels,
+      pBest: w === undefined ? NaN : out[w].pBest,
+      pNone: share(noneCount.get(g)!),
+      unmetFloors,
+    };
+  });
+  return { factors, groupFactors, metric, model, floors: activeFloors, rule: CHOOSE_RULE, reps: bootstrapReps, level, candidates: out, groups, notes };
+}
+
+const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');
+
+/** choose.csv: one row per candidate, with its floor checks, P(feasible), P(best) and whether it was chosen. */
+export function chooseCsv(result: ChooseResult): string {
+  const floorColumns = result.floors.flatMap((f) => [`${f.metric}_mean`, `${f.metric}_floor`]);
+  const rows = result.candidates.map((c) => [
+    ...result.groupFactors.map((f) => spreadsheetSafe(c.group[f] ?? '')),
+    ...result.factors.map((f) => spreadsheetSafe(c.levels[f] ?? '')),
+    result.metric,
+    c.prompts,
+    num(c.mean),
+    num(c.ciLow),
+    num(c.ciHigh),
+    ...result.floors.flatMap((f) => {
+      const check = c.floors.find((x) => x.metric === f.metric);
+      return [num(check?.mean ?? NaN), num(check?.floor ?? NaN)];
+    }),
+    String(c.feasible),
+    num(c.pFeasible),
+    num(c.pBest),
+    String(c.chosen),
+  ]);
+  return stringify(rows, {
+    header: true,
+    columns: [
+      ...result.groupFactors,
+      ...result.factors,
+      'metric',
+      'prompts',
+      'mean',
+      'ci_low',
+      'ci_high',
+      ...floorColumns,
+      'feasible',
+      'p_feasible',
+      'p_best',
+      'chosen',
+    ],
+  });
+}
