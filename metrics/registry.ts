@@ -1,4 +1,6 @@
 import { basePreservation } from './base_preservation.js';
+import { characterMatch } from './character_match.js';
+import { characterSimilarity } from './character_similarity.js';
 import { conceptDetection } from './concept_detection.js';
 import { conceptSimilarity } from './concept_similarity.js';
 import { detail } from './detail.js';
@@ -16,6 +18,8 @@ export const metricRegistry: MetricDefinition[] = [
   conceptDetection,
   promptTagFidelity,
   detail,
+  characterSimilarity,
+  characterMatch,
 ];
 
 export function metricsRequiring(kind: MetricDefinition['requires']): MetricDefinition[] {

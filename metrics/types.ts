@@ -17,6 +17,25 @@ export interface ClipInputs {
   medianStyleAxisLength?: number;
 }
 
+/** Image embeddings of one model (CLIP's, or an --encoder's such as DINOv2's CLS token), each unit norm. */
+export interface EmbeddingInputs {
+  model: string;
+  image: Float32Array;
+  /** Weight-0 image of the same key (x0), when scored. */
+  native?: Float32Array;
+  /** Concept reference (training) images. */
+  references: Float32Array[];
+}
+
+/** CCIP's comparison of the image with each reference image. */
+export interface CcipInputs {
+  model: string;
+  /** CCIP difference to each reference image (0 = the same picture; lower = more alike). */
+  differences: Float64Array;
+  /** The model's same-character threshold (metrics.json): same character when difference ≤ threshold. */
+  threshold: number;
+}
+
 /** Tagger outputs a metric may use. */
 export interface TaggerInputs {
   model: string;
@@ -41,8 +60,11 @@ export interface MetricContext {
   prompt: SweepPrompt;
   lora: LoraSpec;
   clip?: ClipInputs;
+  /** For metrics that require 'embedding': the embeddings of the model this computation uses. */
+  embedding?: EmbeddingInputs;
   tagger?: TaggerInputs;
   pixels?: PixelInputs;
+  ccip?: CcipInputs;
 }
 
 export interface MetricValue {
@@ -61,7 +83,11 @@ export interface MetricDefinition {
   regressionMargin: number;
   /** How cell estimates aggregate per-image values. */
   aggregation: 'mean';
-  requires: 'clip' | 'tagger' | 'pixels';
+  /**
+   * The model the metric reads. 'embedding' metrics are computed once with every image embedding model of the
+   * run (CLIP, and the --encoder when given), each in rows carrying that model's id.
+   */
+  requires: 'clip' | 'embedding' | 'tagger' | 'ccip' | 'pixels';
   /** Names of the rows this metric writes (the metric itself and any companions such as deltas). */
   emits: (lora: LoraSpec) => string[];
   /** Whether the metric is defined for this image at all (e.g. style retention is not, at weight 0). */

@@ -6,6 +6,8 @@ export { SweepError, type LoadedSweep, type SweepImage } from './sweep/types.js'
 export { compareSeeds, isSafeSeed, parseSeed, SeedError, type Seed } from './sweep/seed.js';
 export { loadClip, type ClipModel } from './encoders/clip.js';
 export { loadTagger, readSelectedTags, type TaggerModel } from './encoders/tagger.js';
+export { loadDinov2, type Dinov2Model } from './encoders/dinov2.js';
+export { loadCcip, type CcipModel } from './encoders/ccip.js';
 export { ClipTokenizer } from './encoders/tokenizer.js';
 export { ModelLoadError } from './runtime/errors.js';
 export { readScoresCsv, formatScoresCsv, type ScoreRow } from './run/scores-csv.js';

@@ -10,7 +10,7 @@ import { cellEstimates, type CellEstimate } from './cells.js';
 import { chooseBest, chooseCsv, type ChooseOptions, type ChooseResult } from './choose.js';
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-files.js';
-import { analyzeEmbeddings, type EmbeddingAnalysis } from './embedding-analysis.js';
+import { analyzeEmbeddings, runEncoder, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, isCompound, type Claim, type Hypothesis } from './hypothesis-schema.js';
 import { SweepSchema } from '../sweep/schema.js';
 import { ancestorsOf } from '../sweep/lineage.js';
@@ -56,6 +56,8 @@ export interface AnalyzeResult {
   tests: TestRow[];
   hypotheses: HypothesisResult[];
   embeddings: EmbeddingAnalysis;
+  /** The same from the --encoder's embeddings (DINOv2), when the run was scored with one. */
+  encoderEmbeddings?: EmbeddingAnalysis;
   /** Agreement of the metrics with people, when the run has a ratings.csv. */
   raterAgreement?: RaterAgreementSummary;
   variance: VarianceDecomposition[];
@@ -213,6 +215,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   mkdirSync(outDir, { recursive: true });
   const cells = cellEstimates(table, { seed, reps, ci });
   const embeddings = analyzeEmbeddings(table);
+  const encoder = runEncoder(table);
+  const encoderEmbeddings = encoder ? analyzeEmbeddings(table, 'encoder') : undefined;
   const variance = varianceDecompositions(table, { seed, reps });
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
@@ -278,6 +282,23 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       ),
     );
   }
+  if (encoderEmbeddings?.available) {
+    // The same tables from the --encoder's embeddings (DINOv2), beside CLIP's.
+    write(
+      'encoder-concept-distance.csv',
+      stringify(
+        encoderEmbeddings.conceptDistance.map((d) => [...table.factors.map((f) => spreadsheetSafe(d.levels[f] ?? '')), d.n, num(d.distance)]),
+        { header: true, columns: [...table.factors, 'n', 'concept_centroid_distance'] },
+      ),
+    );
+    write(
+      'encoder-diversity.csv',
+      stringify(
+        encoderEmbeddings.diversity.map((d) => [...table.factors.map((f) => spreadsheetSafe(d.levels[f] ?? '')), spreadsheetSafe(d.prompt), d.n, num(d.vendi)]),
+        { header: true, columns: [...table.factors, 'prompt', 'n', 'vendi'] },
+      ),
+    );
+  }
   const summary = {
     tool: { name: 'lora-eval', version: TOOL_VERSION },
     created: new Date().toISOString(),
@@ -334,8 +355,17 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
         }
       : null,
     diversity: embeddings.available ? { rows: embeddings.diversity.length, file: 'diversity.csv' } : { unavailable: embeddings.reason },
+    encoder_embeddings: !encoderEmbeddings
+      ? null
+      : encoderEmbeddings.available
+        ? {
+            model: encoder,
+            diversity: { rows: encoderEmbeddings.diversity.length, file: 'encoder-diversity.csv' },
+            concept_distance: { file: 'encoder-concept-distance.csv' },
+          }
+        : { model: encoder, unavailable: encoderEmbeddings.reason },
     rater_agreement: raterAgreement ?? null,
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, raterAgreement, variance, choice, files };
+  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, raterAgreement, variance, choice, files };
 }

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { storeRunOf } from '../run/store-run.js';
 import { Store } from '../store/store.js';
 import { frechetDistance, vendiScore } from '../stats/index.js';
+import type { RunJson } from '../run/run-json.js';
 import type { ScoreTable } from '../run/score-table.js';
 
 export interface ModelDistance {
@@ -41,19 +42,35 @@ export type EmbeddingAnalysis =
     }
   | { available: false; reason: string };
 
+/** Which image embeddings of a run to analyze: CLIP's, or those of the --encoder (DINOv2) it was scored with. */
+export type EmbeddingSource = 'clip' | 'encoder';
+
+/** run.json's record of the --encoder, when the run was scored with one. */
+function encoderOf(run: RunJson | undefined): { id?: string; image_model_sha256?: string; preprocessing?: string } | undefined {
+  const encoder = run?.encoder as { id?: string; image_model_sha256?: string; preprocessing?: string } | null | undefined;
+  return encoder ?? undefined;
+}
+
+/** The model id of the --encoder a score table's run was scored with, whose embeddings analyzeEmbeddings can read. */
+export function runEncoder(table: ScoreTable): string | undefined {
+  return encoderOf(table.run)?.id;
+}
+
 /**
  * What needs the embeddings themselves: model_distance between targets from their weight-0 outputs and the
  * Vendi diversity of every cell × prompt. Needs a run folder with run.json and store.sqlite.
  */
-export function analyzeEmbeddings(table: ScoreTable): EmbeddingAnalysis {
+export function analyzeEmbeddings(table: ScoreTable, source: EmbeddingSource = 'clip'): EmbeddingAnalysis {
   if (!table.runDir) return { available: false, reason: 'a bare scores.csv has no embeddings: pass the run folder (with store.sqlite) instead' };
   if (!table.storeFile) return { available: false, reason: `${table.runDir} has no store.sqlite` };
   const runFile = join(table.runDir, 'run.json');
   const run = table.run;
   if (!run) return { available: false, reason: `${table.runDir} has no run.json (it names the CLIP model whose embeddings to read)` };
-  const modelSha = run.clip?.image_model_sha256;
-  const prep = run.clip?.preprocessing;
-  if (!modelSha || !prep) return { available: false, reason: `${runFile} does not name the CLIP image model's sha256 and preprocessing` };
+  const model = source === 'clip' ? run.clip : encoderOf(run);
+  const modelSha = model?.image_model_sha256;
+  const prep = model?.preprocessing;
+  if (!modelSha || !prep)
+    return { available: false, reason: `${runFile} does not name the ${source === 'clip' ? 'CLIP image' : '--encoder'} model's sha256 and preprocessing` };
 
   const store = new Store(table.storeFile);
   try {

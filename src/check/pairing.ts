@@ -40,11 +40,14 @@ function average(rows: ScoreRow[]): number {
   return rows.reduce((s, r) => s + r.value, 0) / rows.length;
 }
 
-/** Rows of one metric with a value, by pair key: prompt, seed and the level of every factor but the compared one. */
-function index(rows: ScoreRow[], keyFactors: string[]): Map<string, ScoreRow[]> {
+/**
+ * Rows of one metric with a value, by pair key: prompt, seed and the level of every factor but the compared one, and
+ * the model when the metric was scored by several (CLIP's and DINO's concept_similarity are never averaged together).
+ */
+function index(rows: ScoreRow[], keyFactors: string[], perModel: boolean): Map<string, ScoreRow[]> {
   const out = new Map<string, ScoreRow[]>();
   for (const r of rows) {
-    const key = JSON.stringify([r.prompt, r.seed, ...keyFactors.map((f) => r.levels[f] ?? '')]);
+    const key = JSON.stringify([r.prompt, r.seed, ...keyFactors.map((f) => r.levels[f] ?? ''), ...(perModel ? [r.model] : [])]);
     const list = out.get(key);
     if (list) list.push(r);
     else out.set(key, [r]);
@@ -63,6 +66,7 @@ export function pairGroups(run: ScoreTable, baseline: ScoreTable, metric: string
   const runRows = rowsOf(run);
   const baseRows = rowsOf(baseline);
   const keyFactors = run.factors.filter((f) => f !== comparison?.factor);
+  const perModel = new Set([...runRows, ...baseRows].map((r) => r.model)).size > 1;
   const sides: { label: string; run: ScoreRow[]; baseline: ScoreRow[] }[] = [];
   if (!comparison) {
     sides.push({ label: '', run: runRows, baseline: baseRows });
@@ -82,11 +86,11 @@ export function pairGroups(run: ScoreTable, baseline: ScoreTable, metric: string
 
   const result: GroupPairing = { groups: [], missing: [], unpaired: [], runOnly: [] };
   for (const side of sides) {
-    const runIndex = index(side.run, keyFactors);
+    const runIndex = index(side.run, keyFactors, perModel);
     const groups = new Map<string, ImagePair[]>();
     const unpaired = new Map<string, string[]>();
-    const label = (r: ScoreRow) => [side.label, byLabel(r, by)].filter((s) => s).join(': ') || '(all)';
-    for (const [key, rows] of index(side.baseline, keyFactors)) {
+    const label = (r: ScoreRow) => [perModel ? `model=${r.model}` : '', side.label, byLabel(r, by)].filter((s) => s).join(': ') || '(all)';
+    for (const [key, rows] of index(side.baseline, keyFactors, perModel)) {
       const g = label(rows[0]);
       if (!groups.has(g)) groups.set(g, []);
       const match = runIndex.get(key);

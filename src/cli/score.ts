@@ -9,7 +9,7 @@ import { terminalProgress } from './progress.js';
 export function register(program: Command): void {
   program
     .command('score')
-    .description('score every image of a sweep with CLIP (and a WD14 tagger): writes scores.csv and run.json')
+    .description('score every image of a sweep with CLIP (and a WD14 tagger, DINOv2, CCIP): writes scores.csv and run.json')
     .argument('<sweep.yaml>', 'the sweep: factors, prompts, seeds, LoRA and where the images are')
     .requiredOption(
       '--clip <model>',
@@ -19,6 +19,14 @@ export function register(program: Command): void {
     .option(
       '--tagger <model>',
       'WD14 tagger: a folder (model.onnx + selected_tags.csv) or a card id / org/name[@revision]; adds concept_detection and prompt_tag_fidelity',
+    )
+    .option(
+      '--encoder <model>',
+      'DINOv2 image encoder: a folder (onnx/model.onnx + preprocessor_config.json) or a card id such as dinov2-small; adds concept_similarity with its CLS embedding (model column: the encoder)',
+    )
+    .option(
+      '--ccip <model>',
+      'CCIP character model: a folder in the deepghs/ccip_onnx layout (model_feat.onnx, model_metrics.onnx, metrics.json) or the card id ccip; adds character_similarity and character_match',
     )
     .option('-o, --out <dir>', 'output folder (default: reports/<sweep name>)')
     .option('--store <file>', 'SQLite cache of embeddings (default: <out>/store.sqlite); share one to reuse work across runs')
@@ -55,6 +63,8 @@ export function register(program: Command): void {
           sweep: sweepFile,
           clip: resolveModelOption(opts.clip, '--clip', opts.variant),
           tagger: opts.tagger === undefined ? undefined : resolveModelOption(opts.tagger, '--tagger'),
+          encoder: opts.encoder === undefined ? undefined : resolveModelOption(opts.encoder, '--encoder'),
+          ccip: opts.ccip === undefined ? undefined : resolveModelOption(opts.ccip, '--ccip'),
           out: opts.out,
           store: opts.store,
           lock: opts.lock,

@@ -40,7 +40,7 @@ export interface ClipModel {
 
 const DEFAULT_IMAGE_BATCH = 16;
 
-function modelFile(dir: string, stem: string, variant?: string): string | undefined {
+export function modelFile(dir: string, stem: string, variant?: string): string | undefined {
   const name = variant ? `${stem}_${variant}.onnx` : `${stem}.onnx`;
   for (const candidate of [join(dir, 'onnx', name), join(dir, name)]) {
     if (existsSync(candidate)) return candidate;
@@ -48,7 +48,7 @@ function modelFile(dir: string, stem: string, variant?: string): string | undefi
   return undefined;
 }
 
-function readJsonIfPresent(file: string): Record<string, unknown> | undefined {
+export function readJsonIfPresent(file: string): Record<string, unknown> | undefined {
   if (!existsSync(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -57,7 +57,7 @@ function readJsonIfPresent(file: string): Record<string, unknown> | undefined {
   }
 }
 
-function findInput(s: LoadedSession, name: string, what: string): TensorSignature {
+export function findInput(s: LoadedSession, name: string, what: string): TensorSignature {
   const input = s.signature.inputs.find((i) => i.name === name);
   if (!input) {
     const found = s.signature.inputs.map((i) => `${i.name} ${i.type} ${formatShape(i.shape)}`).join(', ');
@@ -66,7 +66,7 @@ function findInput(s: LoadedSession, name: string, what: string): TensorSignatur
   return input;
 }
 
-function findOutput(s: LoadedSession, name: string): string {
+export function findOutput(s: LoadedSession, name: string): string {
   if (s.signature.outputs.some((o) => o.name === name)) return name;
   throw new ModelLoadError(
     s.signature.file,
@@ -74,7 +74,7 @@ function findOutput(s: LoadedSession, name: string): string {
   );
 }
 
-function checkPixelInput(s: LoadedSession, input: TensorSignature, shape: [number, number, number]): void {
+export function checkPixelInput(s: LoadedSession, input: TensorSignature, shape: [number, number, number]): void {
   const expected = `float32 [batch,${shape.join(',')}]`;
   const found = `${input.type} ${formatShape(input.shape)}`;
   if (input.type !== 'float32' || input.shape.length !== 4) {
@@ -140,7 +140,7 @@ function textFeeds(idsInput: TensorSignature, maskInput: TensorSignature | undef
   return feeds;
 }
 
-function pixelTensor(pixels: Float32Array[], shape: [number, number, number]): ort.Tensor {
+export function pixelTensor(pixels: Float32Array[], shape: [number, number, number]): ort.Tensor {
   const size = shape[0] * shape[1] * shape[2];
   const data = new Float32Array(pixels.length * size);
   pixels.forEach((p, i) => {

@@ -47,7 +47,18 @@ export interface ClipPreprocessorOptions {
   resampler?: Resampler;
   /** where the config came from, for error messages */
   source?: string;
+  /** whose arithmetic to reproduce (default 'transformers'); see PixelConvention */
+  convention?: PixelConvention;
 }
+
+/**
+ * The two reference pipelines this module reproduces bit for bit, which differ outside the parameters:
+ *  - 'transformers' (CLIPImageProcessor, BitImageProcessor): convert('RGB') drops alpha; v × rescale_factor
+ *    in float64 then float32; (x − mean) / std in float32.
+ *  - 'imgutils' (deepghs imgutils, e.g. CCIP): load_image pastes RGBA onto white (Image.paste with the
+ *    alpha as mask); v / 255 in float32; (x − mean) / std in float64, then float32.
+ */
+export type PixelConvention = 'transformers' | 'imgutils';
 
 export const OPENAI_CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
 export const OPENAI_CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
@@ -67,14 +78,29 @@ export class ClipConfigError extends Error {
  * Missing fields take CLIPImageProcessor's defaults; wrong ones throw ClipConfigError naming the field.
  */
 export function clipPreprocessorFromConfig(json: unknown, opts: ClipPreprocessorOptions = {}): ClipPreprocessor {
+  return preprocessorFromParams(resolveClipParams(json, opts.source ?? 'preprocessor_config.json'), opts);
+}
+
+/** A preprocessor from resolved parameters (for models whose reference code fixes them instead of a config file). */
+export function preprocessorFromParams(params: ClipPreprocessParams, opts: ClipPreprocessorOptions = {}): ClipPreprocessor {
   const source = opts.source ?? 'preprocessor_config.json';
   const resampler = opts.resampler ?? 'fast';
+  const convention = opts.convention ?? 'transformers';
   if (!RESAMPLERS.includes(resampler)) throw new RangeError(`unknown resampler "${resampler}"; expected ${RESAMPLERS.join(' or ')}`);
-  const params = resolveClipParams(json, source);
   const filter = PIL_RESAMPLE_IDS[params.resample] as PilFilter;
   const [, outH, outW] = inputShape(params, source);
-  const lut = normalizationTable(params);
-  const hash = sha256Hex(canonicalJson({ preprocessor: 'clip', version: CLIP_PREPROCESS_VERSION, decode: DECODE_SEMANTICS_VERSION, resampler, params }));
+  const lut = normalizationTable(params, convention);
+  // The transformers convention keeps the hash it had before conventions existed, so cached vectors stay valid.
+  const hash = sha256Hex(
+    canonicalJson({
+      preprocessor: 'clip',
+      version: CLIP_PREPROCESS_VERSION,
+      decode: DECODE_SEMANTICS_VERSION,
+      resampler,
+      params,
+      ...(convention === 'transformers' ? {} : { convention }),
+    }),
+  );
 
   return {
     params,
@@ -83,12 +109,33 @@ export function clipPreprocessorFromConfig(json: unknown, opts: ClipPreprocessor
     resampler,
     async preprocess(img: DecodedImage): Promise<Float32Array> {
       assertDecodedImage(img);
-      const pixels = { data: img.data, width: img.width, height: img.height, channels: 4 as const, opaque: !img.hasAlpha };
+      const pixels =
+        convention === 'imgutils' && img.hasAlpha
+          ? { data: pasteOnWhite(img), width: img.width, height: img.height, channels: 3 as const }
+          : { data: img.data, width: img.width, height: img.height, channels: 4 as const, opaque: !img.hasAlpha };
       const [height, width] = params.doResize ? resizeOutputSize(img.width, img.height, params.size) : [img.height, img.width];
       const resized = await resizeLikePil(pixels, width, height, filter, resampler);
       return cropToChw(resized, outW, outH, params.doCenterCrop, lut);
     },
   };
+}
+
+/**
+ * Pillow's Image.new('RGBA', size, 'white').paste(image, mask=image) then convert('RGB'), as imgutils'
+ * load_image does for images with alpha: per channel DIV255(255 · (255 − a) + v · a) (Paste.c). Packed RGB.
+ */
+function pasteOnWhite(img: DecodedImage): Uint8Array {
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * 3);
+  const d = img.data;
+  for (let i = 0, p = 0, o = 0; i < n; i++, p += 4, o += 3) {
+    const a = d[p + 3];
+    for (let c = 0; c < 3; c++) {
+      const tmp = 255 * (255 - a) + d[p + c] * a + 128;
+      out[o + c] = ((tmp >> 8) + tmp) >> 8;
+    }
+  }
+  return out;
 }
 
 /**
@@ -114,14 +161,20 @@ function inputShape(p: ClipPreprocessParams, source: string): [3, number, number
   );
 }
 
-/** value → float32 result of rescale and normalize, per channel, exactly as numpy computes it */
-function normalizationTable(p: ClipPreprocessParams): Float32Array {
+/** value → float32 result of rescale and normalize, per channel, exactly as numpy computes it in the given convention */
+function normalizationTable(p: ClipPreprocessParams, convention: PixelConvention): Float32Array {
   const lut = new Float32Array(3 * 256);
   const f = Math.fround;
   for (let c = 0; c < 3; c++) {
     const mean = f(p.imageMean[c]);
     const std = f(p.imageStd[c]);
     for (let v = 0; v < 256; v++) {
+      if (convention === 'imgutils') {
+        let x = p.doRescale ? f(v / (1 / p.rescaleFactor)) : v; // 1 / (1 / 255) is exactly 255
+        if (p.doNormalize) x = f((x - p.imageMean[c]) / p.imageStd[c]);
+        lut[c * 256 + v] = x;
+        continue;
+      }
       let x = p.doRescale ? f(v * p.rescaleFactor) : v;
       if (p.doNormalize) x = f(f(x - mean) / std);
       lut[c * 256 + v] = x;

@@ -173,8 +173,9 @@ async function fromHub(model: ModelName, options: PullOptions, progress: PullPro
       const chosen = loaderFiles(listing, options.variant);
       if (!chosen)
         throw new UserError(
-          `${repo}@${commit.slice(0, 12)}: neither a CLIP export (onnx/vision_model.onnx + onnx/text_model.onnx or onnx/model.onnx, ` +
-            `tokenizer.json, preprocessor_config.json) nor a WD14 tagger (model.onnx + selected_tags.csv)` +
+          `${repo}@${commit.slice(0, 12)}: not a CLIP export (onnx/vision_model.onnx + onnx/text_model.onnx or onnx/model.onnx, ` +
+            `tokenizer.json, preprocessor_config.json), a WD14 tagger (model.onnx + selected_tags.csv), a DINOv2 export ` +
+            `(onnx/model.onnx + preprocessor_config.json) nor a CCIP repository (<model>/model_feat.onnx, model_metrics.onnx, metrics.json)` +
             (options.variant ? ` in variant ${options.variant}` : ''),
         );
       wanted = chosen.files;

@@ -47,13 +47,25 @@ const CLIP_EXTRAS = ['config.json', 'tokenizer_config.json', 'special_tokens_map
 
 /**
  * The files lora-eval's loaders read from a repository that has no card, chosen from its file list:
- * a WD14 tagger (model.onnx + selected_tags.csv) or a CLIP export (split or combined ONNX, tokenizer, preprocessor).
+ * a WD14 tagger (model.onnx + selected_tags.csv), a CLIP export (split or combined ONNX, tokenizer, preprocessor),
+ * a CCIP repository (<model>/model_feat.onnx, model_metrics.onnx, metrics.json; imgutils' default model when there
+ * are several) or a DINOv2 export (onnx/model.onnx + preprocessor_config.json, no tokenizer).
  */
-export function loaderFiles(files: string[], variant?: string): { kind: 'clip' | 'tagger'; files: string[] } | undefined {
+export function loaderFiles(files: string[], variant?: string): { kind: 'clip' | 'tagger' | 'ccip' | 'image-encoder'; files: string[] } | undefined {
   const has = new Set(files);
   const onnx = (stem: string) => [`onnx/${withVariant(`${stem}.onnx`, variant)}`, withVariant(`${stem}.onnx`, variant)].find((f) => has.has(f));
   if (has.has('selected_tags.csv') && has.has('model.onnx')) return { kind: 'tagger', files: ['model.onnx', 'selected_tags.csv'] };
-  if (!has.has('tokenizer.json') || !has.has('preprocessor_config.json')) return undefined;
+  const ccipModels = files
+    .filter((f) => /^[^/]+\/model_feat\.onnx$/.test(f))
+    .map((f) => f.split('/')[0])
+    .filter((m) => has.has(`${m}/model_metrics.onnx`) && has.has(`${m}/metrics.json`));
+  const ccipModel = ccipModels.length === 1 ? ccipModels[0] : ccipModels.find((m) => m === 'ccip-caformer-24-randaug-pruned');
+  if (ccipModel) return { kind: 'ccip', files: ['model_feat.onnx', 'model_metrics.onnx', 'metrics.json'].map((f) => `${ccipModel}/${f}`) };
+  if (!has.has('preprocessor_config.json')) return undefined;
+  const single = onnx('model');
+  if (!has.has('tokenizer.json') && single)
+    return { kind: 'image-encoder', files: [single, 'preprocessor_config.json', ...(has.has('config.json') ? ['config.json'] : [])] };
+  if (!has.has('tokenizer.json')) return undefined;
   const [vision, text, combined] = [onnx('vision_model'), onnx('text_model'), onnx('model')];
   const weights = vision && text ? [vision, text] : combined ? [combined] : undefined;
   if (!weights) return undefined;

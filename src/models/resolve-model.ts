@@ -7,10 +7,16 @@ import { hubEnv } from './hub-env.js';
 import { parseModelName, pullCommand } from './model-name.js';
 import { readCards, registryFile } from './registry.js';
 
-export type ModelOption = '--clip' | '--tagger' | '--model';
+export type ModelOption = '--clip' | '--tagger' | '--encoder' | '--ccip' | '--model';
 
 /** The card kind each option takes; `--model` (inspect) takes either. */
-const KIND: Record<ModelOption, string | undefined> = { '--clip': 'clip', '--tagger': 'tagger', '--model': undefined };
+const KIND: Record<ModelOption, string | undefined> = {
+  '--clip': 'clip',
+  '--tagger': 'tagger',
+  '--encoder': 'image-encoder',
+  '--ccip': 'ccip',
+  '--model': undefined,
+};
 
 /**
  * The folder a model option names: a folder as given, or a card id / "org/name[@revision]" looked up in the

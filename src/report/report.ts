@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { CHART_METRICS, doseChart, forestChart, heatmapChart, type ChartSpec } from './charts.js';
+import { perModelSeries } from './per-model.js';
 import { reportHtml, type RenderedChart } from './html.js';
 import { metricTable, testsTable } from './latex.js';
 import { readAnalysis } from './read-analysis.js';
@@ -35,7 +36,10 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   const present = new Set(analysis.cells.map((c) => c.metric));
   const metrics = CHART_METRICS.filter((m) => present.has(m));
   const specs: ChartSpec[] = [
-    ...metrics.slice(0, 3).flatMap((m) => [heatmapChart(m, analysis.cells), doseChart(m, analysis.cells)]),
+    ...metrics
+      .slice(0, 3)
+      .flatMap((m) => perModelSeries(m, analysis.cells))
+      .flatMap((s) => [heatmapChart(s.label, s.cells), doseChart(s.label, s.cells)]),
     forestChart(analysis.tests),
     varianceChart(analysis.summary.variance),
   ].filter((s): s is ChartSpec => s !== undefined);
@@ -57,7 +61,9 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   const maxWeight = [...new Set(analysis.cells.map((c) => c.levels.weight).filter((w) => w && Number(w) > 0))].sort((a, b) => Number(b) - Number(a))[0];
   const tables = [
     '% lora-eval tables; needs \\usepackage{booktabs}',
-    ...(maxWeight ? metrics.map((m) => metricTable(analysis, m, maxWeight)) : []),
+    ...(maxWeight
+      ? metrics.flatMap((m) => perModelSeries(m, analysis.cells)).map((s) => metricTable({ ...analysis, cells: s.cells }, s.label, maxWeight))
+      : []),
     testsTable(analysis),
   ].filter((t): t is string => t !== undefined);
   const latex = join(outDir, 'tables.tex');

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 export const CLIP_SCORING_FILES = ['tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json', 'config.json'];
 /** Files of a WD14 tagger folder, besides model.onnx, whose bytes change the scores: the tag list and its categories. */
 export const TAGGER_SCORING_FILES = ['selected_tags.csv'];
+/** Files of a DINOv2 folder, besides onnx/model.onnx: its preprocessing and hidden size. */
+export const DINOV2_SCORING_FILES = ['preprocessor_config.json', 'config.json'];
+/** Files of a CCIP model folder, besides its two ONNX files: the same-character threshold of character_match. */
+export const CCIP_SCORING_FILES = ['metrics.json'];
 
 /** The scoring files present in a model folder, to be pinned in models.lock.json beside the weights. */
 export function scoringFilesIn(dir: string, names: string[]): string[] {

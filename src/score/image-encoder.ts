@@ -6,7 +6,7 @@ import type { DecodedImage } from '../imaging/decode.js';
  * (image sha256, modelSha, prepHash).
  */
 export interface ImageEncoder {
-  kind: 'clip' | 'tagger' | 'pixels';
+  kind: 'clip' | 'tagger' | 'dinov2' | 'ccip' | 'pixels';
   /** Model id written in the scores' model column. */
   model: string;
   modelSha: string;

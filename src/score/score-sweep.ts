@@ -1,6 +1,9 @@
 import { statSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { loadCcip, type CcipModel } from '../encoders/ccip.js';
 import { loadClip, type ClipModel } from '../encoders/clip.js';
+import { loadDinov2, type Dinov2Model } from '../encoders/dinov2.js';
+import { UserError } from '../errors.js';
 import { centroid } from '../encoders/vector.js';
 import { writeRunJson, type RunJson } from '../run/run-json.js';
 import { writeScoresCsv } from '../run/run-scores.js';
@@ -8,7 +11,14 @@ import type { ScoreRow } from '../run/scores-csv.js';
 import { storeRunKey } from '../run/store-run.js';
 import { hubOrigin } from '../models/hf-cache.js';
 import { ModelLock } from '../runtime/model-lock.js';
-import { CLIP_SCORING_FILES, defaultLockFile, scoringFilesIn, TAGGER_SCORING_FILES } from '../runtime/scoring-files.js';
+import {
+  CCIP_SCORING_FILES,
+  CLIP_SCORING_FILES,
+  defaultLockFile,
+  DINOV2_SCORING_FILES,
+  scoringFilesIn,
+  TAGGER_SCORING_FILES,
+} from '../runtime/scoring-files.js';
 import type { Device } from '../runtime/session.js';
 import type { Resampler } from '../imaging/resize.js';
 import type { ThresholdMode } from '../encoders/tag-thresholds.js';
@@ -35,6 +45,10 @@ export interface ScoreOptions {
   clip: string;
   /** Optional WD14 tagger folder (model.onnx + selected_tags.csv). */
   tagger?: string;
+  /** Optional DINOv2 folder (onnx/model.onnx + preprocessor_config.json): concept_similarity with its CLS embedding. */
+  encoder?: string;
+  /** Optional CCIP folder (deepghs/ccip_onnx layout): character_similarity and character_match. */
+  ccip?: string;
   /** Output folder; default reports/<sweep name>. */
   out?: string;
   /** SQLite store; default <out>/store.sqlite. */
@@ -120,15 +134,35 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         thresholds: { mode: options.tagThresholds ?? 'threshold' },
       })
     : undefined;
-  const modelFiles = [clip.imageFile, clip.textFile, ...(tagger ? [tagger.modelFile] : [])];
+  const encoder: Dinov2Model | undefined = options.encoder
+    ? await loadDinov2(resolve(options.encoder), { device: options.device, resampler: options.resampler })
+    : undefined;
+  const ccip: CcipModel | undefined = options.ccip
+    ? await loadCcip(resolve(options.ccip), { device: options.device, resampler: options.resampler })
+    : undefined;
+  // Rows are told apart by their model column only.
+  if (encoder && encoder.id === clip.id)
+    throw new UserError(
+      `--encoder ${options.encoder}: its model id "${encoder.id}" is the CLIP model's; their concept_similarity rows could not be told apart`,
+    );
+  const modelFiles = [
+    clip.imageFile,
+    clip.textFile,
+    ...(tagger ? [tagger.modelFile] : []),
+    ...(encoder ? [encoder.modelFile] : []),
+    ...(ccip ? [ccip.featureFile, ccip.metricsFile] : []),
+  ];
   const scoringFiles = [
     ...scoringFilesIn(resolve(options.clip), CLIP_SCORING_FILES),
     ...(options.tagger ? scoringFilesIn(resolve(options.tagger), TAGGER_SCORING_FILES) : []),
+    ...(encoder ? scoringFilesIn(encoder.dir, DINOV2_SCORING_FILES) : []),
+    ...(ccip ? scoringFilesIn(ccip.dir, CCIP_SCORING_FILES) : []),
   ];
   const modelShas = await pinModelFiles([...modelFiles, ...scoringFiles], lock, options.relock ?? false);
   lap('load_models_ms', t);
   progress.info(
-    `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}`,
+    `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}` +
+      `${encoder ? `, ${encoder.id}` : ''}${ccip ? `, ${ccip.id} (threshold ${ccip.threshold})` : ''}`,
   );
 
   const store = new Store(resolve(options.store ?? join(outDir, 'store.sqlite')));
@@ -136,6 +170,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     const encoders: ImageEncoder[] = [clipEncoder(clip, modelShas[clip.imageFile])];
     if (tagger) encoders.push(tagger.encoder(modelShas[tagger.modelFile]));
     encoders.push(detailEncoder(options.resampler));
+    if (encoder) encoders.push(asImageEncoder('dinov2', encoder, encoder.maxBatch, (batch) => encoder.encode(batch), modelShas[encoder.modelFile]));
+    if (ccip) encoders.push(asImageEncoder('ccip', ccip, ccip.maxBatch, (batch) => ccip.encode(batch), modelShas[ccip.featureFile]));
 
     const files: ImageFile[] = [
       ...[...images, ...neededNatives].map((i) => ({ path: i.path, key: i.key })),
@@ -161,14 +197,22 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       const sha = image && encoded.shas.get(image.path);
       return sha && model ? model.get(sha) : undefined;
     };
-    const encodedRefs = (paths: string[]) => paths.map((path) => vectorOf({ path }, clipVectors)).filter((v): v is Float32Array => v !== undefined);
+    const encodedRefs = (paths: string[], model = clipVectors) =>
+      paths.map((path) => vectorOf({ path }, model)).filter((v): v is Float32Array => v !== undefined);
     const references = encodedRefs(loaded.references);
     const styleRefs = encodedRefs(loaded.styleReferences);
     const styleCentroid = styleRefs.length ? centroid(styleRefs) : undefined;
+    const encoderVectors = encoder ? encoded.vectors.get(encoder.id) : undefined;
+    const encoderRefs = encoderVectors ? encodedRefs(loaded.references, encoderVectors) : [];
 
     t = Date.now();
     const detailValues = encoded.vectors.get(DETAIL_MODEL)!;
-    const { rows, unavailable, scored } = computeMetrics(loaded, images, { clip: clip.id, tagger: tagger?.model, pixels: DETAIL_MODEL }, (image, native) => {
+    const ccipDifferences = ccip ? await characterDifferences(ccip, images, encoded.shas, encoded.vectors.get(ccip.id)!, loaded.references) : undefined;
+    if (ccip) lap('ccip_differences_ms', t);
+
+    t = Date.now();
+    const models = { clip: clip.id, tagger: tagger?.model, encoder: encoder?.id, ccip: ccip?.id, pixels: DETAIL_MODEL };
+    const { rows, unavailable, scored } = computeMetrics(loaded, images, models, (image, native) => {
       const sha = encoded.shas.get(image.path);
       const vector = vectorOf(image, clipVectors);
       if (!sha || !vector) return undefined;
@@ -177,6 +221,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         clip: { image: vector, native: vectorOf(native, clipVectors), promptText: textVectors.get(texts.get(image.prompt)!)!, references, styleCentroid },
         tagger: tagger?.inputsFor(vectorOf(image, taggerVectors), vectorOf(native, taggerVectors)),
         pixels: { detail: vectorOf(image, detailValues)?.[0] },
+        encoder: encoderVectors && embeddingInputs(vectorOf(image, encoderVectors), vectorOf(native, encoderVectors), encoderRefs),
+        ccip: ccip && ccipDifferences?.has(sha) ? { differences: ccipDifferences.get(sha)!, threshold: ccip.threshold } : undefined,
       };
     });
     lap('metrics_ms', t);
@@ -224,6 +270,23 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         image_model_sha256: modelShas[clip.imageFile],
       },
       tagger: tagger ? { id: tagger.model, preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash } : null,
+      encoder: encoder
+        ? {
+            id: encoder.id,
+            embedding: 'last_hidden_state[:, 0, :] (CLS)',
+            preprocessing: encoder.preprocessor.hash,
+            image_model_sha256: modelShas[encoder.modelFile],
+          }
+        : null,
+      ccip: ccip
+        ? {
+            id: ccip.id,
+            threshold: ccip.threshold,
+            preprocessing: ccip.preprocessor.hash,
+            feature_model_sha256: modelShas[ccip.featureFile],
+            metrics_model_sha256: modelShas[ccip.metricsFile],
+          }
+        : null,
       options: {
         device: options.device ?? 'cpu',
         resampler: options.resampler ?? 'fast',
@@ -242,6 +305,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         encoded: encoded.computed,
         cached: encoded.cached,
         references: references.length,
+        ...(encoder ? { encoder_references: encoderRefs.length } : {}),
         style_references: styleRefs.length,
         rows: rows.length,
         failures: failures.length,
@@ -256,6 +320,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       lora_factors: loaded.loraFactors,
       clip: clip.id,
       tagger: tagger?.model ?? null,
+      encoder: encoder?.id ?? null,
+      ccip: ccip?.id ?? null,
     });
     const runJson = writeRunJson(outDir, run);
     return {
@@ -271,5 +337,38 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     store.close();
     await clip.release();
     await tagger?.release();
+    await encoder?.release();
+    await ccip?.release();
   }
+}
+
+function embeddingInputs(image: Float32Array | undefined, native: Float32Array | undefined, references: Float32Array[]) {
+  return image ? { image, native, references } : undefined;
+}
+
+/** CCIP difference of every scored image (by content sha256) to each reference image whose features were computed. */
+async function characterDifferences(
+  ccip: CcipModel,
+  images: { path: string }[],
+  shas: Map<string, string>,
+  features: Map<string, Float32Array>,
+  referencePaths: string[],
+): Promise<Map<string, Float64Array>> {
+  const featureOf = (path: string) => {
+    const sha = shas.get(path);
+    return sha ? features.get(sha) : undefined;
+  };
+  const references = referencePaths.map(featureOf).filter((f): f is Float32Array => f !== undefined);
+  const wanted = [...new Set(images.map((i) => shas.get(i.path)).filter((sha): sha is string => sha !== undefined && features.has(sha)))];
+  const result = new Map<string, Float64Array>();
+  if (references.length === 0) {
+    for (const sha of wanted) result.set(sha, new Float64Array(0));
+    return result;
+  }
+  const differences = await ccip.differences(
+    wanted.map((sha) => features.get(sha)!),
+    references,
+  );
+  wanted.forEach((sha, i) => result.set(sha, differences[i]));
+  return result;
 }
