@@ -2,10 +2,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeTree } from '../helpers/tmp.js';
+import { tempDir } from '../helpers/tmp.js';
 import { a1111Infotext, pngWithText } from '../ingest/helpers/images.js';
+import { smallDemoSweep, PORTRAIT, GARDEN } from '../helpers/small-sweep.js';
 
-const DEMO = resolve('fixtures/demo');
 const CLIP = resolve('fixtures/models/clip');
 
 /** stderr is exactly one "error: …" line: no stack trace, no second line. */
@@ -15,24 +15,6 @@ function oneErrorLine(stderr: string): string {
   expect(lines[0]).toMatch(/^error: /);
   expect(stderr).not.toMatch(/\n\s+at /);
   return lines[0];
-}
-
-/** One base, one target, weights 0 and 1, one prompt, four seeds: real fixture images. */
-function smallSweep(): string {
-  const dir = tempDir();
-  writeTree(dir, {
-    'sweep.yaml': `name: small
-lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
-factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }, { id: garden, kind: concept, text: "anisphia, 1girl, outdoors, garden" }]
-seeds: [1, 2]
-images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
-`,
-  });
-  cpSync(join(DEMO, 'refs'), join(dir, 'refs'), { recursive: true });
-  cpSync(join(DEMO, 'anylora/anything/w1'), join(dir, 'anylora/anything/w1'), { recursive: true });
-  cpSync(join(DEMO, 'native/anything'), join(dir, 'native/anything'), { recursive: true });
-  return dir;
 }
 
 describe('usage mistakes exit 2 with one line', () => {
@@ -63,7 +45,7 @@ describe('usage mistakes exit 2 with one line', () => {
 
 describe('damaged sweep files: one line with the file (and line), exit 2', () => {
   it('alias bomb, non-UTF-8 text, an unknown key and a multi-megabyte prompt', () => {
-    const dir = smallSweep();
+    const dir = smallDemoSweep([PORTRAIT, GARDEN]);
     const sweep = readFileSync(join(dir, 'sweep.yaml'), 'utf8');
     const files: [string, string | Buffer, RegExp][] = [
       [
@@ -137,7 +119,7 @@ describe('scoring and reading runs', () => {
   let dir: string;
   let run0: string;
   beforeAll(() => {
-    dir = smallSweep();
+    dir = smallDemoSweep([PORTRAIT, GARDEN]);
     run0 = join(dir, 'run0');
     const scored = runCli(['score', join(dir, 'sweep.yaml'), '--clip', CLIP, '--out', run0, '--lock', join(dir, 'lock.json')]);
     expect(scored.code, scored.stderr).toBe(0);
@@ -146,7 +128,7 @@ describe('scoring and reading runs', () => {
   }, 120_000);
 
   it('--strict stops at a missing or undecodable image with one line, exit 1', () => {
-    const broken = smallSweep();
+    const broken = smallDemoSweep([PORTRAIT, GARDEN]);
     rmSync(join(broken, 'anylora/anything/w1/portrait-2.png'));
     let run = runCli(['score', join(broken, 'sweep.yaml'), '--clip', CLIP, '--out', join(broken, 'out'), '--lock', join(dir, 'lock.json'), '--strict']);
     expect(run.code).toBe(1);

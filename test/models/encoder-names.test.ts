@@ -5,26 +5,10 @@ import { loaderFiles } from '../../src/models/model-name.js';
 import { resolveModelOption } from '../../src/models/resolve-model.js';
 import { scoreSweep } from '../../src/score/score-sweep.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeTree } from '../helpers/tmp.js';
+import { tempDir } from '../helpers/tmp.js';
+import { smallDemoSweep } from '../helpers/small-sweep.js';
 
 const OFFLINE = { HF_HOME: '/nowhere' };
-const DEMO = resolve('fixtures/demo');
-
-/** Real fixture images: one base, one target, weights 0 and 1, two concept prompts, two seeds. */
-function smallSweep(): string {
-  const dir = tempDir();
-  writeTree(dir, {
-    'sweep.yaml': `name: small
-lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
-factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }, { id: outdoors, kind: concept, text: "anisphia, a girl standing outdoors" }]
-seeds: [1, 2]
-images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
-`,
-  });
-  for (const folder of ['refs', 'anylora/anything/w1', 'native/anything']) cpSync(join(DEMO, folder), join(dir, folder), { recursive: true });
-  return dir;
-}
 
 describe('DINOv2 and CCIP by name', () => {
   it('reads the files of a DINOv2 export and of a CCIP repository from a bare repository listing', () => {
@@ -59,7 +43,7 @@ describe('DINOv2 and CCIP by name', () => {
   });
 
   it('scores with both fixture encoders named on the command line', () => {
-    const sweep = smallSweep();
+    const sweep = smallDemoSweep();
     const out = join(sweep, 'out');
     const run = runCli([
       'score',
@@ -84,7 +68,7 @@ describe('DINOv2 and CCIP by name', () => {
   }, 240_000);
 
   it('pins metrics.json with the CCIP models: a changed threshold is refused, not silently used', async () => {
-    const sweep = smallSweep();
+    const sweep = smallDemoSweep();
     const ccip = join(tempDir(), 'ccip');
     cpSync('fixtures/models/ccip', ccip, { recursive: true });
     const options = { sweep: join(sweep, 'sweep.yaml'), clip: 'fixtures/models/clip', ccip, out: join(sweep, 'out'), lock: join(sweep, 'lock.json') };

@@ -1,34 +1,14 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipTokenizer } from '../../src/encoders/tokenizer.js';
-import { tempDir, writeTree } from '../helpers/tmp.js';
+import { tempDir } from '../helpers/tmp.js';
 import { folderFiles, HubStandIn } from './hub-stand-in.js';
 import { runCliAsync } from './run-cli-async.js';
+import { smallDemoSweep, PORTRAIT } from '../helpers/small-sweep.js';
 
 const CLIP_REPO = 'Xenova/clip-vit-base-patch32';
 const TAGGER_REPO = 'SmilingWolf/wd-vit-tagger-v3';
-const DEMO = resolve('fixtures/demo');
-
-/** One base, one target, weights 0 and 1, one prompt, two seeds, from the demo world. */
-function smallSweep(): string {
-  const dir = tempDir();
-  writeTree(dir, {
-    'sweep.yaml': `name: small
-lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
-factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }]
-seeds: [1, 2]
-images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
-`,
-  });
-  cpSync(join(DEMO, 'refs'), join(dir, 'refs'), { recursive: true });
-  for (const seed of [1, 2]) {
-    cpSync(join(DEMO, `anylora/anything/w1/portrait-${seed}.png`), join(dir, `anylora/anything/w1/portrait-${seed}.png`));
-    cpSync(join(DEMO, `native/anything/portrait-${seed}.png`), join(dir, `native/anything/portrait-${seed}.png`));
-  }
-  return dir;
-}
 
 describe('pull then score by name, as a new user would', () => {
   let hub: HubStandIn;
@@ -43,7 +23,7 @@ describe('pull then score by name, as a new user would', () => {
     });
     await hub.start();
     home = tempDir('lora-eval-hf-');
-    sweep = smallSweep();
+    sweep = smallDemoSweep([PORTRAIT]);
     env = { HF_ENDPOINT: hub.endpoint, HF_HOME: home, HF_HUB_CACHE: undefined, HF_TOKEN: undefined, HF_HUB_OFFLINE: undefined };
   });
   afterAll(() => hub.close());

@@ -1,15 +1,15 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, writeTree } from '../helpers/tmp.js';
+import { tempDir } from '../helpers/tmp.js';
 import { folderFiles, HubStandIn } from './hub-stand-in.js';
 import { runCliAsync } from './run-cli-async.js';
+import { PORTRAIT, smallDemoSweep } from '../helpers/small-sweep.js';
 
 const CLIP_REPO = 'Xenova/clip-vit-base-patch32';
 const DINO_REPO = 'onnx-community/dinov2-small';
 const CCIP_REPO = 'deepghs/ccip_onnx';
 const CCIP_MODEL = 'ccip-caformer-24-randaug-pruned';
-const DEMO = resolve('fixtures/demo');
 
 function prefixed(prefix: string, files: Record<string, Buffer>): Record<string, Buffer> {
   return Object.fromEntries(Object.entries(files).map(([path, bytes]) => [`${prefix}/${path}`, bytes]));
@@ -35,21 +35,7 @@ describe('pull DINOv2 and CCIP by card id, then score offline', () => {
   afterAll(() => hub.close());
 
   it("fetches exactly the card's files and scores with --encoder dinov2-small --ccip ccip", async () => {
-    const sweep = tempDir();
-    writeTree(sweep, {
-      'sweep.yaml': `name: small
-lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
-factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }]
-seeds: [1, 2]
-images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
-`,
-    });
-    cpSync(join(DEMO, 'refs'), join(sweep, 'refs'), { recursive: true });
-    for (const seed of [1, 2]) {
-      cpSync(join(DEMO, `anylora/anything/w1/portrait-${seed}.png`), join(sweep, `anylora/anything/w1/portrait-${seed}.png`));
-      cpSync(join(DEMO, `native/anything/portrait-${seed}.png`), join(sweep, `native/anything/portrait-${seed}.png`));
-    }
+    const sweep = smallDemoSweep([PORTRAIT]);
     const lock = join(sweep, 'models.lock.json');
     for (const model of ['clip-vit-base-patch32', 'dinov2-small', 'ccip']) {
       const pull = await runCliAsync(['models', 'pull', model, '--lock', lock], env);

@@ -3,32 +3,15 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildClipVisionModel } from '../../fixtures/lib/clip-vision.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeTree } from '../helpers/tmp.js';
+import { tempDir } from '../helpers/tmp.js';
+import { smallDemoSweep } from '../helpers/small-sweep.js';
 
 const DEMO = resolve('fixtures/demo');
 const CLIP = resolve('fixtures/models/clip');
 
-/** A small sweep of real fixture images: one base, one target, weights 0 and 1, two prompts, two seeds. */
-function smallSweep(): string {
-  const dir = tempDir();
-  writeTree(dir, {
-    'sweep.yaml': `name: small
-lora: { trigger: anisphia, description: a girl with blonde hair and green eyes, concept_tags: [blonde_hair], references: refs }
-factors: { base: [anylora], target: [anything], weight: [0, 1] }
-prompts: [{ id: portrait, kind: concept, text: "anisphia, 1girl, smile" }, { id: outdoors, kind: concept, text: "anisphia, a girl standing outdoors" }]
-seeds: [1, 2]
-images: { template: "{base}/{target}/w{weight}/{prompt}-{seed}.png", native: "native/{target}/{prompt}-{seed}.png" }
-`,
-  });
-  cpSync(join(DEMO, 'refs'), join(dir, 'refs'), { recursive: true });
-  cpSync(join(DEMO, 'anylora/anything/w1'), join(dir, 'anylora/anything/w1'), { recursive: true });
-  cpSync(join(DEMO, 'native/anything'), join(dir, 'native/anything'), { recursive: true });
-  return dir;
-}
-
 describe('bad input on the command line', () => {
   it('names each bad image in one line, scores the rest and exits non-zero', () => {
-    const dir = smallSweep();
+    const dir = smallDemoSweep();
     rmSync(join(dir, 'anylora/anything/w1/portrait-2.png'));
     const png = readFileSync(join(dir, 'anylora/anything/w1/outdoors-1.png'));
     writeFileSync(join(dir, 'anylora/anything/w1/outdoors-1.png'), png.subarray(0, Math.floor(png.length / 2)));
@@ -55,7 +38,7 @@ describe('bad input on the command line', () => {
     const dir = tempDir();
     cpSync(CLIP, join(dir, 'clip'), { recursive: true });
     writeFileSync(join(dir, 'clip/onnx/vision_model.onnx'), buildClipVisionModel({ imageSize: 336 }));
-    const sweep = smallSweep();
+    const sweep = smallDemoSweep();
     const run = runCli(['score', join(sweep, 'sweep.yaml'), '--clip', join(dir, 'clip'), '--out', join(sweep, 'out'), '--lock', join(dir, 'lock.json')]);
     expect(run.code).toBe(2);
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error: '));
@@ -78,7 +61,7 @@ describe('bad input on the command line', () => {
   it('refuses a model file whose sha256 changed since it was pinned', () => {
     const dir = tempDir();
     cpSync(CLIP, join(dir, 'clip'), { recursive: true });
-    const sweep = smallSweep();
+    const sweep = smallDemoSweep();
     const args = ['score', join(sweep, 'sweep.yaml'), '--clip', join(dir, 'clip'), '--out', join(sweep, 'out'), '--lock', join(dir, 'lock.json')];
     expect(runCli(args).code).toBe(0);
     copyFileSync(join(dir, 'clip/onnx/vision_model_quantized.onnx'), join(dir, 'clip/onnx/vision_model.onnx'));

@@ -38,6 +38,9 @@ describe('lora-eval plan', () => {
     expect(r.stdout).toMatch(/\ntotal +13 steps +72 +24 train steps, 1440 sampler steps/);
     expect(r.stdout).toContain(`dry run: would write 19 files and copy 2 reference images to ${out}`);
     expect(existsSync(out)).toBe(false);
+    // 2 prompts cannot carry a paired test; the prompts needed match R's power.t.test(power = 0.8, delta = d, type = "paired"): n = 33.37, 14.30, 7.59.
+    expect(r.stdout).toContain('2 prompts → d = 0.5: 0.');
+    expect(r.stdout).toContain('80 % power needs 34 for d = 0.5, 15 for d = 0.8, 8 for d = 1.2 prompts; an exact Wilcoxon needs at least 6 prompts');
   });
 
   it('writes the run folder and says what to do next', async () => {
@@ -57,5 +60,16 @@ describe('lora-eval plan', () => {
     const r = await runCli(file, '--out', join(dir, 'out'));
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe(`error: ${file}:${stringify(exp).split('\n').indexOf('  - -1') + 1}: weights.1: a LoRA weight must be a number ≥ 0\n`);
+  });
+});
+
+describe('the power note of plan', () => {
+  it("gives R's power.t.test power for the experiment's prompts", async () => {
+    const { promptPowerNote } = await import('../../src/cli/plan.js');
+    const prompts = [...Array(12)].map((_, i) => ({ kind: i < 8 ? 'concept' : 'unrelated' }));
+    // R: power.t.test(n = 12, delta = d, type = "paired")$power = 0.3526, 0.7137, 0.9651; n = 8: 0.2314, 0.4963, 0.8279
+    expect(promptPowerNote(prompts)).toContain(
+      '12 prompts → d = 0.5: 0.35, d = 0.8: 0.71, d = 1.2: 0.97; 8 concept prompts → d = 0.5: 0.23, d = 0.8: 0.50, d = 1.2: 0.83',
+    );
   });
 });
