@@ -68,15 +68,24 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   const outDir = resolve(out);
   mkdirSync(outDir, { recursive: true });
   const rows: ScoreRow[] = [];
-  const seenRows = new Set<string>();
+  // Shards are disjoint; unsharded runs may overlap. An overlapping score is kept once when both runs agree on it,
+  // and refused when they do not: picking either value would be a silent choice.
+  const seenRows = new Map<string, { row: ScoreRow; dir: string }>();
   let factors: string[] | undefined;
   for (const [i, dir] of dirs.entries()) {
     const table = readRunScores(join(dir, SCORES_CSV), runs[i], dir);
     factors ??= table.factors;
     for (const r of table.rows) {
       const key = JSON.stringify([r.image, r.metric, r.model]);
-      if (seenRows.has(key)) continue;
-      seenRows.add(key);
+      const earlier = seenRows.get(key);
+      if (earlier) {
+        if (earlier.row.sha256 !== r.sha256 || earlier.row.value !== r.value)
+          throw new UserError(
+            `${dir}: ${r.image} ${r.metric} (${r.model}) is also in ${earlier.dir} with ${earlier.row.sha256 !== r.sha256 ? 'another image sha256' : `another value (${earlier.row.value} vs ${r.value})`}; merge combines runs that agree`,
+          );
+        continue;
+      }
+      seenRows.set(key, { row: r, dir });
       rows.push(r);
     }
   }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeRuns } from '../../src/run/merge-runs.js';
 import { readRunJson } from '../../src/run/run-json.js';
+import { writeScoresCsv } from '../../src/run/run-scores.js';
+import { readScoresCsv } from '../../src/run/scores-csv.js';
 import { loadScoreTable } from '../../src/run/score-table.js';
 import { scoreSweep } from '../../src/score/score-sweep.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -31,5 +33,25 @@ describe('merge', () => {
     const lines = readFileSync(csv, 'utf8').split('\n');
     writeFileSync(csv, lines.slice(0, -3).join('\n') + '\n');
     expect(() => mergeRuns([join(dir, 's0-fast'), join(dir, 's1-fast')], join(dir, 'merged-cut'))).toThrow(/scores\.csv: does not match .*run\.json/);
+  }, 240_000);
+
+  it('keeps a score that two unsharded runs agree on once, and refuses one they disagree on, naming it', async () => {
+    const dir = tempDir();
+    const sweep = smallSweep(join(dir, 'sweep'));
+    const lock = join(dir, 'lock.json');
+    await scoreSweep({ sweep, clip: CLIP, out: join(dir, 'a'), lock });
+    await scoreSweep({ sweep, clip: CLIP, out: join(dir, 'b'), lock });
+    const single = loadScoreTable(join(dir, 'a')).rows.length;
+    expect(mergeRuns([join(dir, 'a'), join(dir, 'b')], join(dir, 'same')).rows).toBe(single);
+
+    // b's first score moved, with run.json re-recording the file as a scoring run would.
+    const { factors, rows } = readScoresCsv(join(dir, 'b', 'scores.csv'));
+    rows[0].value += 0.5;
+    const record = writeScoresCsv(join(dir, 'b'), rows, factors);
+    const runJson = JSON.parse(readFileSync(join(dir, 'b', 'run.json'), 'utf8'));
+    writeFileSync(join(dir, 'b', 'run.json'), JSON.stringify({ ...runJson, scores: record }));
+    expect(() => mergeRuns([join(dir, 'a'), join(dir, 'b')], join(dir, 'differ'))).toThrow(
+      `${join(dir, 'b')}: ${rows[0].image} ${rows[0].metric} (${rows[0].model}) is also in ${join(dir, 'a')} with another value`,
+    );
   }, 240_000);
 });
