@@ -3,6 +3,8 @@ import type { ChartSpec } from './charts.js';
 import { CHART_FONT } from './charts.js';
 import type { VarianceSummary } from './read-analysis.js';
 
+const finiteOrNull = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
+
 /** Which factor matters: partial η² of every factor term (the prompt block left out) per metric, with its prompt bootstrap CI. */
 export function varianceChart(variance: VarianceSummary | undefined): ChartSpec | undefined {
   const rows = (variance?.metrics ?? []).flatMap((m) =>
@@ -12,8 +14,13 @@ export function varianceChart(variance: VarianceSummary | undefined): ChartSpec 
         metric: `${m.metric} (${m.model})`,
         term: t.term,
         partial_eta2: t.partialEta2,
-        ci_low: t.partialEta2Low ?? NaN,
-        ci_high: t.partialEta2High ?? NaN,
+        ci_low: finiteOrNull(t.partialEta2Low),
+        ci_high: finiteOrNull(t.partialEta2High),
+        // A term without an interval says why instead of showing NaN (too few prompts to resample).
+        ci:
+          Number.isFinite(t.partialEta2Low) && Number.isFinite(t.partialEta2High)
+            ? `[${t.partialEta2Low!.toFixed(3)}, ${t.partialEta2High!.toFixed(3)}]`
+            : `none (K = ${m.prompts ?? '?'})`,
         eta2: t.eta2,
         p: t.p,
       })),
@@ -40,8 +47,7 @@ export function varianceChart(variance: VarianceSummary | undefined): ChartSpec 
                 { field: 'metric' },
                 { field: 'term' },
                 { field: 'partial_eta2', title: 'partial η²', format: '.3f' },
-                { field: 'ci_low', format: '.3f' },
-                { field: 'ci_high', format: '.3f' },
+                { field: 'ci', title: '95% CI' },
                 { field: 'eta2', title: 'η²', format: '.3f' },
                 { field: 'p', format: '.3g' },
               ],
