@@ -91,8 +91,14 @@ export class FileHashCache {
     this.dirty = true;
   }
 
+  /** Writes the cache; a folder that cannot be written (read-only model mount) only costs re-hashing next time. */
   save(): void {
-    if (this.dirty) writeFileAtomic(this.file, JSON.stringify(this.data) + '\n');
+    if (!this.dirty) return;
+    try {
+      writeFileAtomic(this.file, JSON.stringify(this.data) + '\n');
+    } catch {
+      return;
+    }
     this.dirty = false;
   }
 }

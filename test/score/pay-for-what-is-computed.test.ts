@@ -85,4 +85,13 @@ describe('FileHashCache', () => {
     expect(filesHashed()).toBe(hashed + 2);
     expect(c).toBe(await new FileHashCache(join(dir, 'none.json')).sha256(file));
   });
+
+  it('a cache that cannot be written does not fail the run', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'weights.bin');
+    writeFileSync(file, 'aaaa');
+    const cache = new FileHashCache(join(file, 'cache.json')); // a folder that cannot exist: weights.bin is a file
+    await cache.sha256(file);
+    expect(() => cache.save()).not.toThrow();
+  });
 });
