@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { analyze } from '../analysis/analyze.js';
 import type { TestRow } from '../analysis/test-row.js';
 import { agreementSentence } from '../analysis/agreement-text.js';
 import { TASKS, isTaskName } from '../rate/tasks.js';
@@ -61,6 +60,7 @@ export function register(program: Command): void {
     .option('--choose-floor <metric=value,...>', 'absolute floors replacing the default (weight-0 mean minus the metric margin), e.g. base_preservation=0.9')
     .action((run: string, opts) =>
       runCommand(async () => {
+        const { analyze } = await import('../analysis/analyze.js');
         const seed = Number(opts.seed);
         const reps = Number(opts.reps);
         if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got "${opts.seed}"`);

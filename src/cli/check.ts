@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { checkRuns, type CheckReport } from '../check/check-runs.js';
+import type { CheckReport } from '../check/check-runs.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
-import { checkJunit } from '../check/junit.js';
-import { checkMarkdown } from '../check/markdown.js';
 import { summaryLine } from '../check/summary.js';
 import type { Tolerance } from '../check/rescore.js';
 import { EXIT, runCommand, UserError } from './errors.js';
@@ -71,6 +69,9 @@ export function register(program: Command): void {
     .option('--markdown <file>', 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)')
     .action((run: string, opts) =>
       runCommand(async () => {
+        const { checkRuns } = await import('../check/check-runs.js');
+        const { checkJunit } = await import('../check/junit.js');
+        const { checkMarkdown } = await import('../check/markdown.js');
         const alpha = Number(opts.alpha);
         if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha must be between 0 and 1, got "${opts.alpha}"`);
         if (opts.inconclusive !== 'fail' && opts.inconclusive !== 'pass')

@@ -1,5 +1,5 @@
 import { CsvError } from 'csv-parse';
-import { ImageDecodeError } from '../imaging/decode.js';
+import { ImageDecodeError } from '../imaging/decode-error.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { SweepError } from '../sweep/types.js';
 import { fileError, isSystemError } from '../file-error.js';

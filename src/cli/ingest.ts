@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { ingestFolder, type IngestOptions } from '../ingest/ingest-folder.js';
+import type { IngestOptions } from '../ingest/ingest-folder.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -64,6 +64,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the sweep to stdout instead of writing files')
     .action((folder: string | undefined, opts) =>
       runCommand(async () => {
+        const { ingestFolder } = await import('../ingest/ingest-folder.js');
         if (folder === undefined && opts.grid.length === 0) throw new UserError('give a folder of images, --grid <image>, or both');
         const axis = (values: string | undefined, type: string | undefined, flag: string) => {
           if (values === undefined && type !== undefined) throw new UserError(`--${flag}-type needs --${flag} <values>`);

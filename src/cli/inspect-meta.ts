@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { IngestFileError } from '../ingest/errors.js';
-import { a1111ModelHash, addnetHash, legacyModelHash } from '../ingest/model-hashes.js';
-import { readImageMetadata } from '../ingest/read-metadata.js';
-import { readSafetensorsHeader } from '../ingest/safetensors.js';
 import { runCommand, UserError } from './errors.js';
 
 function toJson(value: unknown): string {
@@ -23,6 +19,10 @@ export function registerInspectMeta(inspect: Command): void {
     .option('--hashes', 'for .safetensors: also compute the A1111 model hash, the LoRA (addnet) hash and the legacy hash (reads the whole file)')
     .action((file: string, opts: { raw?: boolean; hashes?: boolean }) =>
       runCommand(async () => {
+        const { IngestFileError } = await import('../ingest/errors.js');
+        const { a1111ModelHash, addnetHash, legacyModelHash } = await import('../ingest/model-hashes.js');
+        const { readImageMetadata } = await import('../ingest/read-metadata.js');
+        const { readSafetensorsHeader } = await import('../ingest/safetensors.js');
         const path = resolve(file);
         try {
           if (path.toLowerCase().endsWith('.safetensors')) {

@@ -1,12 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadClip } from '../encoders/clip.js';
-import { loadTagger } from '../encoders/tagger.js';
-import { DEFAULT_THRESHOLDS, detectionThresholds } from '../encoders/tag-thresholds.js';
-import { decodeImage } from '../imaging/decode.js';
-import { encodeNpy } from '../imaging/npy.js';
-import { resolveModelOption } from '../models/resolve-model.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { runCommand, UserError } from './errors.js';
 
@@ -22,6 +16,8 @@ export function register(program: Command): Command {
     .argument('<text>', 'prompt text')
     .action((text: string, opts) =>
       runCommand(async () => {
+        const { loadClip } = await import('../encoders/clip.js');
+        const { resolveModelOption } = await import('../models/resolve-model.js');
         const clip = await loadClip(resolve(resolveModelOption(opts.model, '--model')));
         const { ids } = clip.tokenizer.encode(text, clip.contextLength);
         await clip.release();
@@ -36,6 +32,11 @@ export function register(program: Command): Command {
     .requiredOption('--out <file.npy>', 'where to write the tensor')
     .action((image: string, opts) =>
       runCommand(async () => {
+        const { loadClip } = await import('../encoders/clip.js');
+        const { loadTagger } = await import('../encoders/tagger.js');
+        const { decodeImage } = await import('../imaging/decode.js');
+        const { encodeNpy } = await import('../imaging/npy.js');
+        const { resolveModelOption } = await import('../models/resolve-model.js');
         const dir = resolve(resolveModelOption(opts.model, '--model'));
         const decoded = await decodeImage(resolve(image));
         let data: Float32Array;
@@ -65,6 +66,10 @@ export function register(program: Command): Command {
     .option('--json', 'print as JSON')
     .action((image: string, opts) =>
       runCommand(async () => {
+        const { loadTagger } = await import('../encoders/tagger.js');
+        const { DEFAULT_THRESHOLDS, detectionThresholds } = await import('../encoders/tag-thresholds.js');
+        const { decodeImage } = await import('../imaging/decode.js');
+        const { resolveModelOption } = await import('../models/resolve-model.js');
         const top = Number(opts.top);
         if (!Number.isInteger(top) || top < 1) throw new UserError(`--top must be a positive integer, got "${opts.top}"`);
         const tagger = await loadTagger(resolve(resolveModelOption(opts.tagger, '--tagger')));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { mergeRuns } from '../run/merge-runs.js';
 import { EXIT, runCommand } from './errors.js';
 
 export function register(program: Command): void {
@@ -10,6 +9,7 @@ export function register(program: Command): void {
     .requiredOption('-o, --out <dir>', 'the merged run folder')
     .action((runs: string[], opts) =>
       runCommand(async () => {
+        const { mergeRuns } = await import('../run/merge-runs.js');
         const result = mergeRuns(runs, opts.out);
         process.stdout.write(`merged ${result.runs} runs: ${result.rows} rows, ${result.failures} failure(s), into ${result.outDir}\n`);
         return result.failures ? EXIT.failed : EXIT.ok;

@@ -3,11 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatBytes } from '../models/format-bytes.js';
 import { hubEnv } from '../models/hub-env.js';
-import { pullModel } from '../models/hub-pull.js';
-import { readCards } from '../models/registry.js';
-import { formatSignature, openSession } from '../runtime/session.js';
 import { runCommand, UserError } from './errors.js';
-import { pullProgress } from './pull-progress.js';
 
 function onnxFiles(dir: string): string[] {
   const out: string[] = [];
@@ -27,6 +23,7 @@ export function register(program: Command): void {
     .option('--json', 'print the cards as JSON')
     .action((opts) =>
       runCommand(async () => {
+        const { readCards } = await import('../models/registry.js');
         const cards = readCards();
         if (opts.json) {
           process.stdout.write(JSON.stringify(cards, null, 2) + '\n');
@@ -52,6 +49,8 @@ export function register(program: Command): void {
     .option('--relock', 'accept files whose sha256 differs from their pin (a new revision) and re-pin them')
     .action((target: string, opts) =>
       runCommand(async () => {
+        const { pullModel } = await import('../models/hub-pull.js');
+        const { pullProgress } = await import('./pull-progress.js');
         const progress = pullProgress();
         const result = await pullModel({
           target,
@@ -78,6 +77,7 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .action((dir: string, opts) =>
       runCommand(async () => {
+        const { formatSignature, openSession } = await import('../runtime/session.js');
         const root = resolve(dir);
         if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError(`${dir}: not a folder`);
         const files = onnxFiles(root);

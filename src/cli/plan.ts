@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatPlanTable } from '../train/estimate.js';
-import { loadExperiment } from '../train/load-experiment.js';
-import { planExperiment, writePlan } from '../train/plan.js';
 import { pairedTPower, pairedTSampleSize, signedRankUnitsNeeded } from '../stats/index.js';
 import { runCommand } from './errors.js';
 
@@ -37,6 +34,9 @@ export function register(program: Command): Command {
     .option('--dry-run', 'print the plan as a table (steps, images, estimated GPU work) and write nothing')
     .action((experimentFile: string, opts: { out?: string; dryRun?: boolean }) =>
       runCommand(async () => {
+        const { formatPlanTable } = await import('../train/estimate.js');
+        const { loadExperiment } = await import('../train/load-experiment.js');
+        const { planExperiment, writePlan } = await import('../train/plan.js');
         const loaded = loadExperiment(resolve(experimentFile));
         const outDir = resolve(opts.out ?? `runs/${loaded.experiment.name}`);
         const plan = planExperiment(loaded, { outDir });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { pairedTPower, pairedTSampleSize, signedRankUnitsNeeded, StatsInputError } from '../stats/index.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 function numberList(text: string, flag: string): number[] {
@@ -23,6 +22,7 @@ export function register(program: Command): void {
     .option('--prompts <k>', 'also give the power with this many prompts')
     .action((opts) =>
       runCommand(async () => {
+        const { pairedTPower, pairedTSampleSize, signedRankUnitsNeeded, StatsInputError } = await import('../stats/index.js');
         const effects = numberList(opts.effect, '--effect');
         const power = Number(opts.power);
         const alpha = Number(opts.alpha);

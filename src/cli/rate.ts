@@ -1,8 +1,5 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { buildRatingPlan } from '../rate/plan.js';
-import { RatingsCsvError } from '../rate/ratings-csv.js';
-import { startRatingServer } from '../rate/server.js';
 import { isTaskName, TASK_NAMES } from '../rate/tasks.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
@@ -27,6 +24,9 @@ export function register(program: Command): void {
     .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', '0')
     .action((run: string, opts) =>
       runCommand(async () => {
+        const { buildRatingPlan } = await import('../rate/plan.js');
+        const { RatingsCsvError } = await import('../rate/ratings-csv.js');
+        const { startRatingServer } = await import('../rate/server.js');
         const pairs = Number(opts.pairs);
         const repeatShare = Number(opts.repeats);
         const seed = Number(opts.seed);

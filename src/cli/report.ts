@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeReport } from '../report/report.js';
 import { EXIT, runCommand } from './errors.js';
 
 export function register(program: Command): void {
@@ -11,6 +10,7 @@ export function register(program: Command): void {
     .option('--no-png', 'skip rasterizing the charts to PNG')
     .action((run: string, opts) =>
       runCommand(async () => {
+        const { writeReport } = await import('../report/report.js');
         const result = await writeReport({ run, out: opts.out, png: opts.png });
         process.stdout.write(
           `wrote ${result.html}, ${result.latex} and ${result.charts.length} chart(s) in ${result.charts.length ? result.charts[0].replace(/\/[^/]*$/, '') : '-'}\n`,

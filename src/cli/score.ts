@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { resolveModelOption } from '../models/resolve-model.js';
 import { formatFailure } from '../score/failures.js';
-import { scoreSweep } from '../score/score-sweep.js';
 import { parseShard } from '../score/shard.js';
 import { EXIT, runCommand, UserError } from './errors.js';
-import { terminalProgress } from './progress.js';
 
 export function register(program: Command): void {
   program
@@ -45,6 +42,9 @@ export function register(program: Command): void {
     .option('--max-pixels <n>', 'largest width × height decoded; larger images fail (default: 50000000)')
     .action((sweepFile: string, opts) =>
       runCommand(async () => {
+        const { resolveModelOption } = await import('../models/resolve-model.js');
+        const { scoreSweep } = await import('../score/score-sweep.js');
+        const { terminalProgress } = await import('./progress.js');
         if (opts.device !== 'cpu' && opts.device !== 'cuda') throw new UserError(`--device must be cpu or cuda, got "${opts.device}"`);
         const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))

@@ -27,6 +27,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { ImageDecodeError } from './decode-error.js';
 
 export interface DecodedImage {
   width: number;
@@ -39,21 +40,7 @@ export interface DecodedImage {
   format: string;
 }
 
-export type ImageDecodeErrorCode = 'not-found' | 'unreadable' | 'not-an-image' | 'corrupt' | 'too-large' | 'unsupported-format';
-
-export class ImageDecodeError extends Error {
-  readonly path: string;
-  readonly reason: string;
-  readonly code: ImageDecodeErrorCode;
-
-  constructor(path: string, code: ImageDecodeErrorCode, reason: string, options?: { cause?: unknown }) {
-    super(`${path}: ${reason}`, options);
-    this.name = 'ImageDecodeError';
-    this.path = path;
-    this.reason = reason;
-    this.code = code;
-  }
-}
+export { ImageDecodeError, type ImageDecodeErrorCode } from './decode-error.js';
 
 export interface DecodeOptions {
   /** Largest accepted width*height, checked from the header before decoding. Default 50 megapixels. */

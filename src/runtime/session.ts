@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import type { FileHashCache } from '../store/file-hash-cache.js';
 import { ModelLoadError } from './errors.js';
 
 export type Device = 'cpu' | 'cuda';
@@ -17,9 +18,32 @@ export interface ModelSignature {
   outputs: TensorSignature[];
 }
 
+/** The part of an onnxruntime session the encoders use; the real session may be created at the first run. */
+export interface ModelSession {
+  run(feeds: ort.InferenceSession.FeedsType, fetches: string[]): Promise<ort.InferenceSession.ReturnType>;
+  release(): Promise<void>;
+}
+
 export interface LoadedSession {
-  session: ort.InferenceSession;
+  session: ModelSession;
   signature: ModelSignature;
+}
+
+let created = 0;
+
+/** How many onnxruntime sessions this process has created, for tests and run.json. */
+export function sessionsCreated(): number {
+  return created;
+}
+
+let signatureCache: FileHashCache | undefined;
+
+/**
+ * Remember model signatures in `cache`, keyed by the model file's sha256 and the onnxruntime version, so that a model
+ * whose signature is known opens without a session until something is run on it. Undefined: always create sessions.
+ */
+export function cacheSignaturesIn(cache: FileHashCache | undefined): void {
+  signatureCache = cache;
 }
 
 export interface SessionOptions {
@@ -41,19 +65,40 @@ export async function openSession(file: string, options: SessionOptions = {}): P
   if (!existsSync(file)) throw new ModelLoadError(file, 'model file not found');
   if (statSync(file).size === 0) throw new ModelLoadError(file, 'model file is empty');
   const device = options.device ?? 'cpu';
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(file, {
-      executionProviders: executionProviders(device),
-      graphOptimizationLevel: 'all',
-      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-    });
-  } catch (e) {
-    const message = String((e as Error).message ?? e).split('\n')[0];
-    const hint = device === 'cuda' && /cuda/i.test(message) ? ' (is onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12?)' : '';
-    throw new ModelLoadError(file, `onnxruntime cannot load it: ${message}${hint}`);
+  const create = async (): Promise<ort.InferenceSession> => {
+    try {
+      const session = await ort.InferenceSession.create(file, {
+        executionProviders: executionProviders(device),
+        graphOptimizationLevel: 'all',
+        ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+      });
+      created++;
+      return session;
+    } catch (e) {
+      const message = String((e as Error).message ?? e).split('\n')[0];
+      const hint = device === 'cuda' && /cuda/i.test(message) ? ' (is onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12?)' : '';
+      throw new ModelLoadError(file, `onnxruntime cannot load it: ${message}${hint}`);
+    }
+  };
+  const cache = signatureCache;
+  const key = cache && `onnx-signature:${ort.env.versions.common}:${await cache.sha256(file)}`;
+  const known = cache && key ? cache.derived<Omit<ModelSignature, 'file'>>(key) : undefined;
+  if (known) {
+    let pending: Promise<ort.InferenceSession> | undefined;
+    return {
+      session: {
+        run: async (feeds, fetches) => (await (pending ??= create())).run(feeds, fetches),
+        release: async () => {
+          if (pending) await (await pending).release();
+        },
+      },
+      signature: { file, inputs: known.inputs, outputs: known.outputs },
+    };
   }
-  return { session, signature: { file, inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) } };
+  const session = await create();
+  const signature = { file, inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) };
+  if (cache && key) cache.setDerived(key, { inputs: signature.inputs, outputs: signature.outputs });
+  return { session, signature };
 }
 
 export function formatShape(shape: (number | string)[]): string {

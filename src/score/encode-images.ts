@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { decodeImage, ImageDecodeError } from '../imaging/decode.js';
+import type { FileHashCache } from '../store/file-hash-cache.js';
 import { sha256 } from '../store/hash.js';
 import type { Store } from '../store/store.js';
 import { strictStop, type Failure } from './failures.js';
@@ -29,6 +30,8 @@ export interface EncodeOptions {
   strict?: boolean;
   /** Largest width × height decoded (default: decodeImage's). */
   maxPixels?: number;
+  /** Remembers the sha256 of unchanged files, so that images whose vectors are all stored are not read. */
+  hashes?: FileHashCache;
 }
 
 /** A batch after reading, hashing and preprocessing: one tensor per encoder that still needs the image. */
@@ -59,30 +62,55 @@ export async function encodeImages(
   const claimed = new Set<string>();
 
   const prepare = async (batch: ImageFile[]): Promise<PreparedImage[]> => {
-    const read = await Promise.all(
-      batch.map((file) =>
-        readFile(file.path).then(
-          (bytes) => ({ file, bytes }),
-          (e: NodeJS.ErrnoException) => ({ file, error: `cannot read: ${e.code ?? e.message}` }),
-        ),
-      ),
-    );
     const todo: { file: ImageFile; bytes: Buffer; sha: string; needs: boolean[] }[] = [];
-    for (const r of read) {
-      if ('error' in r) {
-        fail({ file: r.file.path, image: r.file.key, stage: 'read', reason: r.error });
-        continue;
+    const readFailed = (file: ImageFile, e: NodeJS.ErrnoException) =>
+      fail({ file: file.path, image: file.key, stage: 'read', reason: `cannot read: ${e.code ?? e.message}` });
+    // A file whose sha256 is cached and whose vectors are all in the store is not read at all.
+    const known = batch.map((file) => {
+      try {
+        return { file, ...options.hashes?.lookup(file.path) };
+      } catch (e) {
+        return { file, error: e as NodeJS.ErrnoException };
       }
-      const sha = sha256(r.bytes);
-      result.shas.set(r.file.path, sha);
-      // The same bytes under two paths are encoded once.
-      if (claimed.has(sha)) continue;
-      claimed.add(sha);
-      const needs = encoders.map((enc) => {
+    });
+    const needsOf = (sha: string) =>
+      encoders.map((enc) => {
         const cached = store.vector(sha, enc.modelSha, enc.prepHash);
         if (cached) result.vectors.get(enc.model)!.set(sha, cached);
         return !cached;
       });
+    const toRead: typeof known = [];
+    for (const k of known) {
+      if ('error' in k && k.error) {
+        readFailed(k.file, k.error);
+        continue;
+      }
+      if (k.sha256 && !claimed.has(k.sha256) && !needsOf(k.sha256).some(Boolean)) {
+        result.shas.set(k.file.path, k.sha256);
+        claimed.add(k.sha256);
+        result.cached++;
+      } else toRead.push(k);
+    }
+    const read = await Promise.all(
+      toRead.map((k) =>
+        readFile(k.file.path).then(
+          (bytes) => ({ ...k, bytes }),
+          (e: NodeJS.ErrnoException) => ({ ...k, readError: e }),
+        ),
+      ),
+    );
+    for (const r of read) {
+      if ('readError' in r) {
+        readFailed(r.file, r.readError);
+        continue;
+      }
+      const sha = sha256(r.bytes);
+      if (options.hashes && 'stamp' in r && r.stamp) options.hashes.remember(r.file.path, r.stamp, sha);
+      result.shas.set(r.file.path, sha);
+      // The same bytes under two paths are encoded once.
+      if (claimed.has(sha)) continue;
+      claimed.add(sha);
+      const needs = needsOf(sha);
       if (needs.some(Boolean)) todo.push({ file: r.file, bytes: r.bytes, sha, needs });
       else result.cached++;
     }

@@ -19,10 +19,10 @@ import {
   scoringFilesIn,
   TAGGER_SCORING_FILES,
 } from '../runtime/scoring-files.js';
-import type { Device } from '../runtime/session.js';
+import { cacheSignaturesIn, sessionsCreated, type Device } from '../runtime/session.js';
 import type { Resampler } from '../imaging/resize.js';
 import type { ThresholdMode } from '../encoders/tag-thresholds.js';
-import { sha256File } from '../store/hash.js';
+import { FileHashCache, filesHashed } from '../store/file-hash-cache.js';
 import { Store } from '../store/store.js';
 import { loadSweep } from '../sweep/load.js';
 import type { LoadedSweep } from '../sweep/types.js';
@@ -83,10 +83,10 @@ export interface ScoreResult {
   exitCode: number;
 }
 
-async function pinModelFiles(files: string[], lock: ModelLock, relock: boolean): Promise<Record<string, string>> {
+async function pinModelFiles(files: string[], lock: ModelLock, relock: boolean, hashes: FileHashCache): Promise<Record<string, string>> {
   const shas: Record<string, string> = {};
   for (const file of [...new Set(files)]) {
-    const sha = await sha256File(file);
+    const sha = await hashes.sha256(file);
     if (relock) lock.forget(file);
     lock.verify(file, sha, statSync(file).size);
     shas[file] = sha;
@@ -124,7 +124,13 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   const neededNatives = options.shard ? loaded.images.filter((n) => n.native && !images.includes(n)) : [];
 
   t = Date.now();
-  const lock = new ModelLock(resolve(options.lock ?? defaultLockFile(resolve(options.clip))));
+  const lockFile = resolve(options.lock ?? defaultLockFile(resolve(options.clip)));
+  const lock = new ModelLock(lockFile);
+  const work = { sessions: sessionsCreated(), hashed: filesHashed() };
+  // Beside the lock: the sha256 of unchanged model and image files and the signatures of known models, so that a
+  // re-run reads only what changed and opens a model only when something must be encoded.
+  const hashes = new FileHashCache(lockFile.replace(/(\.json)?$/, '.hash-cache.json'));
+  cacheSignaturesIn(hashes);
   const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant, resampler: options.resampler });
   const tagger: TaggerScoring | undefined = options.tagger
     ? await loadTaggerScoring(resolve(options.tagger), {
@@ -158,7 +164,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     ...(encoder ? scoringFilesIn(encoder.dir, DINOV2_SCORING_FILES) : []),
     ...(ccip ? scoringFilesIn(ccip.dir, CCIP_SCORING_FILES) : []),
   ];
-  const modelShas = await pinModelFiles([...modelFiles, ...scoringFiles], lock, options.relock ?? false);
+  const modelShas = await pinModelFiles([...modelFiles, ...scoringFiles], lock, options.relock ?? false, hashes);
   lap('load_models_ms', t);
   progress.info(
     `models: ${clip.id} (${clip.layout}${options.variant ? `, ${options.variant}` : ''})${tagger ? `, ${tagger.encoder(modelShas[tagger.modelFile]).model}` : ''}` +
@@ -182,6 +188,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       batchSize: options.batchSize,
       strict: options.strict,
       maxPixels: options.maxPixels,
+      hashes,
     });
     lap('encode_images_ms', t);
     failures.push(...encoded.failures);
@@ -245,6 +252,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     );
 
     timings.total_ms = Date.now() - started;
+    hashes.save();
     const run: RunJson = {
       tool: { name: 'lora-eval', version: TOOL_VERSION, git: gitSha(dirname(new URL(import.meta.url).pathname)) },
       created: new Date().toISOString(),
@@ -311,6 +319,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         failures: failures.length,
       },
       timings,
+      work: { sessions_created: sessionsCreated() - work.sessions, files_hashed: filesHashed() - work.hashed },
       unavailable: Object.fromEntries(unavailable),
       failures,
     };
@@ -335,6 +344,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     };
   } finally {
     store.close();
+    cacheSignaturesIn(undefined);
     await clip.release();
     await tagger?.release();
     await encoder?.release();
