@@ -4,6 +4,7 @@ import { characterSimilarity } from './character_similarity.js';
 import { conceptDetection } from './concept_detection.js';
 import { conceptSimilarity } from './concept_similarity.js';
 import { detail } from './detail.js';
+import { detailTags } from './detail_tags.js';
 import { promptFidelity } from './prompt_fidelity.js';
 import { promptTagFidelity } from './prompt_tag_fidelity.js';
 import { styleRetention } from './style_retention.js';
@@ -18,6 +19,7 @@ export const metricRegistry: MetricDefinition[] = [
   conceptDetection,
   promptTagFidelity,
   detail,
+  detailTags,
   characterSimilarity,
   characterMatch,
 ];

@@ -17,6 +17,7 @@ import { ancestorsOf } from '../sweep/lineage.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
+import { WORTH_IT_RULE, worthItDirection, worthItSummary, type WorthItClaim, type WorthItSummary } from './claims/worth-it.js';
 import { VARIANCE_MODEL, varianceCsv, varianceDecompositions, type VarianceDecomposition } from './variance-decomposition.js';
 import { COMPOUND_VERDICT_RULE, compoundVerdict, hypothesisVerdict, VERDICT_RULE, type HypothesisVerdict } from './verdict.js';
 
@@ -48,6 +49,8 @@ export interface HypothesisResult extends HypothesisVerdict {
   units: number[];
   /** The parts of a compound (all:) hypothesis, each with its own verdict. */
   parts?: HypothesisResult[];
+  /** Whether the gain is worth its GPU-hours, for a claim with worth_it. */
+  worth_it?: WorthItSummary;
 }
 
 export interface AnalyzeResult {
@@ -149,6 +152,11 @@ export const TESTS_CSV_COLUMNS = [
   'per_gpu_hour_ci_high',
   'cost_factor',
   'cost_difference_gpu_hours',
+  'worth_it_min_gain_per_gpu_hour',
+  'worth_it_gain_per_gpu_hour',
+  'worth_it_gain_ci_low',
+  'worth_it_gain_ci_high',
+  'worth_it',
   'note',
 ];
 
@@ -181,6 +189,11 @@ function testsCsv(tests: TestRow[]): string {
       num(t.perCostCiHigh ?? NaN),
       t.costFactor ?? '',
       num(t.costDifference ?? NaN),
+      num(t.worthItMinGain ?? NaN),
+      num(t.worthItGain ?? NaN),
+      num(t.worthItGainCiLow ?? NaN),
+      num(t.worthItGainCiHigh ?? NaN),
+      t.worthIt ?? '',
       t.note ?? '',
     ]),
     { header: true, columns: TESTS_CSV_COLUMNS },
@@ -224,6 +237,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     const rows = evaluate(claim, ctx);
     tests.push(...rows);
     const units = [...new Set(rows.map((r) => r.unit))];
+    const worthIt = 'worth_it' in claim && claim.worth_it ? claim.worth_it : undefined;
     return {
       id: claim.id,
       type: claimType(claim),
@@ -232,6 +246,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       unit: units.join(', '),
       units: rows.map((r) => r.nUnits),
       ...hypothesisVerdict(rows),
+      ...(worthIt ? { worth_it: worthItSummary(rows, worthIt, worthItDirection(claim as WorthItClaim)!) } : {}),
     };
   };
   const hypotheses: HypothesisResult[] = entries.map((entry) => {
@@ -316,6 +331,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       hypotheses: options.hypotheses ? resolve(options.hypotheses) : null,
       verdict_rule: VERDICT_RULE,
       compound_verdict_rule: COMPOUND_VERDICT_RULE,
+      worth_it_rule: WORTH_IT_RULE,
       costs: table.costs ?? null,
     },
     factors: table.factors,

@@ -35,6 +35,21 @@ const unit = z
     'prompt (default): each prompt contributes one value (its mean over the seeds), and the test runs across prompts; image: every image (pair) counts as independent, which overstates certainty when prompts differ',
   );
 
+/**
+ * The price a gain is worth: the smallest gain of the metric per extra GPU-hour worth paying for. Judged on the CI
+ * of the gain per GPU-hour (see claims/worth-it.ts), apart from the claim's own verdict.
+ */
+export const WorthItSchema = z
+  .object({
+    min_gain_per_gpu_hour: z
+      .number()
+      .finite()
+      .describe("the smallest gain per extra GPU-hour worth paying for, in the metric's unit per GPU-hour and its better direction"),
+    higher_is_better: z.boolean().optional().describe("the metric's direction; default: from the metric registry"),
+  })
+  .strict()
+  .describe('worth it when the whole CI of the gain per GPU-hour lies above min_gain_per_gpu_hour; not worth it when it lies below');
+
 export const CompareClaimSchema = z
   .object({
     ...common,
@@ -42,6 +57,7 @@ export const CompareClaimSchema = z
     expect: z.enum(['less', 'greater', 'different']).describe('a < b, a > b, or any difference'),
     test: z.enum(['wilcoxon', 't']).default('wilcoxon'),
     unit,
+    worth_it: WorthItSchema.optional().describe('the sides differ in one factor with costs: is the gain worth its GPU-hours?'),
   })
   .strict();
 
@@ -89,6 +105,7 @@ export const DoseResponseClaimSchema = z
     dose_response: z.object({ factor: z.string().default('weight') }).strict(),
     expect: z.enum(['increasing', 'decreasing']),
     unit,
+    worth_it: WorthItSchema.optional().describe('the factor has costs: is the gain along it worth its GPU-hours?'),
   })
   .strict();
 
@@ -176,6 +193,7 @@ export type CorrelationClaim = z.infer<typeof CorrelationClaimSchema>;
 export type DoseResponseClaim = z.infer<typeof DoseResponseClaimSchema>;
 export type Claim = z.infer<typeof ClaimSchema>;
 export type Relation = z.infer<typeof RelationSchema>;
+export type WorthIt = z.infer<typeof WorthItSchema>;
 export interface CompoundClaim {
   id: string;
   description?: string;

@@ -1,5 +1,8 @@
 export type Verdict = 'supported' | 'refuted' | 'inconclusive';
 
+/** Whether a gain is worth its GPU-hours (claims/worth-it.ts). */
+export type WorthItVerdict = 'worth it' | 'not worth it' | 'inconclusive';
+
 /** What a test treats as its independent units: prompts (the default), images (pairs), or design cells (Spearman). */
 export type TestUnit = 'prompt' | 'image' | 'cell';
 
@@ -49,6 +52,13 @@ export interface TestRow {
   /** The costed factor and the cost difference (GPU-hours) behind perCost. */
   costFactor?: string;
   costDifference?: number;
+  /** With worth_it: the smallest gain per GPU-hour worth paying for (the claim's min_gain_per_gpu_hour). */
+  worthItMinGain?: number;
+  /** perCost signed so that a gain moves the metric in its better direction, with its CI (sorted). */
+  worthItGain?: number;
+  worthItGainCiLow?: number;
+  worthItGainCiHigh?: number;
+  worthIt?: WorthItVerdict;
   /** Why a test could not be run, when it could not, and anything a reader must know about its data. */
   note?: string;
 }

@@ -3,6 +3,7 @@ import { claimType, comparedSides, type Claim, type Selector } from './hypothesi
 import { levelsOf, metricsOf, type ScoreTable } from '../run/score-table.js';
 import { isRelation, sameLevel } from './selection.js';
 import { ancestorsOf } from '../sweep/lineage.js';
+import { worthItProblems, type WorthItClaim } from './claims/worth-it.js';
 
 export function acrossFactors(claim: Claim): string[] {
   return claim.across === undefined ? [] : Array.isArray(claim.across) ? claim.across : [claim.across];
@@ -66,6 +67,7 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
       }
     };
     checkMetric(claim.metric, 'metric: ');
+    if ('worth_it' in claim) for (const problem of worthItProblems(claim as WorthItClaim, table)) at('worth_it: ', problem);
     checkSelector(claim.where, 'where: ');
     for (const f of acrossFactors(claim)) checkFactor(f, 'across: ');
     switch (claimType(claim)) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { TestRow } from '../analysis/test-row.js';
+import type { WorthItSummary } from '../analysis/claims/worth-it.js';
 import { agreementSentence } from '../analysis/agreement-text.js';
 import { TASKS, isTaskName } from '../rate/tasks.js';
 import { EXIT, runCommand, UserError } from './errors.js';
@@ -12,7 +13,21 @@ export function testLine(t: TestRow): string {
   const where = t.where || '(all)';
   const result = Number.isFinite(t.p) ? `p_adj ${fmtP(t.pAdj)} ${t.verdict}` : `not run: ${t.note ?? ''}`;
   const perCost = t.perCost !== undefined && Number.isFinite(t.perCost) ? `, ${fmtP(t.perCost)} per GPU-hour of ${t.costFactor}` : '';
-  return `${where}: ${t.test.replace(/ \(.*\)$/, '')}, ${units}${t.unit === 'image' ? ' (image-level)' : ''}, ${result}${perCost}`;
+  return `${where}: ${t.test.replace(/ \(.*\)$/, '')}, ${units}${t.unit === 'image' ? ' (image-level)' : ''}, ${result}${perCost}${worthItPart(t)}`;
+}
+
+const g3 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : '–');
+
+/** "; gain 0.012 [0.004, 0.02] per GPU-hour vs min 0.03: NOT WORTH IT" for a claim with worth_it. */
+function worthItPart(t: TestRow): string {
+  if (!t.worthIt) return '';
+  const gain =
+    t.worthItGain !== undefined ? `gain ${g3(t.worthItGain)} [${g3(t.worthItGainCiLow!)}, ${g3(t.worthItGainCiHigh!)}] per GPU-hour` : 'no gain per GPU-hour';
+  return `; ${gain} vs min ${g3(t.worthItMinGain!)}: ${t.worthIt.toUpperCase()}`;
+}
+
+function worthItLine(w: WorthItSummary): string {
+  return `worth it? ${w.verdict.toUpperCase()} at ${w.min_gain_per_gpu_hour} per GPU-hour: ${w.worth_it} worth it, ${w.not_worth_it} not, ${w.inconclusive} inconclusive of ${w.tests} test(s)`;
 }
 
 function listOption(name: string, value: string): string[] {
@@ -81,8 +96,10 @@ export function register(program: Command): void {
           out.write(
             `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
+          if (h.worth_it) out.write(`  ${worthItLine(h.worth_it)}\n`);
           for (const part of h.parts ?? []) {
             out.write(`  ${part.verdict.toUpperCase().padEnd(12)} ${part.id} (${part.type}, ${part.metric})\n`);
+            if (part.worth_it) out.write(`    ${worthItLine(part.worth_it)}\n`);
             for (const t of result.tests.filter((t) => t.hypothesis === part.id)) out.write(`    ${testLine(t)}\n`);
           }
           for (const t of result.tests.filter((t) => t.hypothesis === h.id)) out.write(`  ${testLine(t)}\n`);

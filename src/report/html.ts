@@ -2,7 +2,7 @@ import { chooseBlock, varianceBlock } from './choose-html.js';
 import { escapeHtml as h } from './escape.js';
 import { agreementNote, agreementSection } from './agreement-html.js';
 import type { RaterAgreementSummary } from '../analysis/agreement-files.js';
-import type { Analysis, CellRow } from './read-analysis.js';
+import type { Analysis, CellRow, HypothesisSummary, TestCsvRow } from './read-analysis.js';
 
 export interface RenderedChart {
   name: string;
@@ -28,6 +28,23 @@ tr.chosen td { background: #eef6ff; font-weight: bold; }
 table.grid td.thumb { text-align: center; font-size: 0.75rem; color: #444; } table.grid img { display: block; margin: 0 auto 0.2rem; border-radius: 2px; }
 .missing { width: 112px; height: 112px; background: #f3f3f3; color: #999; display: flex; align-items: center; justify-content: center; }
 `;
+
+/** A worth-it decision as a badge, coloured like the verdict it resembles. */
+function worthItBadge(verdict: string): string {
+  const cls = verdict === 'worth it' ? 'supported' : verdict === 'not worth it' ? 'refuted' : 'inconclusive';
+  return `<span class="verdict ${cls}">${h(verdict)}</span>`;
+}
+
+function worthItCell(w: HypothesisSummary['worth_it']): string {
+  if (!w) return '<td></td>';
+  return `<td>${worthItBadge(w.verdict)} <span class="meta">min ${h(String(w.min_gain_per_gpu_hour))} per GPU-hour; ${w.worth_it}/${w.not_worth_it}/${w.inconclusive} of ${w.tests}</span></td>`;
+}
+
+function gainCell(t: TestCsvRow): string {
+  if (!t.worthIt) return '<td></td>';
+  const gain = t.worthItGain !== undefined ? `${fmt(t.worthItGain)} [${fmt(t.worthItGainCiLow!)}, ${fmt(t.worthItGainCiHigh!)}]` : '–';
+  return `<td class="num">${gain} <span class="meta">vs min ${h(String(t.worthItMinGain))}</span> ${worthItBadge(t.worthIt)}</td>`;
+}
 
 function verdictBadge(verdict: string): string {
   const cls = ['supported', 'refuted', 'inconclusive'].includes(verdict) ? verdict : 'inconclusive';
@@ -59,27 +76,29 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
   const { summary } = analysis;
   const prov = summary.provenance;
   const title = `lora-eval report${prov?.sweep?.name ? `: ${prov.sweep.name}` : ''}`;
+  const withWorthIt = summary.hypotheses.some((x) => x.worth_it || x.parts?.some((p) => p.worth_it));
   const hypotheses = summary.hypotheses.length
-    ? `<table><thead><tr><th>hypothesis</th><th>type</th><th>metric</th><th>verdict</th><th>unit</th><th>tests</th><th>description</th></tr></thead><tbody>${summary.hypotheses
+    ? `<table><thead><tr><th>hypothesis</th><th>type</th><th>metric</th><th>verdict</th>${withWorthIt ? '<th>worth its GPU-hours?</th>' : ''}<th>unit</th><th>tests</th><th>description</th></tr></thead><tbody>${summary.hypotheses
         .flatMap((x) => [{ x, part: false }, ...(x.parts ?? []).map((p) => ({ x: p, part: true }))])
         .map(
           ({ x, part }) =>
-            `<tr><td>${part ? '└ ' : ''}${h(x.id)}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>` +
+            `<tr><td>${part ? '└ ' : ''}${h(x.id)}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>${withWorthIt ? worthItCell(x.worth_it) : ''}` +
             `<td>${h(x.unit ?? '')}${x.units?.length ? ` (K = ${h(x.units.map((k) => (Number.isFinite(k) ? String(k) : '–')).join(', '))})` : ''}</td>` +
             `<td>${x.supported} supported, ${x.refuted} refuted, ${x.inconclusive} inconclusive of ${x.tests}${x.notRun ? ` (${x.notRun} could not run)` : ''}</td><td>${h(x.description ?? '')}</td></tr>`,
         )
         .join(
           '',
-        )}</tbody></table><p class="meta">${h(summary.settings.verdict_rule)}${summary.settings.compound_verdict_rule && summary.hypotheses.some((x) => x.parts) ? ` ${h(summary.settings.compound_verdict_rule)}` : ''}</p>`
+        )}</tbody></table><p class="meta">${h(summary.settings.verdict_rule)}${summary.settings.compound_verdict_rule && summary.hypotheses.some((x) => x.parts) ? ` ${h(summary.settings.compound_verdict_rule)}` : ''}${withWorthIt && summary.settings.worth_it_rule ? ` ${h(summary.settings.worth_it_rule)}` : ''}</p>`
     : '<p>No hypotheses were tested (run <code>lora-eval analyze --hypotheses …</code>).</p>';
+  const testsWorthIt = analysis.tests.some((t) => t.worthIt);
   const tests = analysis.tests.length
-    ? `<table><thead><tr><th>hypothesis</th><th>test</th><th>a</th><th>b</th><th>where</th><th>unit</th><th>K</th><th>n</th><th>estimate</th><th>CI</th><th>p</th><th>p adj.</th><th>effect</th><th>verdict</th><th>note</th></tr></thead><tbody>${analysis.tests
+    ? `<table><thead><tr><th>hypothesis</th><th>test</th><th>a</th><th>b</th><th>where</th><th>unit</th><th>K</th><th>n</th><th>estimate</th><th>CI</th><th>p</th><th>p adj.</th><th>effect</th><th>verdict</th>${testsWorthIt ? '<th>gain per GPU-hour [95% CI]</th>' : ''}<th>note</th></tr></thead><tbody>${analysis.tests
         .map(
           (t) =>
             `<tr><td>${h(t.hypothesis)}</td><td>${h(t.test)}</td><td>${h(t.a)}</td><td>${h(t.b)}</td><td>${h(t.where)}</td>` +
             `<td class="unit-${h(t.unit)}">${h(t.unit === 'image' ? 'image (pairs as independent)' : t.unit)}</td><td class="num">${fmt(t.nUnits, 0)}</td><td class="num">${t.n}</td>` +
             `<td class="num">${fmt(t.estimate)}</td><td class="num">${Number.isFinite(t.ciLow) ? `${fmt(t.ciLow)} – ${fmt(t.ciHigh)} <span class="meta">(${h(ciLabel(t.ciMethod, t.ciLevel, t.nUnits))})</span>` : '–'}</td>` +
-            `<td class="num">${fmtP(t.p)}</td><td class="num">${fmtP(t.pAdj)}</td><td class="num">${fmt(t.effect, 2)}</td><td>${verdictBadge(t.verdict)}</td><td>${h(t.note ?? '')}</td></tr>`,
+            `<td class="num">${fmtP(t.p)}</td><td class="num">${fmtP(t.pAdj)}</td><td class="num">${fmt(t.effect, 2)}</td><td>${verdictBadge(t.verdict)}</td>${testsWorthIt ? gainCell(t) : ''}<td>${h(t.note ?? '')}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : '';

@@ -48,20 +48,28 @@ function ciCell(t: { ciLow: number; ciHigh: number; ciMethod: string; ciLevel: n
   return `[${f3(t.ciLow)}, ${f3(t.ciHigh)}] {\\scriptsize ${label}}`;
 }
 
+/** "0.012 [0.004, 0.020] / min 0.03: not worth it", for a test whose claim has worth_it. */
+function worthItTexCell(t: Analysis['tests'][number]): string {
+  if (!t.worthIt) return '';
+  const gain = t.worthItGain !== undefined ? `${f3(t.worthItGain)} [${f3(t.worthItGainCiLow!)}, ${f3(t.worthItGainCiHigh!)}]` : '--';
+  return `${gain} / ${tex(String(t.worthItMinGain))}: ${tex(t.worthIt)}`;
+}
+
 /** The tests behind the hypotheses, booktabs. */
 export function testsTable(analysis: Analysis): string | undefined {
   if (!analysis.tests.length) return undefined;
+  const worthIt = analysis.tests.some((t) => t.worthIt);
   return [
     '\\begin{table}[t]',
     '\\centering',
-    '\\caption{Tests behind each hypothesis: the unit of inference and the number of units $K$ (prompt: one value per prompt, the mean over its seeds; image: every pair counted as independent), mean difference $a-b$ (or $\\rho$, slope) with its CI (level and method per row: t over the $K$ units with $K-1$ df, or a prompt bootstrap), adjusted $p$ and verdict.}',
-    '\\begin{tabular}{llllrrrl}',
+    `\\caption{Tests behind each hypothesis: the unit of inference and the number of units $K$ (prompt: one value per prompt, the mean over its seeds; image: every pair counted as independent), mean difference $a-b$ (or $\\rho$, slope) with its CI (level and method per row: t over the $K$ units with $K-1$ df, or a prompt bootstrap), adjusted $p$ and verdict.${worthIt ? " Worth it: gain per GPU-hour in the metric's better direction [95\\% CI] / the smallest gain worth paying for; worth it when the CI lies above it, not worth it when below, else inconclusive." : ''}}`,
+    `\\begin{tabular}{llllrrrl${worthIt ? 'l' : ''}}`,
     '\\toprule',
-    'hypothesis & where & test & unit & $K$ & estimate [CI] & $p_{adj}$ & verdict \\\\',
+    `hypothesis & where & test & unit & $K$ & estimate [CI] & $p_{adj}$ & verdict${worthIt ? ' & worth it' : ''} \\\\`,
     '\\midrule',
     ...analysis.tests.map(
       (t) =>
-        `${tex(t.hypothesis)} & ${tex(t.where)} & ${tex(t.test.replace(/ \(.*\)$/, ''))} & ${tex(t.unit)} & ${Number.isFinite(t.nUnits) ? t.nUnits : '--'} & ${f3(t.estimate)} ${ciCell(t)} & ${fp(t.pAdj)} & ${tex(t.verdict)} \\\\`,
+        `${tex(t.hypothesis)} & ${tex(t.where)} & ${tex(t.test.replace(/ \(.*\)$/, ''))} & ${tex(t.unit)} & ${Number.isFinite(t.nUnits) ? t.nUnits : '--'} & ${f3(t.estimate)} ${ciCell(t)} & ${fp(t.pAdj)} & ${tex(t.verdict)}${worthIt ? ` & ${worthItTexCell(t)}` : ''} \\\\`,
     ),
     '\\bottomrule',
     '\\end{tabular}',

@@ -4,7 +4,8 @@ import { CsvError, parse } from 'csv-parse/sync';
 import type { CellEstimate } from '../analysis/cells.js';
 import type { ChooseCandidate, ChooseGroup, FloorSpec } from '../analysis/choose.js';
 import type { AnovaTerm } from '../stats/anova-type2.js';
-import type { CiMethod, TestRow, TestUnit, Verdict } from '../analysis/test-row.js';
+import type { CiMethod, TestRow, TestUnit, Verdict, WorthItVerdict } from '../analysis/test-row.js';
+import type { WorthItSummary } from '../analysis/claims/worth-it.js';
 import { UserError } from '../errors.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
 
@@ -28,6 +29,8 @@ export interface HypothesisSummary {
   notRun: number;
   /** The parts of a compound (all:) hypothesis. */
   parts?: HypothesisSummary[];
+  /** Whether the gain is worth its GPU-hours, for a claim with worth_it. */
+  worth_it?: WorthItSummary;
 }
 
 /** summary.json's variance field (absent in analyses written before it existed). Bootstrap bounds are null when not estimated. */
@@ -80,6 +83,7 @@ export interface Analysis {
       bootstrap_reps: number;
       verdict_rule: string;
       compound_verdict_rule?: string;
+      worth_it_rule?: string;
       ci_method?: string;
       ci_level?: number;
       unit_of_inference?: string;
@@ -111,6 +115,18 @@ function readJson<T>(file: string): T {
     if (e instanceof SyntaxError) throw new UserError(`${file}: malformed JSON (truncated or damaged file?): ${e.message}; run "lora-eval analyze" again`);
     throw e;
   }
+}
+
+/** The worth-it columns of a tests.csv row, when its claim had worth_it (older analyses have none). */
+function worthItColumns(r: Record<string, string>): Partial<TestRow> {
+  const verdict = r.worth_it;
+  if (verdict !== 'worth it' && verdict !== 'not worth it' && verdict !== 'inconclusive') return {};
+  const gain = num(r.worth_it_gain_per_gpu_hour ?? '');
+  return {
+    worthIt: verdict as WorthItVerdict,
+    worthItMinGain: num(r.worth_it_min_gain_per_gpu_hour ?? ''),
+    ...(Number.isFinite(gain) ? { worthItGain: gain, worthItGainCiLow: num(r.worth_it_gain_ci_low), worthItGainCiHigh: num(r.worth_it_gain_ci_high) } : {}),
+  };
 }
 
 /** Reads what `lora-eval analyze` wrote into a run folder: cells.csv, tests.csv and summary.json. */
@@ -157,6 +173,7 @@ export function readAnalysis(runDir: string): Analysis {
     effectCiLow: num(r.effect_ci_low),
     effectCiHigh: num(r.effect_ci_high),
     verdict: r.verdict as Verdict,
+    ...worthItColumns(r),
     note: r.note ?? '',
   }));
   return { runDir, factors, cells, tests, summary };

@@ -26,7 +26,8 @@ export interface RunJson {
   /** Tokenizer, preprocessing and tag-list files of the models (absent in runs before they were pinned). */
   model_files?: ModelFileRecord[];
   clip?: { id?: string; image_model_sha256?: string; preprocessing?: string; [key: string]: unknown };
-  tagger?: { id?: string; preprocessing?: string } | null;
+  /** detail_tags: the tags of metrics/detail_tags.ts the tagger has, those the detail_tags metric reads (absent in older runs). */
+  tagger?: { id?: string; preprocessing?: string; detail_tags?: string[] } | null;
   options: { resampler?: string; tag_thresholds?: string; variant?: string | null; shard: { index: number; count: number } | null; [key: string]: unknown };
   store?: string;
   /** Key of this run's images in the store (absent in runs before a store could hold several). */

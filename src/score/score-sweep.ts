@@ -37,6 +37,7 @@ import { silentProgress, type Progress } from './progress.js';
 import { scoringText } from './scoring-text.js';
 import { inShard, type Shard } from './shard.js';
 import { loadTaggerScoring, type TaggerScoring } from './tagger-scoring.js';
+import { detailTagsIn } from '../../metrics/detail_tags.js';
 
 export interface ScoreOptions {
   /** Path of sweep.yaml. */
@@ -277,7 +278,13 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         preprocessing: clip.preprocessor.hash,
         image_model_sha256: modelShas[clip.imageFile],
       },
-      tagger: tagger ? { id: tagger.model, preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash } : null,
+      tagger: tagger
+        ? {
+            id: tagger.model,
+            preprocessing: tagger.encoder(modelShas[tagger.modelFile]).prepHash,
+            detail_tags: detailTagsIn(tagger.tagger.tags).map((t) => t.name),
+          }
+        : null,
       encoder: encoder
         ? {
             id: encoder.id,

@@ -16,6 +16,7 @@ import {
   type ClaimContext,
 } from './shared.js';
 import { costDifference, withPerCost } from './per-cost.js';
+import { withWorthIt, worthItDirection } from './worth-it.js';
 
 /**
  * Paired comparison of two sides per across level. At the prompt unit (the default) each prompt contributes
@@ -92,6 +93,7 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
   });
   const cost = costDifference(claim.compare.a, claim.compare.b, ctx.table.costs);
   rows.forEach((r, i) => (rows[i] = withPerCost(r, cost)));
+  if (claim.worth_it) rows.forEach((r, i) => (rows[i] = withWorthIt(r, claim.worth_it!, worthItDirection(claim)!)));
   applyCorrection(rows, claim, (r) => directionVerdict(r.pAdj < claim.alpha, r.test === 'paired t' ? r.estimate : r.effect, claim.expect));
   if (claim.test === 'wilcoxon') noteUnreachableCorrection(rows, claim, (r) => (r.test.includes('exact') ? smallestSignedRankP(r.nUnits) : undefined));
   return rows;

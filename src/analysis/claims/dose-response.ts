@@ -6,6 +6,7 @@ import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
 import { acrossSelectors, applyCorrection, directionVerdict, effectCI, guarded, metricRows, type ClaimContext } from './shared.js';
 import { acrossFactors } from '../validate-claims.js';
 import { costSlope, withPerCost } from './per-cost.js';
+import { withWorthIt, worthItDirection } from './worth-it.js';
 
 const g4 = (v: number) => Number(v.toPrecision(4)).toString();
 
@@ -133,6 +134,7 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
   });
   // Per GPU-hour: the metric's slope on the factor ÷ the cost's slope on it, when the factor has costs.
   rows.forEach((r, i) => (rows[i] = withPerCost(r, costSlope(factor, cellLevels[i], table.costs))));
+  if (claim.worth_it) rows.forEach((r, i) => (rows[i] = withWorthIt(r, claim.worth_it!, worthItDirection(claim)!)));
   // Image level: significance needs the corrected OLS p and a prompt-cluster bootstrap CI that excludes 0.
   return applyCorrection(rows, claim, (r) =>
     directionVerdict(r.pAdj < claim.alpha && (unit === 'prompt' || r.ciLow > 0 || r.ciHigh < 0), r.estimate, claim.expect),
