@@ -108,6 +108,11 @@ describe('analyze on planted scores', () => {
       'per_gpu_hour_ci_high',
       'cost_factor',
       'cost_difference_gpu_hours',
+      'worth_it_min_gain_per_gpu_hour',
+      'worth_it_gain_per_gpu_hour',
+      'worth_it_gain_ci_low',
+      'worth_it_gain_ci_high',
+      'worth_it',
       'note',
     ]);
     const first = tests[0];
