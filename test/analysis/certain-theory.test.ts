@@ -104,7 +104,11 @@ describe('examples/certain-theory', () => {
       expect(t.perCostCiLow).toBeCloseTo(t.ciLow / (0.525 - 0.2472), 10);
       expect(t.perCost).toBeGreaterThan(0.3 / (0.525 - 0.2472) - 0.2);
       expect(t.perCost).toBeLessThan(0.3 / (0.525 - 0.2472) + 0.2);
+      // worth_it: about 1.1 gray levels per extra GPU-hour, the whole CI below the example's price of 2.
+      expect(t.worthItGainCiHigh).toBeLessThan(2);
+      expect(t.worthIt).toBe('not worth it');
     }
+    expect(result.hypotheses.find((h) => h.id === 'higher-resolution-adds-detail')!.worth_it?.verdict).toBe('not worth it');
   });
 
   it('leaves claims 2 and 4b inconclusive in a world without their effects', () => {
