@@ -229,6 +229,53 @@ describe('worth_it refuses what it cannot judge', () => {
     expect(refusal(yaml)).toMatch(/metric "artefacts" is not in the metric registry.*add higher_is_better/);
   });
 
+  it('for a dose-response whose costs do not grow linearly along the factor', () => {
+    const rows: ScoreRow[] = [];
+    for (const resolution of ['512', '768', '1024'])
+      for (const prompt of ['p1', 'p2', 'p3'])
+        rows.push({
+          image: `${resolution}/${prompt}.png`,
+          sha256: 'x',
+          levels: { resolution },
+          prompt,
+          seed: '1',
+          metric: 'detail',
+          model: 'detail-v1',
+          value: 1,
+        });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows, ['resolution', 'target', 'weight']));
+    const sweep = (costs: string) =>
+      write(
+        dir,
+        'sweep.yaml',
+        `name: s
+lora: { trigger: x, description: a girl, references: refs }
+factors: { resolution: [512, 768, 1024], target: [t], weight: [1] }
+prompts: [{ id: p1, kind: concept, text: x }]
+seeds: [1]
+images: "{resolution}/{prompt}.png"
+costs: { resolution: ${costs} }
+`,
+      );
+    const hypotheses = write(
+      dir,
+      'h.yaml',
+      `hypotheses:
+  - id: dose
+    metric: detail
+    dose_response: { factor: resolution }
+    expect: increasing
+    worth_it: { min_gain_per_gpu_hour: 1 }
+`,
+    );
+    const run = (costs: string) => () => analyze({ input: join(dir, 'scores.csv'), hypotheses, sweep: sweep(costs), reps: 200 });
+    expect(run('{ 512: 1, 768: 2, 1024: 4 }')).toThrow(
+      /worth_it: needs costs that grow linearly with resolution.*512: 1, 768: 2, 1024: 4 do not: compare two levels instead/,
+    );
+    expect(run('{ 512: 1, 768: 2, 1024: 3 }')).not.toThrow();
+  });
+
   it('for a dose-response over a factor without costs', () => {
     const yaml = `  - id: dose
     metric: detail

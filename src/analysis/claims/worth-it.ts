@@ -42,10 +42,27 @@ export function worthItProblems(claim: WorthItClaim, table: ScoreTable): string[
       );
   } else {
     const factor = claim.dose_response.factor;
-    if (!costSlope(factor, levelsOf(table, factor), table.costs))
+    const levels = levelsOf(table, factor);
+    if (!costSlope(factor, levels, table.costs))
       problems.push(`needs costs: for ${factor}, with GPU-hours for each of its levels (costs given for: ${Object.keys(table.costs).join(', ') || 'none'})`);
+    else if (!linearCosts(levels, table.costs[factor]))
+      problems.push(
+        `needs costs that grow linearly with ${factor}, so that the metric's slope over the cost's slope is a gain per GPU-hour at every level; ` +
+          `${levels.map((l) => `${l}: ${table.costs![factor][l] ?? table.costs![factor][String(Number(l))]}`).join(', ')} do not: compare two levels instead`,
+      );
   }
   return problems;
+}
+
+/** Whether the cost of each level lies on one straight line through the levels (to rounding). */
+function linearCosts(levels: string[], costs: Record<string, number>): boolean {
+  const points = levels.map((l) => [Number(l), costs[l] ?? costs[String(Number(l))]] as const);
+  if (points.length <= 2) return true;
+  const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
+  const mc = points.reduce((s, [, c]) => s + c, 0) / points.length;
+  const slope = points.reduce((s, [x, c]) => s + (x - mx) * (c - mc), 0) / points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  const scale = Math.max(...points.map(([, c]) => Math.abs(c)));
+  return points.every(([x, c]) => Math.abs(c - (mc + slope * (x - mx))) <= 1e-9 * scale);
 }
 
 /** The test's gain per GPU-hour in the metric's better direction, its CI, and the decision against the threshold. */
