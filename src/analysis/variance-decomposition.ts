@@ -111,7 +111,8 @@ type Cell = { levels: Record<string, string>; prompt: string };
 /**
  * The cells of the largest crossed part of a design that sampled some levels only with some others (a sweep's
  * exclude:, e.g. intermediate checkpoints of one LoRA): while two factors have an empty two-way cell, the level
- * with the fewest cells among those in an empty cell is left out. Returns the cells kept and "factor=level" of each
+ * with the fewest cells among those in an empty cell is left out (on a tie, the level of the factor declared later:
+ * sweeps declare their main factors first). Returns the cells kept and "factor=level" of each
  * level left out, so that the decomposition says what it covers instead of refusing the whole run.
  */
 export function crossedCells<C extends Cell>(cells: C[], allFactors: string[]): { cells: C[]; dropped: string[] } {
@@ -138,7 +139,8 @@ export function crossedCells<C extends Cell>(cells: C[], allFactors: string[]): 
       }
     }
     if (inEmptyCell.size === 0) return { cells, dropped };
-    const [worst] = [...inEmptyCell].sort((x, y) => count.get(x)! - count.get(y)!);
+    const factorIndex = (k: string) => allFactors.indexOf((JSON.parse(k) as string[])[0]);
+    const [worst] = [...inEmptyCell].sort((x, y) => count.get(x)! - count.get(y)! || factorIndex(y) - factorIndex(x));
     const [factor, level] = JSON.parse(worst) as [string, string];
     dropped.push(`${factor}=${level}`);
     cells = cells.filter((c) => c.levels[factor] !== level);

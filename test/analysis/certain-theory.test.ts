@@ -44,13 +44,15 @@ function world({ ancestorStyleOnChilloutmix = 0.3, detailGain }: World): ScoreRo
             for (const resolution of sweep.factors.resolution.map(String)) {
               const detail = sharpness + (resolution === '768' ? detailGain : 0) + 0.05 * rng.normal();
               for (const clipSkip of sweep.factors.clip_skip.map(String)) {
-                const levels = { base, clip_skip: clipSkip, resolution, target, weight };
-                const image = `${base}/cs${clipSkip}/r${resolution}/${target}/w${weight}/${prompt.id}-${seed}.png`;
+                const levels = { base, clip_skip: clipSkip, resolution, checkpoint: 'e10', target, weight };
+                const image = `${base}/cs${clipSkip}/r${resolution}/e10/${target}/w${weight}/${prompt.id}-${seed}.png`;
                 const row = { image, sha256: '-', levels, prompt: prompt.id, seed };
                 rows.push({ ...row, metric: 'style_retention', model: 'clip', value: retain + 0.01 * rng.normal() });
                 rows.push({ ...row, metric: 'concept_detection', model: 'wd', value: shown });
                 rows.push({ ...row, metric: 'concept_probability', model: 'wd', value: probability });
                 rows.push({ ...row, metric: 'detail', model: 'detail-v1', value: detail });
+                // The example's choose: section states a base-preservation floor, so the run must have the metric.
+                if (prompt.kind === 'unrelated') rows.push({ ...row, metric: 'base_preservation', model: 'clip', value: 1 - 0.1 * retain });
               }
             }
           }
