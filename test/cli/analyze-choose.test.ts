@@ -55,8 +55,8 @@ describe('lora-eval analyze --choose', () => {
     const summary = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
     expect(summary.choose).toMatchObject({ id: 'best-epoch', claim: 'images 7-12', factors: ['checkpoint', 'weight'] });
     expect(summary.choose.floors).toEqual([
-      { metric: 'base_preservation', kind: 'absolute', value: 0.9 },
       { metric: 'prompt_fidelity', kind: 'absolute', value: 28 },
+      { metric: 'base_preservation', kind: 'absolute', value: 0.9 },
     ]);
     // --choose replaces the factors, --choose-floor one floor; the file's other floor stays.
     const overridden = runCli(['analyze', csv, '--reps', '200', '--hypotheses', file, '--out', join(dir, 'b'), '--choose', 'weight', '--choose-floor', 'prompt_fidelity=none']);
