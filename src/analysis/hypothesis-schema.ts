@@ -14,7 +14,11 @@ export const RelationSchema = z.union([
 export const SelectorSchema = z.record(z.string(), z.union([Level, z.array(Level).min(1), RelationSchema]));
 
 /** The numbered claim of the study a hypothesis states, printed beside its verdict. */
-const claimLabel = z.union([z.string().min(1), z.number()]).transform(String).optional().describe('the claim of the study this states, e.g. "1a"');
+const claimLabel = z
+  .union([z.string().min(1), z.number()])
+  .transform(String)
+  .optional()
+  .describe('the claim of the study this states, e.g. "1a"');
 
 const common = {
   id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'hypothesis ids may use letters, digits, "_", "." and "-"'),
@@ -159,7 +163,13 @@ export const ChooseSectionSchema = z
     claim: claimLabel,
     description: z.string().optional(),
     factors: z
-      .union([z.string().min(1).transform((f) => [f]), z.array(z.string().min(1)).min(1, 'name at least one factor, e.g. [checkpoint, weight]')])
+      .union([
+        z
+          .string()
+          .min(1)
+          .transform((f) => [f]),
+        z.array(z.string().min(1)).min(1, 'name at least one factor, e.g. [checkpoint, weight]'),
+      ])
       .describe('factors to choose a level combination of, e.g. [checkpoint, weight]'),
     metric: z.string().min(1).optional().describe('concept metric to maximize; default concept_detection, else concept_similarity'),
     floors: z
@@ -189,7 +199,8 @@ export const HypothesesSchema = z
   })
   .strict()
   .superRefine((file, ctx) => {
-    if (file.hypotheses.length === 0 && !file.choose) ctx.addIssue({ code: 'custom', path: ['hypotheses'], message: 'needs at least one hypothesis (or a choose: section)' });
+    if (file.hypotheses.length === 0 && !file.choose)
+      ctx.addIssue({ code: 'custom', path: ['hypotheses'], message: 'needs at least one hypothesis (or a choose: section)' });
     const ids = new Set<string>();
     const see = (id: string, path: (string | number)[]) => {
       if (ids.has(id)) ctx.addIssue({ code: 'custom', path, message: `duplicate hypothesis id "${id}"` });

@@ -95,7 +95,9 @@ function planFromTemplate(sweep: Sweep, loraFactors: string[], file: string, pro
   const seenNative = new Set<string>();
   const excluded = (levels: Record<string, string>) =>
     (sweep.exclude ?? []).some((rule) =>
-      Object.entries(rule).every(([name, value]) => (Array.isArray(value) ? value : [value]).some((l) => canonicalLevel(String(l)) === canonicalLevel(levels[name]))),
+      Object.entries(rule).every(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).some((l) => canonicalLevel(String(l)) === canonicalLevel(levels[name])),
+      ),
     );
   let kept = 0;
   for (const levels of combinations(factorEntries)) {

@@ -75,7 +75,11 @@ export const SweepSchema = z
       .optional()
       .describe('what is known about the models that are levels of base or target, e.g. { chilloutmix: { ancestors: [nai, sd15] } }'),
     exclude: z
-      .array(z.record(identifier, z.union([FactorLevelSchema, z.array(FactorLevelSchema).min(1)])).refine((r) => Object.keys(r).length > 0, 'an exclude rule names at least one factor'))
+      .array(
+        z
+          .record(identifier, z.union([FactorLevelSchema, z.array(FactorLevelSchema).min(1)]))
+          .refine((r) => Object.keys(r).length > 0, 'an exclude rule names at least one factor'),
+      )
       .optional()
       .describe(
         'level combinations of the image template that were not generated, e.g. [{ checkpoint: [e4, e8], clip_skip: 1 }]: a combination is left out when it matches every factor of a rule (a list: any of its levels)',

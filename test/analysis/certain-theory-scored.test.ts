@@ -57,7 +57,9 @@ describe('examples/certain-theory on scored fixture images', () => {
     // The candidates with more of the character (epoch 8 and 10 at weight 1) move unrelated images past the floor.
     const infeasible = choose.candidates.filter((c) => isCheckpointLora(c.group) && !c.feasible).map((c) => `${c.levels.checkpoint}/${c.levels.weight}`);
     expect(infeasible.sort()).toEqual(['e10/0.65', 'e10/1', 'e8/1']);
-    expect(world.analyzeOut).toMatch(/choose concept_detection \(base=anylora, clip_skip=2, resolution=512\): checkpoint=e8, weight=0.65, P\(best\) (0\.9\d|1\.00)/);
+    expect(world.analyzeOut).toMatch(
+      /choose concept_detection \(base=anylora, clip_skip=2, resolution=512\): checkpoint=e8, weight=0.65, P\(best\) (0\.9\d|1\.00)/,
+    );
     for (const g of choose.groups.filter((x) => !isCheckpointLora(x.group))) {
       // Every other LoRA has epoch 10 only: either one of its weights is chosen, or the group says which floor no candidate meets.
       if (g.chosen) expect(g.chosen.checkpoint).toBe('e10');

@@ -30,8 +30,14 @@ describe('lora-eval analyze --choose', () => {
       [['--choose', 'weight', '--choose-floor', 'base_preservation'], '--choose-floor: expected metric=number or metric=none, got "base_preservation"'],
       [['--choose-metric', 'concept_similarity'], '--choose-metric and --choose-floor need --choose'],
       [['--choose', 'weight'], '--choose-floor: base_preservation needs a stated floor'],
-      [['--choose', 'weight', '--choose-floor', 'base_preservation=high'], '--choose-floor: expected metric=number or metric=none, got "base_preservation=high"'],
-      [['--choose', 'weight', '--choose-metric', 'concept_similarity', '--choose-floor', 'base_preservation=0.9'], '--choose-metric: the run has no "concept_similarity" rows'],
+      [
+        ['--choose', 'weight', '--choose-floor', 'base_preservation=high'],
+        '--choose-floor: expected metric=number or metric=none, got "base_preservation=high"',
+      ],
+      [
+        ['--choose', 'weight', '--choose-metric', 'concept_similarity', '--choose-floor', 'base_preservation=0.9'],
+        '--choose-metric: the run has no "concept_similarity" rows',
+      ],
     ];
     for (const [args, message] of cases) {
       const run = runCli(['analyze', csv, '--reps', '100', ...args]);
@@ -59,7 +65,20 @@ describe('lora-eval analyze --choose', () => {
       { metric: 'base_preservation', kind: 'absolute', value: 0.9 },
     ]);
     // --choose replaces the factors, --choose-floor one floor; the file's other floor stays.
-    const overridden = runCli(['analyze', csv, '--reps', '200', '--hypotheses', file, '--out', join(dir, 'b'), '--choose', 'weight', '--choose-floor', 'prompt_fidelity=none']);
+    const overridden = runCli([
+      'analyze',
+      csv,
+      '--reps',
+      '200',
+      '--hypotheses',
+      file,
+      '--out',
+      join(dir, 'b'),
+      '--choose',
+      'weight',
+      '--choose-floor',
+      'prompt_fidelity=none',
+    ]);
     expect(overridden.code, overridden.stderr).toBe(0);
     const over = JSON.parse(readFileSync(join(dir, 'b', 'summary.json'), 'utf8'));
     expect(over.choose.factors).toEqual(['weight']);

@@ -43,10 +43,9 @@ export async function runCertainTheory(options: { null?: boolean } = {}): Promis
   const sweep = join(dir, 'sweep');
   expect(await writeCertainTheoryWorld(sweep, { seeds: [1], null: options.null })).toBe(CERTAIN_THEORY_IMAGES);
   const run = join(dir, 'run');
-  const score = runCli(
-    ['score', join(sweep, 'sweep.yaml'), '--clip', 'fixtures/models/clip', '--tagger', 'fixtures/models/tagger-v3', '--out', run],
-    { timeoutMs: CLI_TIMEOUT_MS },
-  );
+  const score = runCli(['score', join(sweep, 'sweep.yaml'), '--clip', 'fixtures/models/clip', '--tagger', 'fixtures/models/tagger-v3', '--out', run], {
+    timeoutMs: CLI_TIMEOUT_MS,
+  });
   expect(score.code, score.stderr).toBe(0);
   const analyze = runCli(['analyze', run, '--hypotheses', CERTAIN_THEORY_HYPOTHESES], { timeoutMs: CLI_TIMEOUT_MS });
   expect(analyze.code, analyze.stderr).toBe(0);
