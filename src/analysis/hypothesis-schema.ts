@@ -240,9 +240,14 @@ export type HypothesesFile = z.output<typeof HypothesesSchema>;
 export const HypothesesJsonSchema = z
   .object({
     $schema: z.string().optional(),
-    hypotheses: z.array(
-      z.union([ClaimSchema, z.object({ id: hypothesisId, claim: claimLabel, description: z.string().optional(), all: z.array(ClaimSchema).min(2) }).strict()]),
-    ),
+    hypotheses: z
+      .array(
+        z.union([
+          ClaimSchema,
+          z.object({ id: hypothesisId, claim: claimLabel, description: z.string().optional(), all: z.array(ClaimSchema).min(2) }).strict(),
+        ]),
+      )
+      .optional(),
     choose: ChooseSectionSchema.optional(),
   })
   .strict();
