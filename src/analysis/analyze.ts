@@ -11,7 +11,8 @@ import { chooseBest, chooseCsv, type ChooseOptions, type ChooseResult } from './
 import { evaluateCompare, evaluateCorrelation, evaluateDoseResponse, evaluateEquivalence, evaluateNonInferiority, type ClaimContext } from './claims/index.js';
 import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-files.js';
 import { analyzeEmbeddings, runEncoder, type EmbeddingAnalysis } from './embedding-analysis.js';
-import { claimType, HypothesesSchema, isCompound, type Claim, type Hypothesis } from './hypothesis-schema.js';
+import { claimType, HypothesesSchema, isCompound, type ChooseSection, type Claim, type Hypothesis } from './hypothesis-schema.js';
+import { UserError } from '../errors.js';
 import { SweepSchema } from '../sweep/schema.js';
 import { ancestorsOf } from '../sweep/lineage.js';
 import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
@@ -32,14 +33,19 @@ export interface AnalyzeOptions {
   reps?: number;
   /** CI method of cell and test estimates: t over prompt means (default) or the prompt bootstrap. */
   ci?: CiMethod;
-  /** Pick the best level combination of these factors (e.g. checkpoint, weight): writes choose.csv. */
-  choose?: Pick<ChooseOptions, 'factors' | 'metric' | 'floors'>;
+  /**
+   * Pick the best level combination of these factors (e.g. checkpoint, weight): writes choose.csv. Overrides the
+   * hypotheses file's choose: section field by field (each floor by itself).
+   */
+  choose?: Partial<Pick<ChooseOptions, 'factors' | 'metric' | 'floors'>>;
   /** sweep.yaml whose models: (ancestry) and costs: the claims use, for a scores.csv without its run.json. */
   sweep?: string;
 }
 
 export interface HypothesisResult extends HypothesisVerdict {
   id: string;
+  /** The numbered claim of the study it states, when the file says. */
+  claim?: string;
   type: string;
   metric: string;
   description?: string;
@@ -65,7 +71,36 @@ export interface AnalyzeResult {
   raterAgreement?: RaterAgreementSummary;
   variance: VarianceDecomposition[];
   choice?: ChooseResult;
+  /** The id, claim and description of the hypotheses file's choose: section, when the choice came with one. */
+  choiceLabel?: { id?: string; claim?: string; description?: string };
   files: string[];
+}
+
+/** The file's choose: section with the command-line options laid over it; undefined when neither asks for a choice. */
+function chooseOptions(
+  section: ChooseSection | undefined,
+  cli: AnalyzeOptions['choose'],
+  file: string | undefined,
+): (Pick<ChooseOptions, 'factors' | 'metric' | 'floors' | 'labels'> & { label?: AnalyzeResult['choiceLabel'] }) | undefined {
+  if (!section && !cli?.factors) {
+    if (cli?.metric !== undefined || cli?.floors !== undefined)
+      throw new UserError('--choose-metric and --choose-floor need --choose (or a choose: section in the --hypotheses file)');
+    return undefined;
+  }
+  const at = (field: string, flag: string, fromCli: boolean) => (fromCli || !section ? flag : `${file}: choose.${field}`);
+  const floors = section?.floors || cli?.floors ? { ...section?.floors, ...cli?.floors } : undefined;
+  return {
+    factors: cli?.factors ?? section!.factors,
+    metric: cli?.metric ?? section?.metric,
+    floors,
+    labels: {
+      factors: at('factors', '--choose', cli?.factors !== undefined),
+      metric: at('metric', '--choose-metric', cli?.metric !== undefined),
+      floors:
+        section?.floors && cli?.floors ? `--choose-floor or ${file}: choose.floors` : cli?.floors || !section ? '--choose-floor' : `${file}: choose.floors`,
+    },
+    label: section ? { id: section.id, claim: section.claim, description: section.description } : undefined,
+  };
 }
 
 const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');
@@ -211,7 +246,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const seed = options.seed ?? 1;
   const reps = options.reps ?? 2000;
   const ci = options.ci ?? 't';
-  const entries: Hypothesis[] = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema).hypotheses : [];
+  const file = options.hypotheses ? parseYamlFile(resolve(options.hypotheses), HypothesesSchema) : undefined;
+  const entries: Hypothesis[] = file?.hypotheses ?? [];
   if (options.sweep) {
     const sweep = parseYamlFile(resolve(options.sweep), SweepSchema);
     table.lineage = sweep.models ?? table.lineage;
@@ -222,7 +258,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const claims: Claim[] = entries.flatMap((h) => (isCompound(h) ? h.all : [h]));
   if (options.hypotheses) validateClaims(claims, table, options.hypotheses);
   // Before the slower analyses, so that a bad --choose is refused at once.
-  const choice = options.choose ? chooseBest(table, { ...options.choose, seed, reps }) : undefined;
+  const choose = chooseOptions(file?.choose, options.choose, options.hypotheses);
+  const choice = choose ? chooseBest(table, { ...choose, seed, reps }) : undefined;
 
   const outDir = resolve(options.out ?? table.runDir ?? join(table.source, '..'));
   mkdirSync(outDir, { recursive: true });
@@ -240,6 +277,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     const worthIt = 'worth_it' in claim && claim.worth_it ? claim.worth_it : undefined;
     return {
       id: claim.id,
+      ...(claim.claim !== undefined ? { claim: claim.claim } : {}),
       type: claimType(claim),
       metric: claim.metric,
       description: claim.description,
@@ -254,6 +292,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     const parts = entry.all.map(resultOf);
     return {
       id: entry.id,
+      ...(entry.claim !== undefined ? { claim: entry.claim } : {}),
       type: 'all',
       metric: [...new Set(parts.map((p) => p.metric))].join(', '),
       description: entry.description,
@@ -358,6 +397,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     choose: choice
       ? {
           file: 'choose.csv',
+          ...choose?.label,
           factors: choice.factors,
           within: choice.groupFactors,
           metric: choice.metric,
@@ -383,5 +423,5 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     rater_agreement: raterAgreement ?? null,
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, raterAgreement, variance, choice, files };
+  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, raterAgreement, variance, choice, choiceLabel: choose?.label, files };
 }

@@ -7,15 +7,21 @@ import type { ScoreRow } from '../run/scores-csv.js';
 import { MIN_BOOTSTRAP_BLOCKS } from '../stats/anova-type2.js';
 import { createRng, deriveSeed, quantileSorted } from '../stats/index.js';
 
-/** Metrics a floor is set on by default, when the run has them. */
-export const FLOOR_METRICS = ['prompt_fidelity', 'base_preservation'];
+/** Metrics whose floor defaults to their weight-0 mean minus the metric's regression margin. */
+export const RELATIVE_FLOOR_METRICS = ['prompt_fidelity'];
+/**
+ * Metrics that need a stated floor when the run has them. base_preservation compares an image with its own weight-0
+ * image, so its weight-0 value is 1 by construction: a floor relative to it (1 − 0.01) excludes any LoRA that does
+ * anything, and how far an unrelated image may move is the user's call, on a scale set by the encoder.
+ */
+export const REQUIRED_FLOOR_METRICS = ['base_preservation'];
 /** Concept fidelity metrics, in order of preference, when --choose-metric is not given. */
 export const CHOOSE_METRICS = ['concept_detection', 'concept_similarity'];
 
 export const CHOOSE_RULE =
   'Among the combinations of the chosen factors (LoRA images only, pooled over the other factors, per level of any other LoRA factor such as base), ' +
-  'pick the highest mean of the concept metric whose floors all hold: a floor metric must not fall below its weight-0 mean on the same prompts by more than ' +
-  "the metric's regression margin (base_preservation compares an image with its own weight-0 image, so its weight-0 value is 1), unless an absolute floor is given. " +
+  'pick the highest mean of the concept metric whose floors all hold: prompt fidelity must not fall below its weight-0 mean on the same prompts by more than ' +
+  "the metric's regression margin unless an absolute floor is given; base preservation needs a stated absolute floor (its weight-0 value is 1 by construction, so no floor follows from it). " +
   'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean, a tie shared equally. ' +
   "Floors rather than an F-score of concept and prompt fidelity (deepghs' automatic checkpoint choice): a weighted score lets a gain in concept buy any loss of prompt fidelity, a floor says how much loss is acceptable.";
 
@@ -32,8 +38,10 @@ export interface ChooseOptions {
   factors: string[];
   /** Concept fidelity metric to maximize; default concept_detection, else concept_similarity. */
   metric?: string;
-  /** Absolute floors replacing the relative default for a metric. */
-  floors?: Record<string, number>;
+  /** Absolute floors replacing the relative default for a metric; null: no floor on it. */
+  floors?: Record<string, number | null>;
+  /** How the caller names the factors, metric and floors in messages (default: the CLI options). */
+  labels?: { factors: string; metric: string; floors: string };
   seed?: number;
   reps?: number;
   level?: number;
@@ -128,22 +136,30 @@ const key = (levels: Record<string, string>, factors: string[]) => JSON.stringif
  * with the probability that each candidate is the best from a bootstrap that resamples prompts.
  */
 export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseResult {
+  const label = options.labels ?? { factors: '--choose', metric: '--choose-metric', floors: '--choose-floor' };
   const factors = [...new Set(options.factors)];
-  if (factors.length === 0) throw new UserError('--choose: name at least one factor (e.g. --choose checkpoint,weight)');
+  if (factors.length === 0) throw new UserError(`${label.factors}: name at least one factor (e.g. checkpoint,weight)`);
   for (const f of factors) {
-    if (!table.factors.includes(f)) throw new UserError(`--choose: the run has no factor "${f}" (its factors: ${table.factors.join(', ')})`);
+    if (!table.factors.includes(f)) throw new UserError(`${label.factors}: the run has no factor "${f}" (its factors: ${table.factors.join(', ')})`);
   }
   const present = new Set(table.rows.map((r) => r.metric));
   const metric = options.metric ?? CHOOSE_METRICS.find((m) => present.has(m));
-  if (!metric) throw new UserError(`--choose: the run has none of ${CHOOSE_METRICS.join(', ')}; name the concept metric with --choose-metric`);
-  if (!present.has(metric)) throw new UserError(`--choose-metric: the run has no "${metric}" rows (its metrics: ${[...present].join(', ')})`);
-  for (const m of Object.keys(options.floors ?? {})) {
-    if (!present.has(m)) throw new UserError(`--choose-floor: the run has no "${m}" rows (its metrics: ${[...present].join(', ')})`);
+  if (!metric) throw new UserError(`${label.factors}: the run has none of ${CHOOSE_METRICS.join(', ')}; name the concept metric with ${label.metric}`);
+  if (!present.has(metric)) throw new UserError(`${label.metric}: the run has no "${metric}" rows (its metrics: ${[...present].join(', ')})`);
+  const stated = options.floors ?? {};
+  for (const m of Object.keys(stated)) {
+    if (!present.has(m)) throw new UserError(`${label.floors}: the run has no "${m}" rows (its metrics: ${[...present].join(', ')})`);
+  }
+  for (const m of REQUIRED_FLOOR_METRICS) {
+    if (present.has(m) && m !== metric && !(m in stated))
+      throw new UserError(
+        `${label.floors}: ${m} needs a stated floor (its weight-0 value is 1 by construction, so no default follows from it), e.g. ${label.floors.startsWith('--') ? `${m}=0.9; ${m}=none` : `{ ${m}: 0.9 }; { ${m}: none }`} chooses without one`,
+      );
   }
   // Maximizing and floors from below are only right for metrics where higher is better.
-  for (const m of [metric, ...Object.keys(options.floors ?? {})]) {
+  for (const m of [metric, ...Object.keys(stated)]) {
     if (metricFor(m)?.higherIsBetter === false) {
-      throw new UserError(`--choose: ${m} is lower-is-better in the metric registry; --choose maximizes and sets floors from below`);
+      throw new UserError(`${label.factors}: ${m} is lower-is-better in the metric registry; choosing maximizes and sets floors from below`);
     }
   }
   const notes: string[] = [];
@@ -154,11 +170,16 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
   const model = models[0];
   if (models.length > 1) notes.push(`${metric} is scored by ${models.length} models; choosing by ${model}`);
 
-  const floorMetrics = [...new Set([...FLOOR_METRICS.filter((m) => present.has(m)), ...Object.keys(options.floors ?? {})])].filter((m) => m !== metric);
-  for (const m of FLOOR_METRICS) if (!present.has(m)) notes.push(`no floor on ${m}: the run has no ${m} rows`);
+  const floorMetrics = [...new Set([...RELATIVE_FLOOR_METRICS.filter((m) => present.has(m)), ...Object.keys(stated)])].filter(
+    (m) => m !== metric && stated[m] !== null,
+  );
+  for (const m of [...RELATIVE_FLOOR_METRICS, ...REQUIRED_FLOOR_METRICS]) {
+    if (!present.has(m)) notes.push(`no floor on ${m}: the run has no ${m} rows`);
+    else if (stated[m] === null) notes.push(`no floor on ${m}: none was asked for`);
+  }
   const floors: FloorSpec[] = floorMetrics.map((m) =>
-    options.floors?.[m] !== undefined
-      ? { metric: m, kind: 'absolute', value: options.floors[m] }
+    typeof stated[m] === 'number'
+      ? { metric: m, kind: 'absolute', value: stated[m] }
       : { metric: m, kind: 'relative', value: metricFor(m)?.regressionMargin ?? 0 },
   );
   const rowsOf = (m: string) => {
@@ -193,10 +214,9 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
       ),
     ),
   }));
-  // The weight-0 reference of a relative floor: native images of the same prompts (base_preservation is 1 there by definition).
+  // The weight-0 reference of a relative floor: native images of the same prompts.
   const references = floors.map((f) => {
     if (f.kind === 'absolute') return undefined;
-    if (f.metric === 'base_preservation') return 'one' as const;
     const native = floorRows.get(f.metric)!.filter(isNative);
     if (native.length === 0) {
       notes.push(`no weight-0 ${f.metric} rows: its floor is not applied`);
@@ -212,7 +232,7 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
     const ref = references[i];
     if (f.kind === 'absolute') return f.value;
     if (ref === undefined) return -Infinity;
-    return (ref === 'one' ? 1 : weightedMean(ref, counts)) - f.value;
+    return weightedMean(ref, counts) - f.value;
   };
   const evaluate = (counts: Map<string, number>) =>
     candidates.map((c) => {

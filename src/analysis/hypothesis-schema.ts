@@ -13,8 +13,16 @@ export const RelationSchema = z.union([
 /** Factor → level, list of levels or relation, e.g. { base: nai, weight: 1, target: [anything, counterfeit] }. */
 export const SelectorSchema = z.record(z.string(), z.union([Level, z.array(Level).min(1), RelationSchema]));
 
+/** The numbered claim of the study a hypothesis states, printed beside its verdict. */
+const claimLabel = z
+  .union([z.string().min(1), z.number()])
+  .transform(String)
+  .optional()
+  .describe('the claim of the study this states, e.g. "1a"');
+
 const common = {
   id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'hypothesis ids may use letters, digits, "_", "." and "-"'),
+  claim: claimLabel,
   description: z.string().optional(),
   metric: z.string().min(1).describe('a metric of scores.csv, e.g. style_retention'),
   model: z.string().optional().describe('model column to use when the scores hold more than one model for the metric'),
@@ -152,8 +160,41 @@ const hypothesisId = common.id;
 export const CompoundClaimSchema = z
   .object({
     id: hypothesisId,
+    claim: claimLabel,
     description: z.string().optional(),
     all: z.array(ClaimBySchemaKey).min(2, 'all: needs at least two claims'),
+  })
+  .strict();
+
+/** A floor: an absolute value the candidate's mean must reach, or "none" for no floor on that metric. */
+const FloorValueSchema = z.union([z.number(), z.literal('none').transform(() => null)]);
+
+/**
+ * The choice `analyze --choose` makes, stated with the claims: the level combination of `factors` with the highest
+ * mean of `metric` whose floors hold. The command-line options override it (--choose the factors, --choose-metric
+ * the metric, --choose-floor each floor it names).
+ */
+export const ChooseSectionSchema = z
+  .object({
+    id: hypothesisId.optional(),
+    claim: claimLabel,
+    description: z.string().optional(),
+    factors: z
+      .union([
+        z
+          .string()
+          .min(1)
+          .transform((f) => [f]),
+        z.array(z.string().min(1)).min(1, 'name at least one factor, e.g. [checkpoint, weight]'),
+      ])
+      .describe('factors to choose a level combination of, e.g. [checkpoint, weight]'),
+    metric: z.string().min(1).optional().describe('concept metric to maximize; default concept_detection, else concept_similarity'),
+    floors: z
+      .record(z.string().min(1), FloorValueSchema)
+      .optional()
+      .describe(
+        'absolute floor per metric, e.g. { base_preservation: 0.9 }; "none": no floor. prompt_fidelity defaults to its weight-0 mean minus its margin; base_preservation must be stated',
+      ),
   })
   .strict();
 
@@ -170,15 +211,19 @@ const EntryBySchemaKey = z.record(z.string(), z.unknown()).transform((value, ctx
 export const HypothesesSchema = z
   .object({
     $schema: z.string().optional(),
-    hypotheses: z.array(EntryBySchemaKey).min(1),
+    hypotheses: z.array(EntryBySchemaKey).default([]),
+    choose: ChooseSectionSchema.optional(),
   })
   .strict()
   .superRefine((file, ctx) => {
+    if (file.hypotheses.length === 0 && !file.choose)
+      ctx.addIssue({ code: 'custom', path: ['hypotheses'], message: 'needs at least one hypothesis (or a choose: section)' });
     const ids = new Set<string>();
     const see = (id: string, path: (string | number)[]) => {
       if (ids.has(id)) ctx.addIssue({ code: 'custom', path, message: `duplicate hypothesis id "${id}"` });
       ids.add(id);
     };
+    if (file.choose?.id) see(file.choose.id, ['choose', 'id']);
     file.hypotheses.forEach((h, i) => {
       see(h.id, ['hypotheses', i, 'id']);
       if (isCompound(h)) h.all.forEach((part, j) => see(part.id, ['hypotheses', i, 'all', j, 'id']));
@@ -194,8 +239,10 @@ export type DoseResponseClaim = z.infer<typeof DoseResponseClaimSchema>;
 export type Claim = z.infer<typeof ClaimSchema>;
 export type Relation = z.infer<typeof RelationSchema>;
 export type WorthIt = z.infer<typeof WorthItSchema>;
+export type ChooseSection = z.output<typeof ChooseSectionSchema>;
 export interface CompoundClaim {
   id: string;
+  claim?: string;
   description?: string;
   all: Claim[];
 }
@@ -212,8 +259,14 @@ export const HypothesesJsonSchema = z
   .object({
     $schema: z.string().optional(),
     hypotheses: z
-      .array(z.union([ClaimSchema, z.object({ id: hypothesisId, description: z.string().optional(), all: z.array(ClaimSchema).min(2) }).strict()]))
-      .min(1),
+      .array(
+        z.union([
+          ClaimSchema,
+          z.object({ id: hypothesisId, claim: claimLabel, description: z.string().optional(), all: z.array(ClaimSchema).min(2) }).strict(),
+        ]),
+      )
+      .optional(),
+    choose: ChooseSectionSchema.optional(),
   })
   .strict();
 

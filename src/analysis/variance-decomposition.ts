@@ -55,7 +55,7 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
     g.cells.set(cellKey, c);
   }
   return [...groups.values()].map((g) => {
-    const cells = [...g.cells.values()];
+    const { cells, dropped } = crossedCells([...g.cells.values()], table.factors);
     const factors = table.factors.filter((f) => new Set(cells.map((c) => c.levels[f])).size >= 2);
     const prompts = new Set(cells.map((c) => c.prompt)).size;
     const base: VarianceDecomposition = {
@@ -68,7 +68,13 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
       residual: { df: NaN, ss: NaN },
       totalSs: NaN,
       bootstrap: { reps: 0, dropped: 0, level: options.level ?? 0.95 },
-      note: g.blank ? `${g.blank} image rows with a blank factor (weight 0) left out` : undefined,
+      note:
+        [
+          g.blank ? `${g.blank} image rows with a blank factor (weight 0) left out` : undefined,
+          dropped.length ? `${dropped.join(', ')} left out: not crossed with every level of the other factors (type II SS need every two-way cell)` : undefined,
+        ]
+          .filter((x) => x)
+          .join('; ') || undefined,
     };
     if (factors.length === 0) return { ...base, unavailable: 'no factor has two levels among the rows with every factor set' };
     if (prompts < 2) return { ...base, unavailable: `${prompts} prompt: the prompt bootstrap and the prompt block need at least 2` };
@@ -98,6 +104,47 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
       throw e;
     }
   });
+}
+
+type Cell = { levels: Record<string, string>; prompt: string };
+
+/**
+ * The cells of the largest crossed part of a design that sampled some levels only with some others (a sweep's
+ * exclude:, e.g. intermediate checkpoints of one LoRA): while two factors have an empty two-way cell, the level
+ * with the fewest cells among those in an empty cell is left out (on a tie, the level of the factor declared later:
+ * sweeps declare their main factors first). Returns the cells kept and "factor=level" of each
+ * level left out, so that the decomposition says what it covers instead of refusing the whole run.
+ */
+export function crossedCells<C extends Cell>(cells: C[], allFactors: string[]): { cells: C[]; dropped: string[] } {
+  const dropped: string[] = [];
+  for (;;) {
+    const factors = allFactors.filter((f) => new Set(cells.map((c) => c.levels[f])).size >= 2);
+    const count = new Map<string, number>();
+    const seen = new Set<string>();
+    for (const c of cells) {
+      for (const f of factors) count.set(JSON.stringify([f, c.levels[f]]), (count.get(JSON.stringify([f, c.levels[f]])) ?? 0) + 1);
+      for (const [i, f] of factors.entries()) for (const h of factors.slice(i + 1)) seen.add(JSON.stringify([f, c.levels[f], h, c.levels[h]]));
+    }
+    const levelsOf = (f: string) => [...new Set(cells.map((c) => c.levels[f]))];
+    const inEmptyCell = new Set<string>();
+    for (const [i, f] of factors.entries()) {
+      for (const h of factors.slice(i + 1)) {
+        for (const a of levelsOf(f)) {
+          for (const b of levelsOf(h)) {
+            if (seen.has(JSON.stringify([f, a, h, b]))) continue;
+            inEmptyCell.add(JSON.stringify([f, a]));
+            inEmptyCell.add(JSON.stringify([h, b]));
+          }
+        }
+      }
+    }
+    if (inEmptyCell.size === 0) return { cells, dropped };
+    const factorIndex = (k: string) => allFactors.indexOf((JSON.parse(k) as string[])[0]);
+    const [worst] = [...inEmptyCell].sort((x, y) => count.get(x)! - count.get(y)! || factorIndex(y) - factorIndex(x));
+    const [factor, level] = JSON.parse(worst) as [string, string];
+    dropped.push(`${factor}=${level}`);
+    cells = cells.filter((c) => c.levels[factor] !== level);
+  }
 }
 
 const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');

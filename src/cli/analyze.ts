@@ -39,17 +39,20 @@ function listOption(name: string, value: string): string[] {
   return items;
 }
 
-function floorOption(value: string | undefined): Record<string, number> | undefined {
+function floorOption(value: string | undefined): Record<string, number | null> | undefined {
   if (value === undefined) return undefined;
   return Object.fromEntries(
     listOption('--choose-floor', value).map((item) => {
       const m = /^([\w:.-]+)=(.+)$/.exec(item);
+      if (m?.[2] === 'none') return [m[1], null];
       const v = m ? Number(m[2]) : NaN;
-      if (!m || !Number.isFinite(v)) throw new UserError(`--choose-floor: expected metric=number, got "${item}"`);
+      if (!m || !Number.isFinite(v)) throw new UserError(`--choose-floor: expected metric=number or metric=none, got "${item}"`);
       return [m[1], v];
     }),
   );
 }
+
+const claimTag = (claim: string | undefined) => (claim !== undefined ? ` [claim ${claim}]` : '');
 
 export function register(program: Command): void {
   program
@@ -72,7 +75,10 @@ export function register(program: Command): void {
       'pick the best level combination of these factors for concept fidelity under floors (e.g. checkpoint,weight): writes choose.csv',
     )
     .option('--choose-metric <metric>', 'concept metric --choose maximizes (default concept_detection, else concept_similarity)')
-    .option('--choose-floor <metric=value,...>', 'absolute floors replacing the default (weight-0 mean minus the metric margin), e.g. base_preservation=0.9')
+    .option(
+      '--choose-floor <metric=value,...>',
+      'absolute floors, e.g. base_preservation=0.9 (required when the run has base_preservation; =none for no floor); prompt_fidelity defaults to its weight-0 mean minus its margin',
+    )
     .action((run: string, opts) =>
       runCommand(async () => {
         const { analyze } = await import('../analysis/analyze.js');
@@ -82,19 +88,19 @@ export function register(program: Command): void {
         if (!Number.isInteger(reps) || reps < 100) throw new UserError(`--reps must be an integer ≥ 100, got "${opts.reps}"`);
         if (opts.ci !== 't' && opts.ci !== 'bootstrap') throw new UserError(`--ci must be "t" or "bootstrap", got "${opts.ci}"`);
         const ci = opts.ci === 't' ? 't' : 'prompt bootstrap';
-        const choose =
-          opts.choose !== undefined
-            ? { factors: listOption('--choose', opts.choose), metric: opts.chooseMetric, floors: floorOption(opts.chooseFloor) }
-            : undefined;
-        if (!choose && (opts.chooseMetric !== undefined || opts.chooseFloor !== undefined))
-          throw new UserError('--choose-metric and --choose-floor need --choose');
+        // The hypotheses file's choose: section may stand in for --choose; analyze lays these over it.
+        const choose = {
+          factors: opts.choose !== undefined ? listOption('--choose', opts.choose) : undefined,
+          metric: opts.chooseMetric as string | undefined,
+          floors: floorOption(opts.chooseFloor),
+        };
         const result = analyze({ input: run, hypotheses: opts.hypotheses, out: opts.out, seed, reps, ci, choose, sweep: opts.sweep });
         const out = process.stdout;
         out.write(`${result.cells.length} cell estimates, ${result.tests.length} tests\n`);
         if (!result.embeddings.available) out.write(`model distance and diversity unavailable: ${result.embeddings.reason}\n`);
         for (const h of result.hypotheses) {
           out.write(
-            `${h.verdict.toUpperCase().padEnd(12)} ${h.id} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
+            `${h.verdict.toUpperCase().padEnd(12)} ${h.id}${claimTag(h.claim)} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
           if (h.worth_it) out.write(`  ${worthItLine(h.worth_it)}\n`);
           for (const part of h.parts ?? []) {
@@ -117,6 +123,11 @@ export function register(program: Command): void {
             );
         }
         if (result.choice) {
+          const label = result.choiceLabel;
+          if (label?.id || label?.claim)
+            out.write(
+              `CHOICE       ${label.id ?? 'choose'}${claimTag(label.claim)} (${result.choice.factors.join(', ')}, ${result.choice.metric}): ${result.choice.groups.filter((g) => g.chosen).length} of ${result.choice.groups.length} group(s) chosen${label.description ? `: ${label.description}` : ''}\n`,
+            );
           for (const g of result.choice.groups) {
             const within = Object.entries(g.group)
               .map(([f, l]) => `${f}=${l}`)

@@ -38,8 +38,12 @@ export function chooseBlock(choose: ChooseSummary | null | undefined): string {
     )
     .join('');
   const head = [...choose.within, ...choose.factors].map((f) => `<th>${h(f)}</th>`).join('');
+  const stated =
+    choose.id || choose.description
+      ? `<p>${h(choose.id ?? '')}${choose.claim ? ` (claim ${h(choose.claim)})` : ''}${choose.description ? `: ${h(choose.description)}` : ''}</p>\n`
+      : '';
   return `<h2 id="choose">Best ${h(choose.factors.join(' and '))}</h2>
-<p>Maximizing ${h(choose.metric)} (${h(choose.model)}), ${choose.bootstrap_reps} prompt bootstrap replicates:</p>
+${stated}<p>Maximizing ${h(choose.metric)} (${h(choose.model)}), ${choose.bootstrap_reps} prompt bootstrap replicates:</p>
 <ul>${chosen}</ul>
 <details><summary>every candidate</summary><table><thead><tr>${head}<th>K</th><th>${h(choose.metric)}</th><th>95% CI</th>${floorHead}<th>P(feasible)</th><th>P(best)</th><th></th></tr></thead><tbody>${rows}</tbody></table></details>
 <p class="meta">${h(choose.rule)}</p>${choose.notes.length ? `<p class="meta">${h(choose.notes.join('; '))}</p>` : ''}`;

@@ -82,7 +82,7 @@ export function reportHtml(analysis: Analysis, charts: RenderedChart[], grids = 
         .flatMap((x) => [{ x, part: false }, ...(x.parts ?? []).map((p) => ({ x: p, part: true }))])
         .map(
           ({ x, part }) =>
-            `<tr><td>${part ? '└ ' : ''}${h(x.id)}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>${withWorthIt ? worthItCell(x.worth_it) : ''}` +
+            `<tr><td>${part ? '└ ' : ''}${h(x.id)}${x.claim !== undefined ? ` <span class="meta">(claim ${h(x.claim)})</span>` : ''}</td><td>${h(x.type)}</td><td>${h(x.metric)}</td><td>${verdictBadge(x.verdict)}</td>${withWorthIt ? worthItCell(x.worth_it) : ''}` +
             `<td>${h(x.unit ?? '')}${x.units?.length ? ` (K = ${h(x.units.map((k) => (Number.isFinite(k) ? String(k) : '–')).join(', '))})` : ''}</td>` +
             `<td>${x.supported} supported, ${x.refuted} refuted, ${x.inconclusive} inconclusive of ${x.tests}${x.notRun ? ` (${x.notRun} could not run)` : ''}</td><td>${h(x.description ?? '')}</td></tr>`,
         )

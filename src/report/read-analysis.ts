@@ -15,6 +15,8 @@ export type TestCsvRow = TestRow;
 
 export interface HypothesisSummary {
   id: string;
+  /** The numbered claim of the study it states, when the hypotheses file says. */
+  claim?: string;
   type: string;
   metric: string;
   description?: string;
@@ -53,6 +55,10 @@ export interface VarianceSummary {
 /** summary.json's choose field (null without --choose). */
 export interface ChooseSummary {
   file: string;
+  /** From the hypotheses file's choose: section, when the choice came with one. */
+  id?: string;
+  claim?: string;
+  description?: string;
   factors: string[];
   within: string[];
   metric: string;

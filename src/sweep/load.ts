@@ -5,6 +5,7 @@ import type { ZodError } from 'zod';
 import { SweepSchema, type ExplicitImage, type Sweep } from './schema.js';
 import type { Seed } from './seed.js';
 import { fillTemplate, templateFields } from './template.js';
+import { canonicalLevel } from './level.js';
 import { SweepError, type LoadedSweep, type SweepImage, type SweepProblem } from './types.js';
 import { parseYamlSource, readYamlText, validateYaml } from './yaml-file.js';
 
@@ -92,7 +93,16 @@ function planFromTemplate(sweep: Sweep, loraFactors: string[], file: string, pro
   if (problems.length) return [];
   const planned: PlannedImage[] = [];
   const seenNative = new Set<string>();
+  const excluded = (levels: Record<string, string>) =>
+    (sweep.exclude ?? []).some((rule) =>
+      Object.entries(rule).every(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).some((l) => canonicalLevel(String(l)) === canonicalLevel(levels[name])),
+      ),
+    );
+  let kept = 0;
   for (const levels of combinations(factorEntries)) {
+    if (excluded(levels)) continue;
+    kept++;
     const weight = Number(levels.weight);
     const native = weight === 0;
     const cellLevels = { ...levels };
@@ -118,6 +128,7 @@ function planFromTemplate(sweep: Sweep, loraFactors: string[], file: string, pro
       }
     }
   }
+  if (sweep.exclude && kept === 0) problems.push({ file, field: 'exclude', message: 'the exclude rules leave no level combination of the factors' });
   return planned;
 }
 

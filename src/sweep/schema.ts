@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SeedSchema } from './seed.js';
 import { lineageCycle } from './lineage.js';
+import { canonicalLevel } from './level.js';
 
 /** Factor names become template placeholders and CSV columns, so keep them plain. */
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
@@ -73,6 +74,16 @@ export const SweepSchema = z
       .record(z.string().min(1), ModelInfoSchema)
       .optional()
       .describe('what is known about the models that are levels of base or target, e.g. { chilloutmix: { ancestors: [nai, sd15] } }'),
+    exclude: z
+      .array(
+        z
+          .record(identifier, z.union([FactorLevelSchema, z.array(FactorLevelSchema).min(1)]))
+          .refine((r) => Object.keys(r).length > 0, 'an exclude rule names at least one factor'),
+      )
+      .optional()
+      .describe(
+        'level combinations of the image template that were not generated, e.g. [{ checkpoint: [e4, e8], clip_skip: 1 }]: a combination is left out when it matches every factor of a rule (a list: any of its levels)',
+      ),
     costs: z
       .record(identifier, z.record(z.string(), z.number().positive()))
       .optional()
@@ -118,6 +129,22 @@ export const SweepSchema = z
         if (a === name) ctx.addIssue({ code: 'custom', path: ['models', name, 'ancestors', i], message: `a model cannot be its own ancestor` });
       });
     }
+    if (sweep.exclude && Array.isArray(sweep.images)) {
+      ctx.addIssue({ code: 'custom', path: ['exclude'], message: 'exclude applies to an image template; an explicit image list names only the images it has' });
+    }
+    (sweep.exclude ?? []).forEach((rule, i) => {
+      for (const [name, value] of Object.entries(rule)) {
+        if (!(name in factors)) {
+          ctx.addIssue({ code: 'custom', path: ['exclude', i, name], message: `unknown factor "${name}"; factors are ${Object.keys(factors).join(', ')}` });
+          continue;
+        }
+        const known = factors[name].map(String);
+        for (const level of Array.isArray(value) ? value : [value]) {
+          if (!known.some((k) => canonicalLevel(k) === canonicalLevel(String(level))))
+            ctx.addIssue({ code: 'custom', path: ['exclude', i, name], message: `"${level}" is not a level of ${name}; levels: ${known.join(', ')}` });
+        }
+      }
+    });
     const cycle = sweep.models && lineageCycle(sweep.models);
     if (cycle) ctx.addIssue({ code: 'custom', path: ['models'], message: cycle });
     for (const [factor, levels] of Object.entries(sweep.costs ?? {})) {

@@ -1,99 +1,89 @@
 /**
  * The certain-theory example as a new user meets it: the example design rendered in the fixture world with the
  * study's claims planted (fixtures/lib/certain-theory-world.ts), scored with the fixture CLIP and tagger through
- * `score`, analyzed with the example's hypotheses and `--choose weight`, reported.
- * One seed instead of the example's three (1,968 images instead of 5,904) keeps it to about two minutes of CPU:
+ * `score`, analyzed with the example's hypotheses and its choose: section (checkpoint and weight), reported.
+ * One seed instead of the example's three (2,160 images instead of 6,480) keeps it to a few minutes of CPU:
  * prompts are the unit of inference, so every test still has its 12 (or 8 concept) prompts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeCertainTheoryWorld } from '../../fixtures/lib/certain-theory-world.js';
+import { CHECKPOINT_LORA } from '../../fixtures/lib/certain-theory-world.js';
 import { HypothesesSchema } from '../../src/analysis/hypothesis-schema.js';
 import { parseYamlFile } from '../../src/sweep/load.js';
-import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { CERTAIN_THEORY_HYPOTHESES, runCertainTheory, varianceTerms, type CertainTheoryRun } from '../helpers/certain-theory-run.js';
 
-const HYPOTHESES = 'examples/certain-theory/hypotheses.yaml';
-
-interface Summary {
-  hypotheses: { id: string; verdict: string; tests: number; supported: number }[];
-  choose: {
-    factors: string[];
-    within: string[];
-    groups: { group: Record<string, string>; chosen: Record<string, string> | null; pBest: number | null; unmetFloors: string[] }[];
-  };
-  variance: { metrics: { metric: string; terms: { term: string; p: number; partialEta2: number }[] }[] };
-}
-
-let run: string;
-let analyzeOut: string;
-let summary: Summary;
+let world: CertainTheoryRun;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  const sweep = join(dir, 'sweep');
-  expect(await writeCertainTheoryWorld(sweep, { seeds: [1] })).toBe(1968);
-  run = join(dir, 'run');
-  const score = runCli(['score', join(sweep, 'sweep.yaml'), '--clip', 'fixtures/models/clip', '--tagger', 'fixtures/models/tagger-v3', '--out', run]);
-  expect(score.code, score.stderr).toBe(0);
-  // The planted LoRAs move unrelated images by more than the default 0.01 of cosine: a floor of 0.9, as the demo.
-  const analyze = runCli(['analyze', run, '--hypotheses', HYPOTHESES, '--choose', 'weight', '--choose-floor', 'base_preservation=0.9']);
-  expect(analyze.code, analyze.stderr).toBe(0);
-  analyzeOut = analyze.stdout + analyze.stderr;
-  const report = runCli(['report', run]);
-  expect(report.code, report.stderr).toBe(0);
-  summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as Summary;
-}, 600_000);
+  world = await runCertainTheory();
+}, 1_500_000);
 
-const verdicts = () => Object.fromEntries(summary.hypotheses.map((h) => [h.id, h.verdict]));
+const verdicts = () => Object.fromEntries(world.summary.hypotheses.map((h) => [h.id, h.verdict]));
+const isCheckpointLora = (g: Record<string, string>) => Object.entries(CHECKPOINT_LORA).every(([f, l]) => g[f] === l);
 
 describe('examples/certain-theory on scored fixture images', () => {
-  it('states every claim of the example and each planted claim is supported', () => {
-    const ids = parseYamlFile(HYPOTHESES, HypothesesSchema).hypotheses.map((h) => h.id);
+  it('states every numbered claim of the study with its verdict, and each planted claim is supported', () => {
+    const file = parseYamlFile(CERTAIN_THEORY_HYPOTHESES, HypothesesSchema);
+    const ids = file.hypotheses.map((h) => h.id);
     expect(ids).toHaveLength(7);
     expect(verdicts()).toEqual(Object.fromEntries(ids.map((id) => [id, 'supported'])));
-    for (const id of ids) expect(analyzeOut).toMatch(new RegExp(`SUPPORTED +${id} `));
-    for (const h of summary.hypotheses) expect(h.supported).toBe(h.tests);
+    expect(world.summary.hypotheses.map((h) => h.claim).sort()).toEqual(['1a', '1a', '1b', '2', '3', '4a', '4b']);
+    for (const h of world.summary.hypotheses) {
+      expect(world.analyzeOut).toMatch(new RegExp(`SUPPORTED +${h.id} \\[claim ${h.claim}\\] `));
+      expect(h.supported).toBe(h.tests);
+    }
+    // The choice of images 7–12 is stated beside them, from the file's choose: section.
+    expect(world.summary.choose).toMatchObject({ id: 'best-checkpoint-and-weight', claim: 'images 7–12', factors: ['checkpoint', 'weight'] });
+    expect(world.analyzeOut).toMatch(/CHOICE +best-checkpoint-and-weight \[claim images 7–12\] \(checkpoint, weight, concept_detection\)/);
   });
 
   it('tests the distance claim from the run store, and claim 2 against ChilloutMix itself', () => {
-    const tests = readFileSync(join(run, 'tests.csv'), 'utf8');
+    const tests = readFileSync(join(world.run, 'tests.csv'), 'utf8');
     // model_distance comes from the store; the bases that are also targets (nai, chilloutmix) give 8 cells.
-    expect(tests).toMatch(/close-base-keeps-style,style_retention,spearman[^,]*,model_distance,style_retention,weight=1;clip_skip=2,8,cell,8,/);
+    expect(tests).toMatch(/close-base-keeps-style,style_retention,spearman[^,]*,model_distance,style_retention,weight=1;clip_skip=2;checkpoint=e10,8,cell,8,/);
     expect(tests).toMatch(/ancestor-keeps-less-training-style,style_retention,wilcoxon[^,]*,base=ancestor_of\(target\),base=same_as\(target\),/);
-    expect(analyzeOut).toMatch(/higher-resolution-adds-detail[\s\S]*per GPU-hour of resolution/);
+    expect(world.analyzeOut).toMatch(/higher-resolution-adds-detail[\s\S]*per GPU-hour of resolution/);
   });
 
-  it('chooses the weight per base, clip skip and resolution', () => {
-    expect(summary.choose.factors).toEqual(['weight']);
-    expect(summary.choose.within).toEqual(['base', 'clip_skip', 'resolution']);
-    expect(summary.choose.groups).toHaveLength(20);
-    for (const g of summary.choose.groups) {
-      // Either a weight of the LoRA is chosen, or the group says which floor no candidate meets.
-      if (g.chosen) expect(['0.65', '1']).toContain(g.chosen.weight);
+  it('chooses the planted intermediate checkpoint and weight 0.65 for the LoRA sampled at epochs 4 and 8, with P(best) near 1', () => {
+    const choose = world.summary.choose;
+    expect(choose.within).toEqual(['base', 'clip_skip', 'resolution']);
+    expect(choose.floors).toContainEqual({ metric: 'base_preservation', kind: 'absolute', value: 0.9 });
+    expect(choose.groups).toHaveLength(20);
+    const sampled = choose.groups.find((g) => isCheckpointLora(g.group))!;
+    expect(sampled.chosen).toEqual({ checkpoint: 'e8', weight: '0.65' });
+    expect(sampled.pBest).toBeGreaterThan(0.9);
+    // The candidates with more of the character (epoch 8 and 10 at weight 1) move unrelated images past the floor.
+    const infeasible = choose.candidates.filter((c) => isCheckpointLora(c.group) && !c.feasible).map((c) => `${c.levels.checkpoint}/${c.levels.weight}`);
+    expect(infeasible.sort()).toEqual(['e10/0.65', 'e10/1', 'e8/1']);
+    expect(world.analyzeOut).toMatch(
+      /choose concept_detection \(base=anylora, clip_skip=2, resolution=512\): checkpoint=e8, weight=0.65, P\(best\) (0\.9\d|1\.00)/,
+    );
+    for (const g of choose.groups.filter((x) => !isCheckpointLora(x.group))) {
+      // Every other LoRA has epoch 10 only: either one of its weights is chosen, or the group says which floor no candidate meets.
+      if (g.chosen) expect(g.chosen.checkpoint).toBe('e10');
       else expect(g.unmetFloors).toEqual(['base_preservation']);
     }
     // The neutral ancestors move unrelated images little: full weight is best and meets the floors.
-    for (const g of summary.choose.groups.filter((x) => x.group.base === 'nai' || x.group.base === 'acertainty')) {
-      expect(g.chosen).toEqual({ weight: '1' });
+    for (const g of choose.groups.filter((x) => x.group.base === 'nai' || x.group.base === 'acertainty')) {
+      expect(g.chosen).toEqual({ checkpoint: 'e10', weight: '1' });
     }
-    // AnyLora keeps the most training style everywhere, so it moves unrelated images past the 0.9 floor.
-    for (const g of summary.choose.groups.filter((x) => x.group.base === 'anylora')) expect(g.chosen).toBeNull();
   });
 
-  it('decomposes the variance: the base drives style retention, clip skip does not, resolution adds detail', () => {
-    const terms = (metric: string) => Object.fromEntries(summary.variance.metrics.find((m) => m.metric === metric)!.terms.map((t) => [t.term, t]));
-    const style = terms('style_retention');
+  it('decomposes the variance over the crossed part of the design: the base drives style retention, clip skip does not, resolution adds detail', () => {
+    const style = varianceTerms(world.summary, 'style_retention');
     expect(style.base.partialEta2).toBeGreaterThan(0.5);
     expect(style.clip_skip.partialEta2).toBeLessThan(0.01);
-    expect(terms('detail').resolution.p).toBeLessThan(0.001);
+    expect(varianceTerms(world.summary, 'detail').resolution.p).toBeLessThan(0.001);
+    expect(world.summary.variance.metrics.find((m) => m.metric === 'style_retention')!.note).toMatch(/checkpoint=e4, checkpoint=e8 left out/);
   });
 
-  it('reports the chosen weight and the variance decomposition', () => {
-    const html = readFileSync(join(run, 'report.html'), 'utf8');
-    expect(html).toContain('<h2 id="choose">Best weight</h2>');
+  it('reports the chosen checkpoint and weight with P(best), and the variance decomposition', () => {
+    const html = readFileSync(join(world.run, 'report.html'), 'utf8');
+    expect(html).toContain('<h2 id="choose">Best checkpoint and weight</h2>');
+    expect(html).toMatch(/base anylora, clip_skip 2, resolution 512: <strong>checkpoint e8, weight 0\.65<\/strong>, P\(best\) (0\.9\d|1\.00)/);
     expect(html).toContain('<h2 id="variance">Which factor matters</h2>');
-    for (const id of summary.hypotheses.map((h) => h.id)) expect(html).toContain(id);
+    for (const id of world.summary.hypotheses.map((h) => h.id)) expect(html).toContain(id);
   });
 });

@@ -44,13 +44,15 @@ function world({ ancestorStyleOnChilloutmix = 0.3, detailGain }: World): ScoreRo
             for (const resolution of sweep.factors.resolution.map(String)) {
               const detail = sharpness + (resolution === '768' ? detailGain : 0) + 0.05 * rng.normal();
               for (const clipSkip of sweep.factors.clip_skip.map(String)) {
-                const levels = { base, clip_skip: clipSkip, resolution, target, weight };
-                const image = `${base}/cs${clipSkip}/r${resolution}/${target}/w${weight}/${prompt.id}-${seed}.png`;
+                const levels = { base, clip_skip: clipSkip, resolution, checkpoint: 'e10', target, weight };
+                const image = `${base}/cs${clipSkip}/r${resolution}/e10/${target}/w${weight}/${prompt.id}-${seed}.png`;
                 const row = { image, sha256: '-', levels, prompt: prompt.id, seed };
                 rows.push({ ...row, metric: 'style_retention', model: 'clip', value: retain + 0.01 * rng.normal() });
                 rows.push({ ...row, metric: 'concept_detection', model: 'wd', value: shown });
                 rows.push({ ...row, metric: 'concept_probability', model: 'wd', value: probability });
                 rows.push({ ...row, metric: 'detail', model: 'detail-v1', value: detail });
+                // The example's choose: section states a base-preservation floor, so the run must have the metric.
+                if (prompt.kind === 'unrelated') rows.push({ ...row, metric: 'base_preservation', model: 'clip', value: 1 - 0.1 * retain });
               }
             }
           }
@@ -124,5 +126,26 @@ describe('examples/certain-theory', () => {
   it('refutes claim 2 when the ancestor-trained LoRA keeps more training style than the target-trained one', () => {
     const result = analyzeWorld(world({ ancestorStyleOnChilloutmix: 1.5, detailGain: 0.3 }));
     expect(verdicts(result)['ancestor-brings-target-style']).toBe('refuted');
+  });
+
+  it('refuses a correlation whose cells pool unlike checkpoints (one LoRA sampled at epoch 4 too), and runs once where: fixes it', () => {
+    const rows = world({ detailGain: 0.3 });
+    const e4 = rows
+      .filter((r) => r.levels.base === 'anylora' && r.levels.clip_skip === '2' && r.levels.resolution === '512')
+      .map((r) => ({ ...r, image: r.image.replace('/e10/', '/e4/'), levels: { ...r.levels, checkpoint: 'e4' }, value: r.value / 2 }));
+    const dir = tempDir();
+    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv([...rows, ...e4], factors));
+    const claim = (where: string) =>
+      `hypotheses:\n  - id: retention-follows-detail\n    metric: style_retention\n    correlation: { with: detail, over: [base, target] }\n    where: ${where}\n    expect: negative\n`;
+    writeFileSync(join(dir, 'pooled.yaml'), claim('{ weight: 1, clip_skip: 2 }'));
+    writeFileSync(join(dir, 'fixed.yaml'), claim('{ weight: 1, clip_skip: 2, checkpoint: e10 }'));
+    const pooled = analyze({ input: join(dir, 'scores.csv'), hypotheses: join(dir, 'pooled.yaml'), reps: 100, out: join(dir, 'a') });
+    expect(pooled.tests[0].note).toBe(
+      'the cells pool over checkpoint, whose levels differ between them (base=nai, target=nai has checkpoint e10; base=anylora, target=nai has checkpoint e10, e4): fix checkpoint in where:',
+    );
+    expect(pooled.hypotheses[0].verdict).toBe('inconclusive');
+    const fixed = analyze({ input: join(dir, 'scores.csv'), hypotheses: join(dir, 'fixed.yaml'), reps: 100, out: join(dir, 'b') });
+    expect(fixed.tests[0].nUnits).toBe(20);
+    expect(Number.isFinite(fixed.tests[0].p)).toBe(true);
   });
 });

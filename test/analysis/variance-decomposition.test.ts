@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { varianceDecompositions } from '../../src/analysis/variance-decomposition.js';
+import { crossedCells, varianceDecompositions } from '../../src/analysis/variance-decomposition.js';
 import { plantedSweep } from '../helpers/planted-sweep.js';
 
 describe('varianceDecompositions', () => {
@@ -21,15 +21,29 @@ describe('varianceDecompositions', () => {
     }
   });
 
-  it('says why a metric is not decomposed instead of fitting an aliased design, and leaves per-tag rows out', () => {
-    const table = plantedSweep({ bases: ['nai', 'sd15'], concept: () => 0.5 });
-    // sd15's checkpoint e4 was never scored: the base:checkpoint cell (sd15, e4) is empty.
-    table.rows = table.rows.filter((r) => !(r.metric === 'concept_detection' && r.levels.base === 'sd15' && r.levels.checkpoint === 'e4'));
+  it('decomposes the crossed part of a design that sampled a level with some levels only, says what it left out, and leaves per-tag rows out', () => {
+    const table = plantedSweep({ bases: ['nai', 'sd15'], concept: (b, c) => (b === 'nai' ? 0.3 : 0.6) + 0.02 * Number(c.slice(1)) });
+    // sd15's checkpoint e4 was never generated (a sweep's exclude:): the base:checkpoint cell (sd15, e4) is empty.
+    table.rows = table.rows.filter((r) => !(r.levels.base === 'sd15' && r.levels.checkpoint === 'e4'));
     table.rows.push(...table.rows.filter((r) => r.metric === 'concept_detection').map((r) => ({ ...r, metric: 'concept_tag:hat', value: 1 })));
     const result = varianceDecompositions(table, { reps: 50 });
     const concept = result.find((v) => v.metric === 'concept_detection')!;
-    expect(concept.unavailable).toMatch(/aliased columns .* every two-way cell/);
-    expect(concept.terms).toEqual([]);
+    expect(concept.unavailable).toBeUndefined();
+    expect(concept.note).toMatch(/checkpoint=e4 left out: not crossed with every level of the other factors/);
+    // The same figures as a decomposition of the run without epoch 4.
+    const without = { ...table, rows: table.rows.filter((r) => r.levels.checkpoint !== 'e4') };
+    const reference = varianceDecompositions(without, { reps: 50 }).find((v) => v.metric === 'concept_detection')!;
+    expect(concept.terms.map((t) => [t.term, t.ss, t.df])).toEqual(reference.terms.map((t) => [t.term, t.ss, t.df]));
+    expect(concept.terms.find((t) => t.term === 'base')!.partialEta2).toBeGreaterThan(0.9);
     expect(result.some((v) => v.metric.startsWith('concept_tag:'))).toBe(false);
+  });
+
+  it('crossedCells drops the sparser level of an empty two-way cell, one at a time, until every two-way cell is filled', () => {
+    const cell = (base: string, checkpoint: string, target: string) => ({ levels: { base, checkpoint, target }, prompt: 'p' });
+    const cells = ['nai', 'sd15', 'any'].flatMap((b) => ['t1', 't2'].flatMap((t) => ['e10', ...(b === 'nai' ? ['e4', 'e8'] : [])].map((c) => cell(b, c, t))));
+    const { cells: kept, dropped } = crossedCells(cells, ['base', 'checkpoint', 'target']);
+    expect(dropped).toEqual(['checkpoint=e4', 'checkpoint=e8']);
+    expect(kept).toHaveLength(6);
+    expect(crossedCells(kept, ['base', 'checkpoint', 'target']).dropped).toEqual([]);
   });
 });

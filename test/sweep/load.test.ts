@@ -64,6 +64,40 @@ describe('loadSweep', () => {
     expect(loaded.missing[0].reason).toBe('missing image for base=nai target=anything weight=1 prompt=portrait seed=1');
   });
 
+  it('leaves out the combinations an exclude rule matches (intermediate checkpoints of one base), without calling them missing', () => {
+    const yaml = base
+      .replace('  target: [anything]', '  checkpoint: [e4, e10]\n  target: [anything]')
+      .replace('"{base}/{target}/w{weight}', '"{base}/{checkpoint}/{target}/w{weight}')
+      .replace('seeds: [1, 2]', 'seeds: [1, 2]\nexclude:\n  - { checkpoint: e4, base: [sd15] }');
+    const files = [
+      ...allFiles.filter((f) => !f.startsWith('native')).map((f) => f.replace(/^(\w+)\//, '$1/e10/')),
+      'nai/e4/anything/w1/portrait-1.png',
+      'nai/e4/anything/w1/portrait-2.png',
+      'native/anything/portrait-1.png',
+      'native/anything/portrait-2.png',
+    ];
+    const loaded = loadSweep(join(sweepDir(yaml, files), 'sweep.yaml'));
+    expect(loaded.missing).toEqual([]);
+    expect(loaded.images).toHaveLength(8);
+    expect(loaded.images.filter((i) => i.levels.checkpoint === 'e4').map((i) => i.levels.base)).toEqual(['nai', 'nai']);
+    // Without the rule, sd15's epoch-4 images are missing ones.
+    const full = loadSweep(join(sweepDir(yaml.replace(/exclude:\n.*\n/, ''), files), 'sweep.yaml'));
+    expect(full.missing.map((m) => m.image.key)).toEqual(['sd15/e4/anything/w1/portrait-1.png', 'sd15/e4/anything/w1/portrait-2.png']);
+  });
+
+  it('names an exclude rule with an unknown factor or level, and one that leaves nothing', () => {
+    const bad = base.replace('seeds: [1, 2]', 'seeds: [1, 2]\nexclude:\n  - { checkpoint: e4 }\n  - { base: xl }');
+    const err = problemsOf(() => loadSweep(join(sweepDir(bad, allFiles), 'sweep.yaml')));
+    expect(err.problems.map((p) => [p.field, p.message])).toEqual([
+      ['exclude.0.checkpoint', 'unknown factor "checkpoint"; factors are base, target, weight'],
+      ['exclude.1.base', '"xl" is not a level of base; levels: nai, sd15'],
+    ]);
+    const all = base.replace('seeds: [1, 2]', 'seeds: [1, 2]\nexclude:\n  - { target: anything }');
+    expect(problemsOf(() => loadSweep(join(sweepDir(all, allFiles), 'sweep.yaml'))).message).toMatch(
+      /exclude: the exclude rules leave no level combination of the factors/,
+    );
+  });
+
   it('names the field and line of a wrong type', () => {
     const dir = sweepDir(base.replace('seeds: [1, 2]', 'seeds: [1, two]'), allFiles);
     const err = problemsOf(() => loadSweep(join(dir, 'sweep.yaml')));

@@ -21,6 +21,35 @@ function cellMeans(rows: ScoreRow[], over: string[]): Map<string, { levels: Reco
   return new Map([...groups].map(([k, g]) => [k, { levels: g.levels, mean: g.sum / g.n }]));
 }
 
+/**
+ * A factor the cells are pooled over whose levels differ between cells (a sweep's exclude:, e.g. intermediate
+ * checkpoints of one LoRA only): a cell mean would mix levels the others lack, so the correlation would compare
+ * unlike things. Returns why, naming the factor and two cells that differ, or undefined when every cell pools alike.
+ */
+function unevenPooling(rows: ScoreRow[], over: string[], factors: string[]): string | undefined {
+  const pooled = factors.filter((f) => !over.includes(f));
+  const seen = new Map<string, { levels: Record<string, string>; sets: Map<string, Set<string>> }>();
+  for (const r of rows) {
+    if (over.some((f) => levelOf(r, f) === '')) continue;
+    const levels = Object.fromEntries(over.map((f) => [f, levelOf(r, f)!]));
+    const key = JSON.stringify(levels);
+    const cell = seen.get(key) ?? { levels, sets: new Map(pooled.map((f) => [f, new Set<string>()])) };
+    for (const f of pooled) if (r.levels[f]) cell.sets.get(f)!.add(r.levels[f]);
+    seen.set(key, cell);
+  }
+  const cells = [...seen.values()];
+  const label = (c: (typeof cells)[number], f: string) =>
+    `${Object.entries(c.levels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')} has ${f} ${[...c.sets.get(f)!].sort().join(', ') || '(none)'}`;
+  for (const f of pooled) {
+    const text = (c: (typeof cells)[number]) => [...c.sets.get(f)!].sort().join('|');
+    const other = cells.find((c) => text(c) !== text(cells[0]));
+    if (other) return `the cells pool over ${f}, whose levels differ between them (${label(cells[0], f)}; ${label(other, f)}): fix ${f} in where:`;
+  }
+  return undefined;
+}
+
 export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext): TestRow[] {
   const { table } = ctx;
   const where = claim.where ?? {};
@@ -48,6 +77,12 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
       xs.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage)),
       over,
     );
+    const uneven = unevenPooling(
+      ys.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage)),
+      over,
+      table.factors,
+    );
+    if (uneven) return emptyTestRow({ ...base, test: 'spearman' }, yMeans.size, uneven, yMeans.size);
     const points: [number, number][] = [];
     let unavailable = 0;
     for (const [key, y] of yMeans) {
