@@ -183,7 +183,7 @@ export function loadSweep(sweepFile: string): LoadedSweep {
   const problems: SweepProblem[] = [];
   const root = resolve(dirname(file), sweep.root ?? '.');
   if (!existsSync(root)) throw new SweepError([{ file, field: 'root', message: `folder not found: ${root}` }]);
-  const realRoot = realpathSync(root);
+  const realRoot = realpathSync.native(root);
   const factorNames = Object.keys(sweep.factors);
   const loraFactors = sweep.lora_factors ?? factorNames.filter((f) => f !== 'target' && f !== 'weight');
 
@@ -257,11 +257,14 @@ export function loadSweep(sweepFile: string): LoadedSweep {
   for (const [abs, p] of byPath) {
     const key = relative(root, abs).split(sep).join('/');
     const image: SweepImage = { key, path: abs, levels: p.levels, prompt: p.prompt, seed: p.seed, weight: p.weight, native: p.native };
-    if (!existsSync(abs)) {
+    // One realpath(3) per image: tens of thousands of images make the per-component lstat of realpathSync show.
+    let real: string;
+    try {
+      real = realpathSync.native(abs);
+    } catch {
       missing.push({ image, reason: `missing image for ${cellLabel(p.levels, p.prompt, p.seed)}` });
       continue;
     }
-    const real = realpathSync(abs);
     if (!insideRoot(realRoot, real)) {
       missing.push({ image, reason: `links outside the sweep root (${real})` });
       continue;
