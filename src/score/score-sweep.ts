@@ -114,6 +114,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   const loaded: LoadedSweep = loadSweep(options.sweep);
   lap('load_sweep_ms', t);
   const sweep = loaded.sweep;
+  const gitCommits = Promise.all([gitSha(dirname(new URL(import.meta.url).pathname)), gitSha(dirname(loaded.file))]);
   const outDir = resolve(options.out ?? join('reports', sweep.name));
   mkdirSync(outDir, { recursive: true });
   const failures: Failure[] = loaded.missing.map((m) => ({ file: m.image.path, image: m.image.key, stage: 'missing' as const, reason: m.reason }));
@@ -253,15 +254,16 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
 
     timings.total_ms = Date.now() - started;
     hashes.save();
+    const [toolCommit, sweepCommit] = await gitCommits;
     const run: RunJson = {
-      tool: { name: 'lora-eval', version: TOOL_VERSION, git: gitSha(dirname(new URL(import.meta.url).pathname)) },
+      tool: { name: 'lora-eval', version: TOOL_VERSION, git: toolCommit },
       created: new Date().toISOString(),
       sweep: {
         file: loaded.file,
         root: loaded.root,
         name: sweep.name,
         sha256: loaded.sha256,
-        git: gitSha(dirname(loaded.file)),
+        git: sweepCommit,
         factors: loaded.factorNames,
         lora_factors: loaded.loraFactors,
         ...(sweep.models ? { models: sweep.models } : {}),
