@@ -238,19 +238,20 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
 
     // scores.csv, then the store, then run.json (which records scores.csv's sha256): a run cut short anywhere, e.g.
     // by a full disk, leaves the previous run's files whole, or a scores.csv that its run.json refuses.
+    t = Date.now();
     const scoresRecord = writeScoresCsv(outDir, rows, loaded.factorNames);
+    lap('write_scores_ms', t);
     const scoresCsv = join(outDir, scoresRecord.file);
     const storeRun = storeRunKey({ outDir, shard: options.shard ?? null });
+    t = Date.now();
     store.replaceImages(
       storeRun,
       images
         .filter((i) => encoded.shas.has(i.path))
         .map((i) => ({ key: i.key, sha256: encoded.shas.get(i.path)!, levels: i.levels, prompt: i.prompt, seed: i.seed, weight: i.weight, native: i.native })),
     );
-    store.replaceScores(
-      storeRun,
-      rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })),
-    );
+    store.replaceScores(storeRun, rows);
+    lap('store_run_ms', t);
 
     timings.total_ms = Date.now() - started;
     hashes.save();
