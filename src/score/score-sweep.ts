@@ -308,6 +308,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       },
       store: store.file,
       store_run: storeRun,
+      hash_cache: hashes.file,
       scores: scoresRecord,
       references: loaded.references.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
       counts: {
