@@ -42,8 +42,7 @@ for (const b of base)
   for (const t of target)
     for (const w of weight)
       for (const p of sweep.prompts)
-        for (const s of sweep.seeds)
-          paths.add(Number(w) === 0 ? `native/${t}/${p.id}-${s}.png` : `${b}/${t}/w${w}/${p.id}-${s}.png`);
+        for (const s of sweep.seeds) paths.add(Number(w) === 0 ? `native/${t}/${p.id}-${s}.png` : `${b}/${t}/w${w}/${p.id}-${s}.png`);
 let written = 0;
 const queue = [...paths];
 async function worker() {
@@ -53,7 +52,9 @@ async function worker() {
     for (let i = 0; i < pixels.length; i += 4) pixels.writeUInt32LE(next(), Math.min(i, pixels.length - 4));
     const file = join(out, rel);
     mkdirSync(dirname(file), { recursive: true });
-    await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 1 }).toFile(file);
+    await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+      .png({ compressionLevel: 1 })
+      .toFile(file);
     written++;
   }
 }

@@ -49,14 +49,15 @@ export function formatScoresCsv(rows: ScoreRow[], factors: string[]): string {
   const tails = new Map<string, Map<string, string>>();
   for (const r of rows) {
     if (!Number.isFinite(r.value)) throw new Error(`scores.csv row ${r.image} ${r.metric} ${r.model}: value ${r.value} is not a finite number`);
-    if (!previous || r.image !== previous.image || r.sha256 !== previous.sha256 || r.levels !== previous.levels || r.prompt !== previous.prompt || r.seed !== previous.seed) {
-      head = [
-        spreadsheetSafe(r.image),
-        r.sha256,
-        ...factors.map((f) => spreadsheetSafe(r.levels[f] ?? '')),
-        spreadsheetSafe(r.prompt),
-        r.seed,
-      ]
+    if (
+      !previous ||
+      r.image !== previous.image ||
+      r.sha256 !== previous.sha256 ||
+      r.levels !== previous.levels ||
+      r.prompt !== previous.prompt ||
+      r.seed !== previous.seed
+    ) {
+      head = [spreadsheetSafe(r.image), r.sha256, ...factors.map((f) => spreadsheetSafe(r.levels[f] ?? '')), spreadsheetSafe(r.prompt), r.seed]
         .map(csvField)
         .join(',');
       previous = r;

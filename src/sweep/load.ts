@@ -173,7 +173,10 @@ function planFromList(
 function realPaths(): (path: string) => { path: string; isFile(): boolean } | undefined {
   const folders = new Map<string, string | undefined>();
   const realFolder = (dir: string) => {
-    if (!folders.has(dir)) folders.set(dir, tryOr(() => realpathSync.native(dir)));
+    if (!folders.has(dir)) {
+      const real = tryOr(() => realpathSync.native(dir));
+      folders.set(dir, real);
+    }
     return folders.get(dir);
   };
   return (path) => {

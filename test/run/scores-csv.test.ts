@@ -141,7 +141,18 @@ describe('scores.csv writing', () => {
     const rows: ScoreRow[] = variants.flatMap((v) => [base, { ...base, ...v }]);
     const lines = formatScoresCsv(rows, ['target']).trimEnd().split('\n').slice(1);
     const plain = 'x.png,aa,a,p,1,m,clip,1';
-    expect(lines).toEqual([plain, 'x.png,bb,a,p,1,m,clip,1', plain, 'x.png,aa,b,p,1,m,clip,1', plain, 'x.png,aa,a,q,1,m,clip,1', plain, 'x.png,aa,a,p,2,m,clip,1', plain, 'y.png,aa,a,p,1,m,clip,1']);
+    expect(lines).toEqual([
+      plain,
+      'x.png,bb,a,p,1,m,clip,1',
+      plain,
+      'x.png,aa,b,p,1,m,clip,1',
+      plain,
+      'x.png,aa,a,q,1,m,clip,1',
+      plain,
+      'x.png,aa,a,p,2,m,clip,1',
+      plain,
+      'y.png,aa,a,p,1,m,clip,1',
+    ]);
     expect(formatScoresCsv([], ['target', 'a,b'])).toBe('image,sha256,target,"a,b",prompt,seed,metric,model,value\n');
   });
 });

@@ -19,7 +19,15 @@ function scores(): StoredScore[] {
 }
 
 function images(): StoredImage[] {
-  return Array.from({ length: 5 }, (_, i) => ({ key: `img-${i}.png`, sha256: `sha-${i}`, levels: { target: 't', weight: '1' }, prompt: 'p', seed: String(i), weight: 1, native: false }));
+  return Array.from({ length: 5 }, (_, i) => ({
+    key: `img-${i}.png`,
+    sha256: `sha-${i}`,
+    levels: { target: 't', weight: '1' },
+    prompt: 'p',
+    seed: String(i),
+    weight: 1,
+    native: false,
+  }));
 }
 
 /** The rows of one run as SQLite holds them, through a connection of its own (as another program would see them). */
