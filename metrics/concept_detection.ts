@@ -1,7 +1,9 @@
+import { tagLookup } from './tag-lookup.js';
 import type { MetricDefinition, MetricValue, TaggerInputs } from './types.js';
 
 function conceptIndexes(tagger: TaggerInputs, conceptTags: string[]): number[] {
-  return conceptTags.map((name) => tagger.tags.findIndex((t) => t.name === name));
+  const { index } = tagLookup(tagger.tags);
+  return conceptTags.map((name) => index.get(name) ?? -1);
 }
 
 function recall(tagger: TaggerInputs, indexes: number[], p: Float32Array): number {

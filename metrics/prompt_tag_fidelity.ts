@@ -1,4 +1,5 @@
 import { promptTags } from '../src/score/prompt-tags.js';
+import { tagLookup } from './tag-lookup.js';
 import type { MetricDefinition } from './types.js';
 
 /**
@@ -19,12 +20,12 @@ export const promptTagFidelity: MetricDefinition = {
   compute({ prompt, lora, tagger }) {
     if (!tagger) return { unavailable: 'no tagger' };
     const wanted = (prompt.tags ?? promptTags(prompt.text)).filter((t) => t !== lora.trigger.toLowerCase());
-    const total = tagger.tags.reduce((s, t) => (t.category === 9 ? s : s + Math.max(t.count, 1)), 0);
+    const { nonRatingIndex, nonRatingCount: total } = tagLookup(tagger.tags);
     let weight = 0;
     let found = 0;
     for (const name of wanted) {
-      const i = tagger.tags.findIndex((t) => t.name === name && t.category !== 9);
-      if (i < 0) continue;
+      const i = nonRatingIndex.get(name);
+      if (i === undefined) continue;
       const w = -Math.log(Math.max(tagger.tags[i].count, 1) / total);
       weight += w;
       if (tagger.detected(i, tagger.probabilities)) found += w;

@@ -1,4 +1,4 @@
-import { dot, subtract } from '../src/encoders/vector.js';
+import { dotOfDifferences } from '../src/encoders/vector.js';
 import type { MetricDefinition } from './types.js';
 
 /** An axis shorter than this fraction of the sweep's median is too short to measure along: ratios on it explode. */
@@ -22,8 +22,8 @@ export const styleRetention: MetricDefinition = {
     if (!clip) return { unavailable: 'no CLIP model' };
     if (!clip.native) return { unavailable: 'no weight-0 image with the same target, prompt and seed' };
     if (!clip.styleCentroid) return { unavailable: 'no style reference image could be encoded' };
-    const axis = subtract(clip.styleCentroid, clip.native);
-    const length2 = dot(axis, axis);
+    // The axis is μ_S − E(x0) and the shift E(x) − E(x0), never materialized: ten thousand images would allocate twice each.
+    const length2 = dotOfDifferences(clip.styleCentroid, clip.native, clip.styleCentroid, clip.native);
     if (length2 < 1e-12) return { unavailable: 'the weight-0 image already sits on the style centroid (empty style axis)' };
     const median = clip.medianStyleAxisLength;
     if (median !== undefined && Math.sqrt(length2) < MIN_STYLE_AXIS_FRACTION * median) {
@@ -31,7 +31,6 @@ export const styleRetention: MetricDefinition = {
         unavailable: `the style axis is shorter than ${MIN_STYLE_AXIS_FRACTION} of the sweep's median (the weight-0 image nearly shows the style already)`,
       };
     }
-    const shift = subtract(clip.image, clip.native);
-    return { values: [{ metric: 'style_retention', value: dot(shift, axis) / length2 }] };
+    return { values: [{ metric: 'style_retention', value: dotOfDifferences(clip.image, clip.native, clip.styleCentroid, clip.native) / length2 }] };
   },
 };

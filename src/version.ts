@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,15 +19,12 @@ function findPackageJson(): { name: string; version: string } {
 
 export const TOOL_VERSION = findPackageJson().version;
 
-/** The commit of the git checkout holding `dir`, when there is one. */
-export function gitSha(dir: string): string | undefined {
-  try {
-    return (
-      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
-        .toString()
-        .trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
+/**
+ * The commit of the git checkout holding `dir`, when there is one. Asynchronous, so that a run can ask at its start,
+ * while the process is small and cheap to fork, and read the answer when it writes run.json.
+ */
+export function gitSha(dir: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd: dir, timeout: 5000 }, (error, stdout) => resolve(error ? undefined : String(stdout).trim() || undefined));
+  });
 }

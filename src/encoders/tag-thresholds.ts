@@ -33,14 +33,18 @@ export function mcutThreshold(probabilities: ArrayLike<number>): number {
  * Rating tags are never "detected" by threshold.
  */
 export function detectionThresholds(tags: TagInfo[], probabilities: ArrayLike<number>, settings: ThresholdSettings): Float64Array {
+  if (settings.mode !== 'mcut') return thresholdsFor(tags, settings, settings.general, settings.character);
+  const of = (category: number) => tags.flatMap((t, i) => (t.category === category ? [probabilities[i]] : []));
+  return thresholdsFor(tags, settings, mcutThreshold(of(TagCategory.general)), Math.max(MCUT_CHARACTER_FLOOR, mcutThreshold(of(TagCategory.character))));
+}
+
+/** The thresholds of every image, when they do not depend on its probabilities (category thresholds, not MCut). */
+export function sharedThresholds(tags: TagInfo[], settings: ThresholdSettings): Float64Array | undefined {
+  return settings.mode === 'mcut' ? undefined : thresholdsFor(tags, settings, settings.general, settings.character);
+}
+
+function thresholdsFor(tags: TagInfo[], settings: ThresholdSettings, general: number, character: number): Float64Array {
   const thresholds = new Float64Array(tags.length).fill(Number.POSITIVE_INFINITY);
-  let general = settings.general;
-  let character = settings.character;
-  if (settings.mode === 'mcut') {
-    const of = (category: number) => tags.flatMap((t, i) => (t.category === category ? [probabilities[i]] : []));
-    general = mcutThreshold(of(TagCategory.general));
-    character = Math.max(MCUT_CHARACTER_FLOOR, mcutThreshold(of(TagCategory.character)));
-  }
   tags.forEach((tag, i) => {
     if (tag.name in settings.overrides) thresholds[i] = settings.overrides[tag.name];
     else if (tag.category === TagCategory.general) thresholds[i] = general;

@@ -47,3 +47,16 @@ export function subtract(a: ArrayLike<number>, b: ArrayLike<number>): Float64Arr
   for (let i = 0; i < a.length; i++) out[i] = a[i] - b[i];
   return out;
 }
+
+/**
+ * (a − b)·(c − d) without allocating the differences: bit for bit dot(subtract(a, b), subtract(c, d)), since each
+ * difference is the same double either way and the products are summed in the same order.
+ */
+export function dotOfDifferences(a: ArrayLike<number>, b: ArrayLike<number>, c: ArrayLike<number>, d: ArrayLike<number>): number {
+  sameLength(a, b);
+  sameLength(c, d);
+  sameLength(a, c);
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) * (c[i] - d[i]);
+  return s;
+}

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { basename, dirname, join, sep } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileDownloadInfo, HubApiError, listFiles, modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';
 import { EXIT, UserError } from '../errors.js';
 import { ModelLock } from '../runtime/model-lock.js';
@@ -8,6 +8,7 @@ import { formatBytes } from './format-bytes.js';
 import type { HubEnv } from './hub-env.js';
 import { cardFiles, loaderFiles, parseModelName, type ModelName } from './model-name.js';
 import { readCards, type ModelCard } from './registry.js';
+import { filesInSnapshot } from './snapshot-files.js';
 import { digestFile, DownloadInterrupted, DownloadRefused, downloadResumable } from './resumable-download.js';
 
 export interface PullOptions {
@@ -90,20 +91,6 @@ function pin(pulled: PullResult, options: PullOptions): void {
     lock.verify(f.file, f.sha256, f.bytes);
   }
   lock.save();
-}
-
-function listTree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((rel) => existsSync(join(dir, rel)) && statSync(join(dir, rel)).isFile())
-    .map((rel) => rel.split(sep).join('/'));
-}
-
-/** Files of a model in a cache snapshot, or what is missing. */
-export function filesInSnapshot(model: ModelName, snapshot: string, variant?: string): { files?: string[]; missing: string[] } {
-  const wanted = model.card ? cardFiles(model.card, variant) : loaderFiles(listTree(snapshot), variant)?.files;
-  if (!wanted) return { missing: ['the files lora-eval reads'] };
-  return { files: wanted, missing: wanted.filter((f) => !existsSync(join(snapshot, f))) };
 }
 
 /** A cached file checked against its blob's name, which is the Hub's hash of it (when the cache links to blobs). */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { cachedCommit, snapshotDir } from './hf-cache.js';
-import { filesInSnapshot } from './hub-pull.js';
+import { filesInSnapshot } from './snapshot-files.js';
 import { hubEnv } from './hub-env.js';
 import { parseModelName, pullCommand } from './model-name.js';
 import { readCards, registryFile } from './registry.js';

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadScoreTable } from '../run/score-table.js';
+import { FileHashCache } from '../store/file-hash-cache.js';
 import { sha256File } from '../store/hash.js';
 import { loadSweep } from '../sweep/load.js';
 import { pairableImages, selectPairs, type RatingItem } from './select-pairs.js';
@@ -52,7 +53,7 @@ export async function buildRatingPlan(options: RatingPlanOptions): Promise<Ratin
   if (!table.runDir) throw new UserError(`${options.run}: rate needs a run folder (scores.csv with run.json), not a bare scores.csv`);
   const runFile = join(table.runDir, 'run.json');
   if (!existsSync(runFile)) throw new UserError(`${runFile}: not found; rate needs the run.json that "lora-eval score" writes`);
-  const run = JSON.parse(readFileSync(runFile, 'utf8')) as { sweep?: { file?: string; sha256?: string } };
+  const run = JSON.parse(readFileSync(runFile, 'utf8')) as { sweep?: { file?: string; sha256?: string }; hash_cache?: unknown };
   const sweepFile = run.sweep?.file;
   if (!sweepFile || !existsSync(sweepFile)) throw new UserError(`${runFile}: sweep.file "${sweepFile ?? ''}" not found; rate shows the sweep's images`);
   const sweep = loadSweep(sweepFile);
@@ -73,6 +74,8 @@ export async function buildRatingPlan(options: RatingPlanOptions): Promise<Ratin
     );
   }
 
+  // The sha256 of images the run hashed, remembered by path, size, mtime, ctime and inode: unchanged files are not read.
+  const hashes = typeof run.hash_cache === 'string' ? new FileHashCache(run.hash_cache) : undefined;
   const realRoot = realpathSync(sweep.root);
   const sha = new Map(table.rows.map((r) => [r.image, r.sha256]));
   const imageIndex = new Map<string, number>();
@@ -87,12 +90,13 @@ export async function buildRatingPlan(options: RatingPlanOptions): Promise<Ratin
       throw new UserError(`${table.source}: image "${key}" is not a file inside the sweep root ${sweep.root}; refused`);
     const expected = sha.get(key);
     if (!expected || !/^[0-9a-f]{64}$/.test(expected)) throw new UserError(`${table.source}: image "${key}" has no sha256 to check it against`);
-    const actual = await sha256File(real);
+    const actual = hashes ? await hashes.sha256(real) : await sha256File(real);
     if (actual !== expected) throw new UserError(`${path}: changed since it was scored (sha256 ${actual}, scores.csv has ${expected}); score the run again`);
     imageIndex.set(key, imageFiles.length);
     imageSha256.set(key, actual);
     imageFiles.push(real);
   }
+  hashes?.save();
   const references = options.task === 'style' ? sweep.styleReferences : sweep.references;
   return {
     runDir: table.runDir,

@@ -32,6 +32,8 @@ export interface RunJson {
   store?: string;
   /** Key of this run's images in the store (absent in runs before a store could hold several). */
   store_run?: string;
+  /** The sha256 cache of the model and image files the run read (absent in older runs); rate checks images through it. */
+  hash_cache?: string;
   scores?: ScoresRecord;
   references?: { file: string; sha256: string }[];
   counts: Record<string, number>;

@@ -10,9 +10,9 @@ export const SCORES_CSV = 'scores.csv';
 
 /** Writes a run folder's scores.csv atomically and returns what run.json records of it. */
 export function writeScoresCsv(dir: string, rows: ScoreRow[], factors: string[]): ScoresRecord {
-  const text = formatScoresCsv(rows, factors);
-  writeFileAtomic(join(dir, SCORES_CSV), text);
-  return { file: SCORES_CSV, rows: rows.length, sha256: sha256(text) };
+  const bytes = Buffer.from(formatScoresCsv(rows, factors), 'utf8');
+  writeFileAtomic(join(dir, SCORES_CSV), bytes);
+  return { file: SCORES_CSV, rows: rows.length, sha256: sha256(bytes) };
 }
 
 function countRows(bytes: Buffer, file: string): string {

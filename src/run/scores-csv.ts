@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { canonicalLevel } from '../sweep/level.js';
 import { tryParseSeed, type Seed } from '../sweep/seed.js';
 import { fromSpreadsheetSafe, spreadsheetSafe } from '../report/csv-safe.js';
@@ -30,24 +29,47 @@ export function scoresCsvColumns(factors: string[]): string[] {
 }
 
 /**
+ * One CSV field as csv-stringify writes it with its defaults (the library reads and writes every other CSV here): a
+ * field holding a quote, comma, CR or LF is quoted with its quotes doubled, any other is written as it is. Written out
+ * because scores.csv has a hundred thousand rows and more, where the library's per-field options cost a second.
+ */
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
  * scores.csv: `image,sha256,<one column per factor>,prompt,seed,metric,model,value`. Every value is a finite number:
  * a metric that cannot be computed for an image has no row (score counts it in run.json's "unavailable").
  */
 export function formatScoresCsv(rows: ScoreRow[], factors: string[]): string {
-  const records = rows.map((r) => {
+  const lines = [scoresCsvColumns(factors).map(csvField).join(',')];
+  // The rows of one image come together and share their leading fields, and metric × model pairs are few.
+  let previous: ScoreRow | undefined;
+  let head = '';
+  const tails = new Map<string, Map<string, string>>();
+  for (const r of rows) {
     if (!Number.isFinite(r.value)) throw new Error(`scores.csv row ${r.image} ${r.metric} ${r.model}: value ${r.value} is not a finite number`);
-    return [
-      spreadsheetSafe(r.image),
-      r.sha256,
-      ...factors.map((f) => spreadsheetSafe(r.levels[f] ?? '')),
-      spreadsheetSafe(r.prompt),
-      r.seed,
-      r.metric,
-      spreadsheetSafe(r.model),
-      Number(r.value.toPrecision(10)),
-    ];
-  });
-  return stringify(records, { header: true, columns: scoresCsvColumns(factors) });
+    if (
+      !previous ||
+      r.image !== previous.image ||
+      r.sha256 !== previous.sha256 ||
+      r.levels !== previous.levels ||
+      r.prompt !== previous.prompt ||
+      r.seed !== previous.seed
+    ) {
+      head = [spreadsheetSafe(r.image), r.sha256, ...factors.map((f) => spreadsheetSafe(r.levels[f] ?? '')), spreadsheetSafe(r.prompt), r.seed]
+        .map(csvField)
+        .join(',');
+      previous = r;
+    }
+    let byModel = tails.get(r.metric);
+    if (!byModel) tails.set(r.metric, (byModel = new Map()));
+    let tail = byModel.get(r.model);
+    if (tail === undefined) byModel.set(r.model, (tail = [r.metric, spreadsheetSafe(r.model)].map(csvField).join(',')));
+    lines.push(`${head},${tail},${Number(r.value.toPrecision(10))}`);
+  }
+  lines.push('');
+  return lines.join('\n');
 }
 
 export class ScoresCsvError extends Error {}

@@ -73,19 +73,27 @@ export async function encodeImages(
         return { file, error: e as NodeJS.ErrnoException };
       }
     });
-    const needsOf = (sha: string) =>
-      encoders.map((enc) => {
-        const cached = store.vector(sha, enc.modelSha, enc.prepHash);
+    // One store query per encoder for the whole batch, not one per image and encoder.
+    const storedFor = (shas: string[]) => encoders.map((enc) => store.vectors(shas, enc.modelSha, enc.prepHash));
+    const needsOf = (sha: string, stored: Map<string, Float32Array>[]) =>
+      encoders.map((enc, i) => {
+        const cached = stored[i].get(sha);
         if (cached) result.vectors.get(enc.model)!.set(sha, cached);
         return !cached;
       });
+    const knownStored = storedFor(known.flatMap((k) => ('sha256' in k && k.sha256 && !claimed.has(k.sha256) ? [k.sha256] : [])));
     const toRead: typeof known = [];
     for (const k of known) {
       if ('error' in k && k.error) {
         readFailed(k.file, k.error);
         continue;
       }
-      if (k.sha256 && !claimed.has(k.sha256) && !needsOf(k.sha256).some(Boolean)) {
+      if (k.sha256 && claimed.has(k.sha256)) {
+        // The same bytes under two paths are encoded once, by the path that claimed them.
+        result.shas.set(k.file.path, k.sha256);
+        continue;
+      }
+      if (k.sha256 && !needsOf(k.sha256, knownStored).some(Boolean)) {
         result.shas.set(k.file.path, k.sha256);
         claimed.add(k.sha256);
         result.cached++;
@@ -94,23 +102,24 @@ export async function encodeImages(
     const read = await Promise.all(
       toRead.map((k) =>
         readFile(k.file.path).then(
-          (bytes) => ({ ...k, bytes }),
+          (bytes) => ({ ...k, bytes, sha: sha256(bytes) }),
           (e: NodeJS.ErrnoException) => ({ ...k, readError: e }),
         ),
       ),
     );
+    const readStored = storedFor(read.flatMap((r) => ('sha' in r ? [r.sha] : [])));
     for (const r of read) {
       if ('readError' in r) {
         readFailed(r.file, r.readError);
         continue;
       }
-      const sha = sha256(r.bytes);
+      const sha = r.sha;
       if (options.hashes && 'stamp' in r && r.stamp) options.hashes.remember(r.file.path, r.stamp, sha);
       result.shas.set(r.file.path, sha);
       // The same bytes under two paths are encoded once.
       if (claimed.has(sha)) continue;
       claimed.add(sha);
-      const needs = needsOf(sha);
+      const needs = needsOf(sha, readStored);
       if (needs.some(Boolean)) todo.push({ file: r.file, bytes: r.bytes, sha, needs });
       else result.cached++;
     }

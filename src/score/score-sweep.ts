@@ -115,6 +115,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   const loaded: LoadedSweep = loadSweep(options.sweep);
   lap('load_sweep_ms', t);
   const sweep = loaded.sweep;
+  const gitCommits = Promise.all([gitSha(dirname(new URL(import.meta.url).pathname)), gitSha(dirname(loaded.file))]);
   const outDir = resolve(options.out ?? join('reports', sweep.name));
   mkdirSync(outDir, { recursive: true });
   const failures: Failure[] = loaded.missing.map((m) => ({ file: m.image.path, image: m.image.key, stage: 'missing' as const, reason: m.reason }));
@@ -238,31 +239,33 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
 
     // scores.csv, then the store, then run.json (which records scores.csv's sha256): a run cut short anywhere, e.g.
     // by a full disk, leaves the previous run's files whole, or a scores.csv that its run.json refuses.
+    t = Date.now();
     const scoresRecord = writeScoresCsv(outDir, rows, loaded.factorNames);
+    lap('write_scores_ms', t);
     const scoresCsv = join(outDir, scoresRecord.file);
     const storeRun = storeRunKey({ outDir, shard: options.shard ?? null });
+    t = Date.now();
     store.replaceImages(
       storeRun,
       images
         .filter((i) => encoded.shas.has(i.path))
         .map((i) => ({ key: i.key, sha256: encoded.shas.get(i.path)!, levels: i.levels, prompt: i.prompt, seed: i.seed, weight: i.weight, native: i.native })),
     );
-    store.replaceScores(
-      storeRun,
-      rows.map((r) => ({ image: r.image, sha256: r.sha256, metric: r.metric, model: r.model, value: r.value })),
-    );
+    store.replaceScores(storeRun, rows);
+    lap('store_run_ms', t);
 
     timings.total_ms = Date.now() - started;
     hashes.save();
+    const [toolCommit, sweepCommit] = await gitCommits;
     const run: RunJson = {
-      tool: { name: 'lora-eval', version: TOOL_VERSION, git: gitSha(dirname(new URL(import.meta.url).pathname)) },
+      tool: { name: 'lora-eval', version: TOOL_VERSION, git: toolCommit },
       created: new Date().toISOString(),
       sweep: {
         file: loaded.file,
         root: loaded.root,
         name: sweep.name,
         sha256: loaded.sha256,
-        git: gitSha(dirname(loaded.file)),
+        git: sweepCommit,
         factors: loaded.factorNames,
         lora_factors: loaded.loraFactors,
         ...(sweep.models ? { models: sweep.models } : {}),
@@ -312,6 +315,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       },
       store: store.file,
       store_run: storeRun,
+      hash_cache: hashes.file,
       scores: scoresRecord,
       references: loaded.references.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
       counts: {

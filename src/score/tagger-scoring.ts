@@ -1,5 +1,5 @@
 import { loadTagger, type TaggerModel } from '../encoders/tagger.js';
-import { DEFAULT_THRESHOLDS, detectionThresholds, type ThresholdSettings } from '../encoders/tag-thresholds.js';
+import { DEFAULT_THRESHOLDS, detectionThresholds, sharedThresholds, type ThresholdSettings } from '../encoders/tag-thresholds.js';
 import type { Resampler } from '../imaging/resize.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import type { Device } from '../runtime/session.js';
@@ -40,6 +40,8 @@ export async function loadTaggerScoring(
     }
   }
   const settings: ThresholdSettings = { ...DEFAULT_THRESHOLDS, ...options.thresholds, overrides };
+  // Computed once: a real tagger has ten thousand tags, and a sweep as many images.
+  const shared = sharedThresholds(tagger.tags, settings);
   return {
     model: tagger.id,
     modelFile: tagger.modelFile,
@@ -49,6 +51,7 @@ export async function loadTaggerScoring(
       if (!probabilities) return undefined;
       const cache = new Map<Float32Array, Float64Array>();
       const thresholdsOf = (p: Float32Array) => {
+        if (shared) return shared;
         let t = cache.get(p);
         if (!t) cache.set(p, (t = detectionThresholds(tagger.tags, p, settings)));
         return t;

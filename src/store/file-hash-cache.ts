@@ -69,8 +69,9 @@ export class FileHashCache {
 
   /** The cached sha256 of an unchanged file, and the identity to pass to `remember` after hashing bytes read now. */
   lookup(path: string): { sha256?: string; stamp: Omit<Entry, 'sha256'> } {
-    const stamp = identity(statSync(resolve(path), { bigint: true }));
-    const hit = this.data.files[resolve(path)];
+    const key = resolve(path);
+    const stamp = identity(statSync(key, { bigint: true }));
+    const hit = this.data.files[key];
     return { sha256: hit && sameIdentity(hit, stamp) ? hit.sha256 : undefined, stamp };
   }
 

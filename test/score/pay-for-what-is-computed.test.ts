@@ -53,6 +53,30 @@ describe('a re-score computes only what changed', () => {
   }, 300_000);
 });
 
+describe('a re-score of a sweep holding the same picture twice', () => {
+  it('reads neither copy again, and gives both the same sha256 and the same scores', async () => {
+    const sweepDir = smallDemoSweep();
+    // The weight-1 image of seed 2 becomes a byte-for-byte copy of seed 1's.
+    const [one, two] = ['portrait-1.png', 'portrait-2.png'].map((f) => join(sweepDir, 'anylora/anything/w1', f));
+    writeFileSync(two, readFileSync(one));
+    const models = tempDir();
+    cpSync('fixtures/models/clip', join(models, 'clip'), { recursive: true });
+    const out = tempDir();
+    const score = async () => {
+      const result = await scoreSweep({ sweep: join(sweepDir, 'sweep.yaml'), clip: join(models, 'clip'), out, lock: join(models, 'models.lock.json') });
+      expect(result.failures).toEqual([]);
+      const run = JSON.parse(readFileSync(result.runJson, 'utf8')) as { work: Work };
+      return { csv: readFileSync(result.scoresCsv), work: run.work, rows: result.rows };
+    };
+    const first = await score();
+    const second = await score();
+    expect(second.work).toEqual({ sessions_created: 0, files_hashed: 0 });
+    expect(second.csv.equals(first.csv)).toBe(true);
+    const shaOf = (image: string) => new Set(second.rows.filter((r) => r.image === image).map((r) => r.sha256));
+    expect([...shaOf('anylora/anything/w1/portrait-2.png')]).toEqual([...shaOf('anylora/anything/w1/portrait-1.png')]);
+  }, 300_000);
+});
+
 describe('FileHashCache', () => {
   it('re-hashes a file changed in place with the same size, and one whose mtime was set back', async () => {
     const dir = tempDir();

@@ -1,3 +1,4 @@
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSweep } from '../../src/sweep/load.js';
@@ -189,5 +190,46 @@ describe('loadSweep', () => {
     const duplicate = base.replace('seeds: [1, 2]', 'seeds: [7, "007"]');
     const dup = problemsOf(() => loadSweep(join(sweepDir(duplicate, allFiles), 'sweep.yaml')));
     expect(dup.problems.map((p) => `${p.field}: ${p.message}`)).toEqual(['seeds.1: duplicate seed 7']);
+  });
+});
+
+describe('images behind links', () => {
+  it('follows links inside the root, and counts as missing a link out of it, a dangling link, a folder and an absent folder', () => {
+    const dir = sweepDir(base, ['native/anything/portrait-1.png', 'native/anything/portrait-2.png', 'nai/anything/w1/portrait-1.png']);
+    const outside = tempDir();
+    writeTree(outside, { 'secret.png': 'x', 'w1/portrait-1.png': 'x', 'w1/portrait-2.png': 'x' });
+    // nai/anything/w1/portrait-2.png: a link to another image inside the root
+    symlinkSync(join(dir, 'native/anything/portrait-1.png'), join(dir, 'nai/anything/w1/portrait-2.png'));
+    // sd15/anything/w1: a folder linked from outside the root
+    mkdirSync(join(dir, 'sd15/anything'), { recursive: true });
+    symlinkSync(join(outside, 'w1'), join(dir, 'sd15/anything/w1'));
+    // a folder linked from inside the root, holding a link out of it and a dangling link
+    mkdirSync(join(dir, 'elsewhere'));
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'nai/anything/w0'));
+    symlinkSync(join(outside, 'secret.png'), join(dir, 'elsewhere/portrait-1.png'));
+    symlinkSync(join(dir, 'gone.png'), join(dir, 'elsewhere/portrait-2.png'));
+    mkdirSync(join(dir, 'native/anything/portrait-3.png'));
+
+    const list = `${base.replace(/images:[\s\S]*$/, '').replace('prompts:', 'prompts:\n  - { id: outdoors, kind: concept, text: "anis, outdoors" }')}images:
+  - { path: nai/anything/w1/portrait-1.png, base: nai, target: anything, weight: 1, prompt: portrait, seed: 1 }
+  - { path: nai/anything/w1/portrait-2.png, base: nai, target: anything, weight: 1, prompt: portrait, seed: 2 }
+  - { path: sd15/anything/w1/portrait-1.png, base: sd15, target: anything, weight: 1, prompt: portrait, seed: 1 }
+  - { path: nai/anything/w0/portrait-1.png, base: nai, target: anything, weight: 0, prompt: portrait, seed: 1 }
+  - { path: nai/anything/w0/portrait-2.png, base: nai, target: anything, weight: 0, prompt: portrait, seed: 2 }
+  - { path: native/anything/portrait-3.png, base: nai, target: anything, weight: 1, prompt: outdoors, seed: 1 }
+  - { path: nowhere/portrait-1.png, base: sd15, target: anything, weight: 1, prompt: portrait, seed: 2 }
+`;
+    writeFileSync(join(dir, 'sweep.yaml'), list);
+    const loaded = loadSweep(join(dir, 'sweep.yaml'));
+    expect(loaded.images.map((i) => i.key)).toEqual(['nai/anything/w1/portrait-1.png', 'nai/anything/w1/portrait-2.png']);
+    expect(loaded.images[1].path).toBe(join(dir, 'nai/anything/w1/portrait-2.png'));
+    const reasons = Object.fromEntries(loaded.missing.map((m) => [m.image.key, m.reason]));
+    expect(reasons).toEqual({
+      'sd15/anything/w1/portrait-1.png': `links outside the sweep root (${join(realpathSync(outside), 'w1/portrait-1.png')})`,
+      'nai/anything/w0/portrait-1.png': `links outside the sweep root (${join(realpathSync(outside), 'secret.png')})`,
+      'nai/anything/w0/portrait-2.png': expect.stringMatching(/^missing image for /),
+      'native/anything/portrait-3.png': 'not a regular file',
+      'nowhere/portrait-1.png': expect.stringMatching(/^missing image for /),
+    });
   });
 });

@@ -65,7 +65,7 @@ describe('lora-eval plan', () => {
 
 describe('the power note of plan', () => {
   it("gives R's power.t.test power for the experiment's prompts", async () => {
-    const { promptPowerNote } = await import('../../src/cli/plan.js');
+    const { promptPowerNote } = await import('../../src/train/prompt-power-note.js');
     const prompts = [...Array(12)].map((_, i) => ({ kind: i < 8 ? 'concept' : 'unrelated' }));
     // R: power.t.test(n = 12, delta = d, type = "paired")$power = 0.3526, 0.7137, 0.9651; n = 8: 0.2314, 0.4963, 0.8279
     expect(promptPowerNote(prompts)).toContain(
