@@ -13,7 +13,7 @@
  * Every high frequency counts: texture, sharp edges, and also noise and compression artefacts.
  */
 import { canonicalJson, sha256Hex } from './hash.js';
-import { DECODE_SEMANTICS_VERSION } from './decode.js';
+import { DECODE_SEMANTICS_VERSION, channelsOf } from './decode.js';
 import type { DecodedImage } from './decode.js';
 import { resizeLikePil, strides, type Resampler } from './resize.js';
 
@@ -44,7 +44,7 @@ export function laplacianRms(y: Float64Array, width: number, height: number): nu
 /** The detail of a decoded image (see the module comment). */
 export async function detailOf(image: DecodedImage, resampler: Resampler = 'fast'): Promise<number> {
   const [width, height] = detailScale(image.width, image.height);
-  const pixels = { data: image.data, width: image.width, height: image.height, channels: 4 as const, opaque: !image.hasAlpha };
+  const pixels = { data: image.data, width: image.width, height: image.height, channels: channelsOf(image), opaque: !image.hasAlpha };
   const resized = await resizeLikePil(pixels, width, height, 'bicubic', resampler);
   const step = strides(resized);
   const y = new Float64Array(width * height);

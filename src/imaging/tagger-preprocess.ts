@@ -6,7 +6,7 @@
  *   → float32 0–255 → RGB reversed to BGR → NHWC, [1, size, size, 3] per image.
  */
 import type { DecodedImage } from './decode.js';
-import { DECODE_SEMANTICS_VERSION, assertDecodedImage } from './decode.js';
+import { DECODE_SEMANTICS_VERSION, assertDecodedImage, channelsOf } from './decode.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { RESAMPLERS, resizeLikePil, strides, type Resampler } from './resize.js';
 
@@ -17,6 +17,8 @@ export interface TaggerPreprocessor {
   /** sha256 of the canonical preprocessing parameters (including resampler and decode semantics) */
   readonly hash: string;
   readonly resampler: Resampler;
+  /** Everything needed to build the same preprocessor elsewhere: taggerPreprocessor(spec.size, spec). */
+  readonly spec: { kind: 'wd-tagger'; size: number; resampler: Resampler };
   /** HWC float32, BGR, values 0–255 (the [1, size, size, 3] tensor of one image). */
   preprocess(img: DecodedImage): Promise<Float32Array>;
 }
@@ -50,6 +52,7 @@ export function taggerPreprocessor(size: number, opts: { resampler?: Resampler }
     inputShape: [1, size, size, 3],
     hash,
     resampler,
+    spec: { kind: 'wd-tagger', size, resampler },
     async preprocess(img: DecodedImage): Promise<Float32Array> {
       assertDecodedImage(img);
       const { square, side } = whiteSquare(img);
@@ -96,12 +99,13 @@ const OVER_WHITE = (() => {
 /** Composite on white and centre in a white square of side max(width, height); packed RGB. */
 export function whiteSquare(img: DecodedImage): { square: Uint8Array; side: number; left: number; top: number } {
   const { width, height, data } = img;
+  const channels = channelsOf(img);
   const side = Math.max(width, height);
   const left = (side - width) >> 1;
   const top = (side - height) >> 1;
   const square = new Uint8Array(side * side * 3).fill(255);
   for (let y = 0; y < height; y++) {
-    let p = y * width * 4;
+    let p = y * width * channels;
     let q = ((y + top) * side + left) * 3;
     if (img.hasAlpha) {
       for (let x = 0; x < width; x++, p += 4, q += 3) {
@@ -111,7 +115,7 @@ export function whiteSquare(img: DecodedImage): { square: Uint8Array; side: numb
         square[q + 2] = OVER_WHITE[row + data[p + 2]];
       }
     } else {
-      for (let x = 0; x < width; x++, p += 4, q += 3) {
+      for (let x = 0; x < width; x++, p += channels, q += 3) {
         square[q] = data[p];
         square[q + 1] = data[p + 1];
         square[q + 2] = data[p + 2];

@@ -1,0 +1,48 @@
+/**
+ * Worker thread of the PreparePool: decodes an image's bytes once and runs the preprocessors that still need it,
+ * one image at a time, and sends the tensors back (their buffers transferred, not copied).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
+import { preprocessImage } from '../imaging/prepare-image.js';
+import { ImageDecodeError } from '../imaging/decode.js';
+import { preprocessorFromSpec, type PreprocessSpec } from '../imaging/preprocess-spec.js';
+import type { PrepareReply, PrepareTask } from './prepare-pool.js';
+
+// One libvips thread per worker: the pool's size is the parallelism. No operation cache: every image is new.
+sharp.concurrency(1);
+sharp.cache(false);
+
+const port = parentPort!;
+const preprocessors = (workerData as { specs: PreprocessSpec[] }).specs.map(preprocessorFromSpec);
+
+const queue: PrepareTask[] = [];
+let running = false;
+
+async function run(task: PrepareTask): Promise<PrepareReply> {
+  try {
+    const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
+    const wanted = preprocessors.map((p, i) => (task.needs[i] ? p : undefined));
+    const tensors = await preprocessImage(bytes, wanted, { path: task.path, maxPixels: task.maxPixels });
+    return { id: task.id, tensors };
+  } catch (e) {
+    if (e instanceof ImageDecodeError) return { id: task.id, error: { decode: true, code: e.code, reason: e.reason } };
+    return { id: task.id, error: { decode: false, reason: String((e as Error)?.message ?? e) } };
+  }
+}
+
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  for (let task = queue.shift(); task; task = queue.shift()) {
+    const reply = await run(task);
+    const transfer = reply.tensors?.flatMap((t) => (t ? [t.buffer as ArrayBuffer] : [])) ?? [];
+    port.postMessage(reply, transfer);
+  }
+  running = false;
+}
+
+port.on('message', (task: PrepareTask) => {
+  queue.push(task);
+  void drain();
+});
