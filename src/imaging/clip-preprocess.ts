@@ -12,7 +12,7 @@ import type { DecodedImage } from './decode.js';
 import { DECODE_SEMANTICS_VERSION, assertDecodedImage, channelsOf } from './decode.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { PIL_RESAMPLE_IDS, type PilFilter } from './pil-resample.js';
-import { RESAMPLERS, resizeLikePil, strides, type ResizedRgb, type Resampler } from './resize.js';
+import { RESAMPLERS, resizeLikePil, resizesWithSharp, strides, type ResizedRgb, type Resampler } from './resize.js';
 
 export type ClipResize = { shortestEdge: number } | { height: number; width: number };
 
@@ -42,6 +42,13 @@ export interface ClipPreprocessor {
   readonly spec: ClipPreprocessSpec;
   /** CHW float32 for one image. */
   preprocess(img: DecodedImage): Promise<Float32Array>;
+  /**
+   * The size the whole image is resized to, when that resize may run fused with decoding (fusedResize): a
+   * bicubic reduction that resizeLikePil would hand to sharp. Undefined otherwise.
+   */
+  resizeTarget(width: number, height: number): { width: number; height: number } | undefined;
+  /** CHW float32 from the image already resized to resizeTarget's size (alpha-free images only). */
+  fromResized(resized: ResizedRgb): Float32Array;
 }
 
 export interface ClipPreprocessSpec {
@@ -128,6 +135,12 @@ export function preprocessorFromParams(params: ClipPreprocessParams, opts: ClipP
       const resized = await resizeLikePil(pixels, width, height, filter, resampler);
       return cropToChw(resized, outW, outH, params.doCenterCrop, lut);
     },
+    resizeTarget(width, height) {
+      if (!params.doResize) return undefined;
+      const [h, w] = resizeOutputSize(width, height, params.size);
+      return resizesWithSharp({ width, height }, w, h, filter, resampler) ? { width: w, height: h } : undefined;
+    },
+    fromResized: (resized) => cropToChw(resized, outW, outH, params.doCenterCrop, lut),
   };
 }
 

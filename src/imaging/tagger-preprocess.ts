@@ -8,7 +8,7 @@
 import type { DecodedImage } from './decode.js';
 import { DECODE_SEMANTICS_VERSION, assertDecodedImage, channelsOf } from './decode.js';
 import { canonicalJson, sha256Hex } from './hash.js';
-import { RESAMPLERS, resizeLikePil, strides, type Resampler } from './resize.js';
+import { RESAMPLERS, resizeLikePil, resizesWithSharp, strides, type ResizedRgb, type Resampler } from './resize.js';
 
 export interface TaggerPreprocessor {
   readonly size: number;
@@ -21,6 +21,10 @@ export interface TaggerPreprocessor {
   readonly spec: { kind: 'wd-tagger'; size: number; resampler: Resampler };
   /** HWC float32, BGR, values 0–255 (the [1, size, size, 3] tensor of one image). */
   preprocess(img: DecodedImage): Promise<Float32Array>;
+  /** For a square image the tagger reduces with sharp: the size it is resized to (see ClipPreprocessor.resizeTarget). */
+  resizeTarget(width: number, height: number): { width: number; height: number } | undefined;
+  /** The tensor from the image already resized to resizeTarget's size (alpha-free images only). */
+  fromResized(resized: ResizedRgb): Float32Array;
 }
 
 const TAGGER_PREPROCESS_VERSION = 1;
@@ -57,19 +61,27 @@ export function taggerPreprocessor(size: number, opts: { resampler?: Resampler }
       assertDecodedImage(img);
       const { square, side } = whiteSquare(img);
       const resized = await resizeLikePil({ data: square, width: side, height: side, channels: 3 }, size, size, 'bicubic', resampler);
-      const step = strides(resized);
-      const px = resized.data;
-      const out = new Float32Array(size * size * 3);
-      for (let y = 0, o = 0; y < size; y++) {
-        for (let x = 0, p = y * step.y; x < size; x++, p += step.x, o += 3) {
-          out[o] = px[p + 2];
-          out[o + 1] = px[p + 1];
-          out[o + 2] = px[p];
-        }
-      }
-      return out;
+      return toBgrHwc(resized, size);
     },
+    // Only a square image needs no white padding, so only then is the tagger's input a resize of the whole image.
+    resizeTarget: (width, height) =>
+      width === height && resizesWithSharp({ width, height }, size, size, 'bicubic', resampler) ? { width: size, height: size } : undefined,
+    fromResized: (resized) => toBgrHwc(resized, size),
   };
+}
+
+function toBgrHwc(resized: ResizedRgb, size: number): Float32Array {
+  const step = strides(resized);
+  const px = resized.data;
+  const out = new Float32Array(size * size * 3);
+  for (let y = 0, o = 0; y < size; y++) {
+    for (let x = 0, p = y * step.y; x < size; x++, p += step.x, o += 3) {
+      out[o] = px[p + 2];
+      out[o + 1] = px[p + 1];
+      out[o + 2] = px[p];
+    }
+  }
+  return out;
 }
 
 /**
