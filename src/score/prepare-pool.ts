@@ -2,7 +2,6 @@
  * A pool of worker threads that decode and preprocess images, so that this thread stays free to run inference
  * (onnxruntime's run holds the JavaScript thread for a whole batch) while the next batch is prepared.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 // sharp must be loaded by the main thread before worker threads load it, so that its shared libraries stay loaded.
 import 'sharp';
@@ -35,14 +34,6 @@ export class PrepareWorkerStopped extends Error {
 
 /** Worker restarts allowed before the pool refuses all further work. */
 const MAX_RESTARTS = 3;
-
-/**
- * Preprocessing workers to run beside `inferenceThreads` onnxruntime threads: the cores inference leaves over, at
- * least one; every core when inference runs elsewhere (a GPU).
- */
-export function defaultPoolSize(inferenceThreads: number, cores = availableParallelism()): number {
-  return Math.max(1, cores - inferenceThreads);
-}
 
 interface Slot {
   worker: Worker;
