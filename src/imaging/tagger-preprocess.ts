@@ -59,7 +59,9 @@ export function taggerPreprocessor(size: number, opts: { resampler?: Resampler }
     spec: { kind: 'wd-tagger', size, resampler },
     async preprocess(img: DecodedImage): Promise<Float32Array> {
       assertDecodedImage(img);
-      const { square, side } = whiteSquare(img);
+      // A square opaque RGB image is its own white square.
+      const { square, side } =
+        img.width === img.height && channelsOf(img) === 3 ? { square: img.data, side: img.width } : whiteSquare(img);
       const resized = await resizeLikePil({ data: square, width: side, height: side, channels: 3 }, size, size, 'bicubic', resampler);
       return toBgrHwc(resized, size);
     },

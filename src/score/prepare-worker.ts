@@ -1,6 +1,6 @@
 /**
  * Worker thread of the PreparePool: decodes an image's bytes once and runs the preprocessors that still need it,
- * one image at a time, and sends the tensors back (their buffers transferred, not copied).
+ * and sends the tensors back (their buffers transferred, not copied).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
@@ -16,9 +16,6 @@ sharp.cache(false);
 const port = parentPort!;
 const preprocessors = (workerData as { specs: PreprocessSpec[] }).specs.map(preprocessorFromSpec);
 
-const queue: PrepareTask[] = [];
-let running = false;
-
 async function run(task: PrepareTask): Promise<PrepareReply> {
   try {
     const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
@@ -31,18 +28,25 @@ async function run(task: PrepareTask): Promise<PrepareReply> {
   }
 }
 
+/**
+ * Images prepared at once: while one image's JavaScript steps run on this thread, the other's decoding runs in
+ * libvips, so a worker can use two cores when inference leaves them idle. More would only hold more images in memory.
+ */
+const CONCURRENT_IMAGES = 2;
+const queue: PrepareTask[] = [];
+let running = 0;
+
 async function drain(): Promise<void> {
-  if (running) return;
-  running = true;
+  running++;
   for (let task = queue.shift(); task; task = queue.shift()) {
     const reply = await run(task);
     const transfer = reply.tensors?.flatMap((t) => (t ? [t.buffer as ArrayBuffer] : [])) ?? [];
     port.postMessage(reply, transfer);
   }
-  running = false;
+  running--;
 }
 
 port.on('message', (task: PrepareTask) => {
   queue.push(task);
-  void drain();
+  if (running < CONCURRENT_IMAGES) void drain();
 });
