@@ -9,7 +9,8 @@ import { ImageDecodeError } from '../imaging/decode.js';
 import { preprocessorFromSpec, type PreprocessSpec } from '../imaging/preprocess-spec.js';
 import type { PrepareReply, PrepareTask } from './prepare-pool.js';
 
-// One libvips thread per worker: the pool's size is the parallelism. No operation cache: every image is new.
+// One libvips thread per operation, so that the pool's size sets the parallelism, and no operation cache (every image
+// is new). Both settings are libvips' own, so they hold for the whole process from here on.
 sharp.concurrency(1);
 sharp.cache(false);
 
