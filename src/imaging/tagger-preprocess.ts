@@ -60,8 +60,7 @@ export function taggerPreprocessor(size: number, opts: { resampler?: Resampler }
     async preprocess(img: DecodedImage): Promise<Float32Array> {
       assertDecodedImage(img);
       // A square opaque RGB image is its own white square.
-      const { square, side } =
-        img.width === img.height && channelsOf(img) === 3 ? { square: img.data, side: img.width } : whiteSquare(img);
+      const { square, side } = img.width === img.height && channelsOf(img) === 3 ? { square: img.data, side: img.width } : whiteSquare(img);
       const resized = await resizeLikePil({ data: square, width: side, height: side, channels: 3 }, size, size, 'bicubic', resampler);
       return toBgrHwc(resized, size);
     },

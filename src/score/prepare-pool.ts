@@ -89,10 +89,13 @@ export class PreparePool {
   private spawn(): Slot {
     const worker = import.meta.url.endsWith('.ts')
       ? // Sources run as TypeScript (tests, tsx) load the worker through tsx too.
-        new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./prepare-worker.ts', import.meta.url).href)}, import.meta.url))`, {
-          eval: true,
-          workerData: { specs: this.specs },
-        })
+        new Worker(
+          `import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./prepare-worker.ts', import.meta.url).href)}, import.meta.url))`,
+          {
+            eval: true,
+            workerData: { specs: this.specs },
+          },
+        )
       : new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: { specs: this.specs } });
     const slot: Slot = { worker, inFlight: new Set() };
     let stopReason: string | undefined;

@@ -32,9 +32,14 @@ describe('preprocessing worker pool', () => {
     for (const name of names) {
       for (const need of needs) {
         const reply = await pool.prepare(name, image(name), need);
-        const here = await preprocessImage(image(name), preprocessors.map((p, i) => (need[i] ? p : undefined)));
+        const here = await preprocessImage(
+          image(name),
+          preprocessors.map((p, i) => (need[i] ? p : undefined)),
+        );
         expect(reply.error).toBeUndefined();
-        expect(reply.tensors!.map((t) => t && Buffer.from(t.buffer).toString('base64'))).toEqual(here.map((t) => t && Buffer.from(t.buffer).toString('base64')));
+        expect(reply.tensors!.map((t) => t && Buffer.from(t.buffer).toString('base64'))).toEqual(
+          here.map((t) => t && Buffer.from(t.buffer).toString('base64')),
+        );
       }
     }
   });
