@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { clipPreprocessorFromConfig } from '../../src/imaging/clip-preprocess.js';
+import { clipPreprocessorFromConfig, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, preprocessorFromParams } from '../../src/imaging/clip-preprocess.js';
 import { decodeImage, ImageDecodeError, orientedSize, readImageHeader } from '../../src/imaging/decode.js';
 import { fusable } from '../../src/imaging/fused-resize.js';
 import { preprocessImage } from '../../src/imaging/prepare-image.js';
@@ -150,5 +150,35 @@ describe('errors of the fused path are decodeImage errors', () => {
     await expect(preprocessImage(bytes, [clip], { path: 'big.png', maxPixels: 600 * 599 })).rejects.toThrow(
       'big.png: too large: 600×600 = 360,000 pixels exceeds the limit of 359,400',
     );
+  });
+});
+
+describe('opaque images decoded to packed RGB give the tensors of RGBA decoding', () => {
+  const ccip = preprocessorFromParams(
+    {
+      doResize: true,
+      size: { height: 384, width: 384 },
+      resample: 2,
+      doCenterCrop: false,
+      cropSize: { height: 384, width: 384 },
+      doRescale: true,
+      rescaleFactor: 1 / 255,
+      doNormalize: true,
+      imageMean: OPENAI_CLIP_MEAN,
+      imageStd: OPENAI_CLIP_STD,
+    },
+    { convention: 'imgutils' },
+  );
+  const all: Record<string, ImagePreprocessor> = { ...preprocessors, ccip };
+  it.each(goldenNames)('%s: every model', async (name) => {
+    const file = join(IMAGES_DIR, name);
+    const rgba = await decodeImage(file);
+    const compact = await decodeImage(file, { opaqueAsRgb: true });
+    expect(compact.channels).toBe(rgba.hasAlpha ? 4 : 3);
+    for (const [model, p] of Object.entries(all)) {
+      const a = await p.preprocess(rgba);
+      const b = await p.preprocess(compact);
+      expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), model).toBe(true);
+    }
   });
 });
