@@ -33,6 +33,10 @@ export function register(program: Command): void {
     )
     .option('--relock', 'accept pinned files whose sha256 changed and re-pin them')
     .option('--device <device>', 'cpu or cuda (needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12)', 'cpu')
+    .option(
+      '--threads <n>',
+      'onnxruntime threads per model (default: every core on the CPU; with cuda, onnxruntime decides). Images are decoded in worker threads on the cores left over (at least one; every core with cuda)',
+    )
     .option('--variant <name>', 'CLIP file variant, e.g. "quantized" for onnx/vision_model_quantized.onnx')
     .option('--batch-size <n>', 'images per inference batch (default: 16, or 1 for models with a fixed batch)')
     .option('--shard <i/N>', 'score a deterministic share i of N (or auto/N from JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID)')
@@ -49,6 +53,9 @@ export function register(program: Command): void {
         const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
         if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
           throw new UserError(`--batch-size must be a positive integer, got "${opts.batchSize}"`);
+        const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+        if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+          throw new UserError(`--threads must be a positive integer, got "${opts.threads}"`);
         const maxPixels = opts.maxPixels === undefined ? undefined : Number(opts.maxPixels);
         if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1))
           throw new UserError(`--max-pixels must be a positive integer, got "${opts.maxPixels}"`);
@@ -70,6 +77,7 @@ export function register(program: Command): void {
           lock: opts.lock,
           relock: opts.relock,
           device: opts.device,
+          threads,
           variant: opts.variant,
           batchSize,
           resampler: opts.exactResize ? 'exact' : 'fast',

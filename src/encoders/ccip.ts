@@ -7,6 +7,7 @@ import { modelFolderId } from '../models/hf-cache.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { checkDeclaredRows, rowsOfOutput, type RowsExpectation } from '../runtime/output-shape.js';
 import { fixedBatch, formatShape, openSession, type Device, type LoadedSession } from '../runtime/session.js';
+import { BatchBuffer } from './batch-buffer.js';
 import { checkPixelInput, findInput, findOutput, pixelTensor, readJsonIfPresent } from './clip.js';
 
 export interface CcipLoadOptions {
@@ -139,6 +140,7 @@ export async function loadCcip(dir: string, options: CcipLoadOptions = {}): Prom
     expectation.width = declared;
   }
   const parent = folder === dir ? undefined : dir;
+  const batchBuffer = new BatchBuffer();
   return {
     id: parent ? `${modelFolderId(parent)}/${basename(folder)}` : `${modelFolderId(join(folder, '..'))}/${basename(folder)}`,
     dir: folder,
@@ -148,7 +150,7 @@ export async function loadCcip(dir: string, options: CcipLoadOptions = {}): Prom
     preprocessor,
     maxBatch: fixedBatch(pixelInput) ?? DEFAULT_BATCH,
     async encode(pixels) {
-      const out = await feature.session.run({ [pixelInput.name]: pixelTensor(pixels, preprocessor.inputShape) }, [featureOutput]);
+      const out = await feature.session.run({ [pixelInput.name]: pixelTensor(pixels, preprocessor.inputShape, batchBuffer) }, [featureOutput]);
       const rows = rowsOfOutput(out[featureOutput] as ort.Tensor, pixels.length, expectation);
       expectation.width ??= rows[0].length;
       return rows;

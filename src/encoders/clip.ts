@@ -7,6 +7,7 @@ import { modelFolderId } from '../models/hf-cache.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { checkDeclaredRows, rowsOfOutput } from '../runtime/output-shape.js';
 import { fixedBatch, formatShape, openSession, type Device, type LoadedSession, type TensorSignature } from '../runtime/session.js';
+import { BatchBuffer } from './batch-buffer.js';
 import { l2normalize } from './vector.js';
 import { ClipTokenizer, type EncodedText } from './tokenizer.js';
 
@@ -140,9 +141,10 @@ function textFeeds(idsInput: TensorSignature, maskInput: TensorSignature | undef
   return feeds;
 }
 
-export function pixelTensor(pixels: Float32Array[], shape: [number, number, number]): ort.Tensor {
+/** The [N, ...shape] tensor of a batch, in `into`'s memory when given (reused from batch to batch). */
+export function pixelTensor(pixels: Float32Array[], shape: [number, number, number], into?: BatchBuffer): ort.Tensor {
   const size = shape[0] * shape[1] * shape[2];
-  const data = new Float32Array(pixels.length * size);
+  const data = into ? into.take(pixels.length * size) : new Float32Array(pixels.length * size);
   pixels.forEach((p, i) => {
     if (p.length !== size) throw new Error(`pixel tensor has ${p.length} values, expected ${size}`);
     data.set(p, i * size);
@@ -213,6 +215,7 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
   const suffix = variant ? `_${variant}` : '';
 
   if (visionFile && textFile) {
+    const batchBuffer = new BatchBuffer();
     const vision = await openSession(visionFile, sessionOptions);
     const text = await openSession(textFile, sessionOptions);
     const pixelInput = findInput(vision, 'pixel_values', 'float32 images');
@@ -238,7 +241,7 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
       contextLength,
       maxImageBatch: fixedBatch(pixelInput) ?? DEFAULT_IMAGE_BATCH,
       async encodeImages(pixels) {
-        const out = await vision.session.run({ [pixelInput.name]: pixelTensor(pixels, pixelShape) }, [imageOutput]);
+        const out = await vision.session.run({ [pixelInput.name]: pixelTensor(pixels, pixelShape, batchBuffer) }, [imageOutput]);
         return embeddings.rows(vision, imageOutput, 'image embedding', out[imageOutput] as ort.Tensor, pixels.length);
       },
       async encodeTexts(texts) {
@@ -272,8 +275,9 @@ export async function loadClip(dir: string, options: ClipLoadOptions = {}): Prom
     const contextLength = contextLengthOf(idsInput, config, tokenizerConfig);
     const blank = tokenizer.encode('', contextLength);
     const blankPixels = new Float32Array(pixelShape[0] * pixelShape[1] * pixelShape[2]);
+    const batchBuffer = new BatchBuffer();
     const feedsFor = (pixels: Float32Array[], texts: EncodedText[]) => {
-      return { [pixelInput.name]: pixelTensor(pixels, pixelShape), ...textFeeds(idsInput, maskInput, texts, contextLength) };
+      return { [pixelInput.name]: pixelTensor(pixels, pixelShape, batchBuffer), ...textFeeds(idsInput, maskInput, texts, contextLength) };
     };
     return {
       id: modelFolderId(dir),

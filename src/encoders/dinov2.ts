@@ -8,6 +8,7 @@ import { ModelLoadError } from '../runtime/errors.js';
 import { checkDeclaredTokens, clsOfOutput, type TokensExpectation } from '../runtime/output-shape.js';
 import { fixedBatch, openSession, type Device } from '../runtime/session.js';
 import { checkPixelInput, findInput, findOutput, modelFile, pixelTensor, readJsonIfPresent } from './clip.js';
+import { BatchBuffer } from './batch-buffer.js';
 import { l2normalize } from './vector.js';
 
 export interface Dinov2LoadOptions {
@@ -80,6 +81,7 @@ export async function loadDinov2(dir: string, options: Dinov2LoadOptions = {}): 
     expectation.because = `${basename(file)} declares "${OUTPUT}" ${declared} wide`;
   }
   const shape = preprocessor.inputShape;
+  const batchBuffer = new BatchBuffer();
   return {
     id: modelFolderId(dir),
     dir,
@@ -87,7 +89,7 @@ export async function loadDinov2(dir: string, options: Dinov2LoadOptions = {}): 
     preprocessor,
     maxBatch: fixedBatch(pixelInput) ?? DEFAULT_BATCH,
     async encode(pixels) {
-      const out = await loaded.session.run({ [pixelInput.name]: pixelTensor(pixels, shape) }, [OUTPUT]);
+      const out = await loaded.session.run({ [pixelInput.name]: pixelTensor(pixels, shape, batchBuffer) }, [OUTPUT]);
       const cls = clsOfOutput(out[OUTPUT] as ort.Tensor, pixels.length, expectation);
       if (expectation.width === undefined) {
         expectation.width = cls[0].length;

@@ -8,6 +8,7 @@ import { modelFolderId } from '../models/hf-cache.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import { checkDeclaredRows, rowsOfOutput, type RowsExpectation } from '../runtime/output-shape.js';
 import { fixedBatch, formatShape, openSession, type Device } from '../runtime/session.js';
+import { BatchBuffer } from './batch-buffer.js';
 
 /** Tag categories of selected_tags.csv. */
 export const TagCategory = { general: 0, character: 4, rating: 9 } as const;
@@ -105,6 +106,7 @@ export async function loadTagger(dir: string, options: { device?: Device; thread
   };
   checkDeclaredRows(output, rows);
   const preprocessor = taggerPreprocessor(h, { resampler: options.resampler });
+  const batchBuffer = new BatchBuffer();
   return {
     id: modelFolderId(dir),
     dir,
@@ -115,7 +117,7 @@ export async function loadTagger(dir: string, options: { device?: Device; thread
     maxBatch: fixedBatch(input) ?? 8,
     async encode(batch) {
       const size = h * w * 3;
-      const data = new Float32Array(batch.length * size);
+      const data = batchBuffer.take(batch.length * size);
       batch.forEach((t, i) => data.set(t, i * size));
       const out = await session.run({ [input.name]: new ort.Tensor('float32', data, [batch.length, h, w, 3]) }, [output.name]);
       return rowsOfOutput(out[output.name] as ort.Tensor, batch.length, rows);

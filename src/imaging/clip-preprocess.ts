@@ -9,10 +9,10 @@
  * Also accepts configs of processors with the same steps (BitImageProcessor, e.g. DINOv2).
  */
 import type { DecodedImage } from './decode.js';
-import { DECODE_SEMANTICS_VERSION, assertDecodedImage } from './decode.js';
+import { DECODE_SEMANTICS_VERSION, assertDecodedImage, channelsOf } from './decode.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { PIL_RESAMPLE_IDS, type PilFilter } from './pil-resample.js';
-import { RESAMPLERS, resizeLikePil, strides, type ResizedRgb, type Resampler } from './resize.js';
+import { RESAMPLERS, resizeLikePil, resizesWithSharp, strides, type ResizedRgb, type Resampler } from './resize.js';
 
 export type ClipResize = { shortestEdge: number } | { height: number; width: number };
 
@@ -38,8 +38,25 @@ export interface ClipPreprocessor {
   /** sha256 of the canonical preprocessing parameters (including resampler and decode semantics) */
   readonly hash: string;
   readonly resampler: Resampler;
+  /** Everything needed to build the same preprocessor elsewhere (a worker thread): preprocessorFromParams(spec.params, spec). */
+  readonly spec: ClipPreprocessSpec;
   /** CHW float32 for one image. */
   preprocess(img: DecodedImage): Promise<Float32Array>;
+  /**
+   * The size the whole image is resized to, when that resize may run fused with decoding (fusedResize): a
+   * bicubic reduction that resizeLikePil would hand to sharp. Undefined otherwise.
+   */
+  resizeTarget(width: number, height: number): { width: number; height: number } | undefined;
+  /** CHW float32 from the image already resized to resizeTarget's size (alpha-free images only). */
+  fromResized(resized: ResizedRgb): Float32Array;
+}
+
+export interface ClipPreprocessSpec {
+  kind: 'clip';
+  params: ClipPreprocessParams;
+  resampler: Resampler;
+  convention: PixelConvention;
+  source: string;
 }
 
 export interface ClipPreprocessorOptions {
@@ -107,16 +124,23 @@ export function preprocessorFromParams(params: ClipPreprocessParams, opts: ClipP
     inputShape: [3, outH, outW],
     hash,
     resampler,
+    spec: { kind: 'clip', params, resampler, convention, source },
     async preprocess(img: DecodedImage): Promise<Float32Array> {
       assertDecodedImage(img);
       const pixels =
         convention === 'imgutils' && img.hasAlpha
           ? { data: pasteOnWhite(img), width: img.width, height: img.height, channels: 3 as const }
-          : { data: img.data, width: img.width, height: img.height, channels: 4 as const, opaque: !img.hasAlpha };
+          : { data: img.data, width: img.width, height: img.height, channels: channelsOf(img), opaque: !img.hasAlpha };
       const [height, width] = params.doResize ? resizeOutputSize(img.width, img.height, params.size) : [img.height, img.width];
       const resized = await resizeLikePil(pixels, width, height, filter, resampler);
       return cropToChw(resized, outW, outH, params.doCenterCrop, lut);
     },
+    resizeTarget(width, height) {
+      if (!params.doResize) return undefined;
+      const [h, w] = resizeOutputSize(width, height, params.size);
+      return resizesWithSharp({ width, height }, w, h, filter, resampler) ? { width: w, height: h } : undefined;
+    },
+    fromResized: (resized) => cropToChw(resized, outW, outH, params.doCenterCrop, lut),
   };
 }
 

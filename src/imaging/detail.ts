@@ -13,9 +13,9 @@
  * Every high frequency counts: texture, sharp edges, and also noise and compression artefacts.
  */
 import { canonicalJson, sha256Hex } from './hash.js';
-import { DECODE_SEMANTICS_VERSION } from './decode.js';
+import { DECODE_SEMANTICS_VERSION, channelsOf } from './decode.js';
 import type { DecodedImage } from './decode.js';
-import { resizeLikePil, strides, type Resampler } from './resize.js';
+import { resizeLikePil, resizesWithSharp, strides, type ResizedRgb, type Resampler } from './resize.js';
 
 export const DETAIL_SHORT_SIDE = 512;
 /** Bump when the definition above changes: cached detail values are keyed by it. */
@@ -44,8 +44,14 @@ export function laplacianRms(y: Float64Array, width: number, height: number): nu
 /** The detail of a decoded image (see the module comment). */
 export async function detailOf(image: DecodedImage, resampler: Resampler = 'fast'): Promise<number> {
   const [width, height] = detailScale(image.width, image.height);
-  const pixels = { data: image.data, width: image.width, height: image.height, channels: 4 as const, opaque: !image.hasAlpha };
+  const pixels = { data: image.data, width: image.width, height: image.height, channels: channelsOf(image), opaque: !image.hasAlpha };
   const resized = await resizeLikePil(pixels, width, height, 'bicubic', resampler);
+  return detailOfResized(resized);
+}
+
+/** The detail of an image already at its analysis scale (detailScale). */
+export function detailOfResized(resized: ResizedRgb): number {
+  const { width, height } = resized;
   const step = strides(resized);
   const y = new Float64Array(width * height);
   for (let row = 0; row < height; row++) {
@@ -55,6 +61,12 @@ export async function detailOf(image: DecodedImage, resampler: Resampler = 'fast
     }
   }
   return laplacianRms(y, width, height);
+}
+
+/** The analysis scale when reaching it is a reduction resizeLikePil hands to sharp (so it may run fused with decoding). */
+export function detailResizeTarget(width: number, height: number, resampler: Resampler): { width: number; height: number } | undefined {
+  const [w, h] = detailScale(width, height);
+  return resizesWithSharp({ width, height }, w, h, 'bicubic', resampler) ? { width: w, height: h } : undefined;
 }
 
 /** Identifies the definition and settings behind a detail value, for the vector cache. */

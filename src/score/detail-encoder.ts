@@ -1,4 +1,4 @@
-import { detailHash, detailOf } from '../imaging/detail.js';
+import { detailPreprocessor } from '../imaging/preprocess-spec.js';
 import type { Resampler } from '../imaging/resize.js';
 import type { ImageEncoder } from './image-encoder.js';
 
@@ -10,14 +10,15 @@ export const DETAIL_MODEL = `detail-v1`;
  * the store under a hash of its definition like any model's vectors.
  */
 export function detailEncoder(resampler: Resampler = 'fast'): ImageEncoder {
-  const hash = detailHash(resampler);
+  const preprocessor = detailPreprocessor(resampler);
   return {
     kind: 'pixels',
     model: DETAIL_MODEL,
-    modelSha: hash,
-    prepHash: hash,
+    modelSha: preprocessor.hash,
+    prepHash: preprocessor.hash,
     maxBatch: 256,
-    preprocess: async (image) => Float32Array.of(await detailOf(image, resampler)),
+    preprocessing: preprocessor.spec,
+    preprocess: (image) => preprocessor.preprocess(image),
     encode: async (batch) => batch,
   };
 }

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { decodeImage, ImageDecodeError } from '../imaging/decode.js';
 import type { FileHashCache } from '../store/file-hash-cache.js';
 import { sha256 } from '../store/hash.js';
 import type { Store } from '../store/store.js';
 import { strictStop, type Failure } from './failures.js';
 import type { ImageEncoder } from './image-encoder.js';
+import { PreparePool, PrepareWorkerStopped, type PrepareReply } from './prepare-pool.js';
 import type { Progress } from './progress.js';
 
 export interface ImageFile {
@@ -32,6 +32,8 @@ export interface EncodeOptions {
   maxPixels?: number;
   /** Remembers the sha256 of unchanged files, so that images whose vectors are all stored are not read. */
   hashes?: FileHashCache;
+  /** Worker threads that decode and preprocess (default 1); started only when an image must be decoded. */
+  workers?: number;
 }
 
 /** A batch after reading, hashing and preprocessing: one tensor per encoder that still needs the image. */
@@ -42,9 +44,9 @@ interface PreparedImage {
 
 /**
  * Reads, hashes, decodes, preprocesses and encodes images in batches. Each file is read once; images whose
- * vectors the store already holds are not decoded. Reading and decoding of the next batch overlap inference of
- * the current one, so at most two batches are in memory, and each batch's vectors are committed to the store in
- * one transaction before the next batch is encoded.
+ * vectors the store already holds are not decoded. Decoding and preprocessing run in worker threads, so that the
+ * next batch is prepared while this thread runs inference on the current one; at most two batches are in memory,
+ * and each batch's vectors are committed to the store in one transaction before the next batch is encoded.
  */
 export async function encodeImages(
   files: ImageFile[],
@@ -60,8 +62,17 @@ export async function encodeImages(
   };
   const batchSize = Math.max(1, options.batchSize ?? 16);
   const claimed = new Set<string>();
+  let pool: PreparePool | undefined;
+  const preprocessed = (path: string, bytes: Buffer, needs: boolean[]): Promise<PrepareReply> => {
+    pool ??= new PreparePool(
+      encoders.map((e) => e.preprocessing),
+      options.workers ?? 1,
+    );
+    return pool.prepare(path, bytes, needs, options.maxPixels);
+  };
 
-  const prepare = async (batch: ImageFile[]): Promise<PreparedImage[]> => {
+  /** Resolves once the batch's images are handed to the workers, with a promise of their tensors. */
+  const prepare = async (batch: ImageFile[]): Promise<{ done: Promise<PreparedImage[]> }> => {
     const todo: { file: ImageFile; bytes: Buffer; sha: string; needs: boolean[] }[] = [];
     const readFailed = (file: ImageFile, e: NodeJS.ErrnoException) =>
       fail({ file: file.path, image: file.key, stage: 'read', reason: `cannot read: ${e.code ?? e.message}` });
@@ -123,51 +134,63 @@ export async function encodeImages(
       if (needs.some(Boolean)) todo.push({ file: r.file, bytes: r.bytes, sha, needs });
       else result.cached++;
     }
-    const prepared = await Promise.all(
-      todo.map(async (t): Promise<PreparedImage | string> => {
-        try {
-          const decoded = await decodeImage(t.bytes, { path: t.file.path, maxPixels: options.maxPixels });
-          return { sha: t.sha, tensors: await Promise.all(encoders.map((enc, i) => (t.needs[i] ? enc.preprocess(decoded) : undefined))) };
-        } catch (e) {
-          if (!(e instanceof ImageDecodeError)) return String((e as Error)?.message ?? e);
-          // The limit guards memory; an image known to be fine can be let through.
-          return e.code === 'too-large' ? `${e.reason}; raise the limit with --max-pixels` : e.reason;
-        }
-      }),
+    const replies = todo.map((t) =>
+      preprocessed(t.file.path, t.bytes, t.needs).then(
+        (reply) => reply,
+        // The images a crashed worker held are recorded as failures; a pool that keeps crashing stops the run.
+        (e: Error): PrepareReply => {
+          if (e instanceof PrepareWorkerStopped) return { id: -1, error: { decode: false, reason: e.message } };
+          throw e;
+        },
+      ),
     );
-    prepared.forEach((p, i) => {
-      if (typeof p === 'string') fail({ file: todo[i].file.path, image: todo[i].file.key, stage: 'decode', reason: p });
+    const done = Promise.all(replies).then((all) => {
+      const prepared: PreparedImage[] = [];
+      all.forEach((reply, i) => {
+        const t = todo[i];
+        if (reply.tensors) prepared.push({ sha: t.sha, tensors: reply.tensors });
+        else fail({ file: t.file.path, image: t.file.key, stage: 'decode', reason: failureReason(reply.error!) });
+      });
+      return prepared;
     });
-    return prepared.filter((p): p is PreparedImage => typeof p !== 'string');
+    return { done };
   };
 
   const batches: ImageFile[][] = [];
   for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
   progress.start('scoring', files.length);
-  let next = batches.length ? prepare(batches[0]) : Promise.resolve([]);
-  for (let b = 0; b < batches.length; b++) {
-    const prepared = await next;
-    if (b + 1 < batches.length) {
-      next = prepare(batches[b + 1]);
+  try {
+    let next = batches.length ? await prepare(batches[0]) : undefined;
+    for (let b = 0; b < batches.length; b++) {
+      const prepared = await next!.done;
+      // The next batch is read, hashed and handed to the workers before inference holds this thread.
+      next = b + 1 < batches.length ? await prepare(batches[b + 1]) : undefined;
       // Handled when awaited; this keeps a --strict failure in the next batch from surfacing as an unhandled rejection.
-      next.catch(() => undefined);
-    }
-    const rows: { contentSha: string; modelSha: string; prepHash: string; vector: Float32Array }[] = [];
-    for (const [i, enc] of encoders.entries()) {
-      const items = prepared.filter((p) => p.tensors[i] !== undefined);
-      for (let start = 0; start < items.length; start += enc.maxBatch) {
-        const chunk = items.slice(start, start + enc.maxBatch);
-        const vectors = await enc.encode(chunk.map((p) => p.tensors[i]!));
-        chunk.forEach((p, j) => {
-          result.vectors.get(enc.model)!.set(p.sha, vectors[j]);
-          rows.push({ contentSha: p.sha, modelSha: enc.modelSha, prepHash: enc.prepHash, vector: vectors[j] });
-        });
+      next?.done.catch(() => undefined);
+      const rows: { contentSha: string; modelSha: string; prepHash: string; vector: Float32Array }[] = [];
+      for (const [i, enc] of encoders.entries()) {
+        const items = prepared.filter((p) => p.tensors[i] !== undefined);
+        for (let start = 0; start < items.length; start += enc.maxBatch) {
+          const chunk = items.slice(start, start + enc.maxBatch);
+          const vectors = await enc.encode(chunk.map((p) => p.tensors[i]!));
+          chunk.forEach((p, j) => {
+            result.vectors.get(enc.model)!.set(p.sha, vectors[j]);
+            rows.push({ contentSha: p.sha, modelSha: enc.modelSha, prepHash: enc.prepHash, vector: vectors[j] });
+          });
+        }
       }
+      if (rows.length) store.putVectors(rows);
+      result.computed += prepared.length;
+      progress.advance(batches[b].length);
     }
-    if (rows.length) store.putVectors(rows);
-    result.computed += prepared.length;
-    progress.advance(batches[b].length);
+  } finally {
+    await pool?.close();
   }
   progress.stop();
   return result;
+}
+
+function failureReason(error: NonNullable<PrepareReply['error']>): string {
+  // The limit guards memory; an image known to be fine can be let through.
+  return error.code === 'too-large' ? `${error.reason}; raise the limit with --max-pixels` : error.reason;
 }

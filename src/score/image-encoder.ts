@@ -1,4 +1,5 @@
 import type { DecodedImage } from '../imaging/decode.js';
+import type { ImagePreprocessor, PreprocessSpec } from '../imaging/preprocess-spec.js';
 
 /**
  * One image model in the scoring pipeline: how it preprocesses a decoded image and turns a batch of
@@ -12,6 +13,8 @@ export interface ImageEncoder {
   modelSha: string;
   prepHash: string;
   maxBatch: number;
+  /** The preprocessing as data, run in the preprocessing workers; `preprocess` is the same on this thread. */
+  preprocessing: PreprocessSpec;
   preprocess(image: DecodedImage): Promise<Float32Array>;
   encode(batch: Float32Array[]): Promise<Float32Array[]>;
 }
@@ -19,7 +22,7 @@ export interface ImageEncoder {
 /** An image model seen as an encoder: its preprocessor and batch encoder, cached under its file's sha256. */
 export function asImageEncoder(
   kind: ImageEncoder['kind'],
-  model: { id: string; preprocessor: { hash: string; preprocess(image: DecodedImage): Promise<Float32Array> } },
+  model: { id: string; preprocessor: ImagePreprocessor },
   maxBatch: number,
   encode: (batch: Float32Array[]) => Promise<Float32Array[]>,
   modelSha: string,
@@ -36,6 +39,7 @@ export function asImageEncoder(
     modelSha,
     prepHash: model.preprocessor.hash,
     maxBatch,
+    preprocessing: model.preprocessor.spec,
     preprocess: (img) => model.preprocessor.preprocess(img),
     encode: encodeChecked,
   };

@@ -20,6 +20,7 @@ import {
   TAGGER_SCORING_FILES,
 } from '../runtime/scoring-files.js';
 import { cacheSignaturesIn, sessionsCreated, type Device } from '../runtime/session.js';
+import { inferenceThreads, preprocessingWorkers } from '../runtime/threads.js';
 import type { Resampler } from '../imaging/resize.js';
 import type { ThresholdMode } from '../encoders/tag-thresholds.js';
 import { FileHashCache, filesHashed } from '../store/file-hash-cache.js';
@@ -59,6 +60,8 @@ export interface ScoreOptions {
   /** Re-pin model files whose sha256 changed instead of refusing them. */
   relock?: boolean;
   device?: Device;
+  /** onnxruntime intra-op threads per model (default: every core on the CPU, onnxruntime's choice with CUDA). */
+  threads?: number;
   /** CLIP file variant, e.g. "quantized". */
   variant?: string;
   batchSize?: number;
@@ -133,20 +136,22 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
   // re-run reads only what changed and opens a model only when something must be encoded.
   const hashes = new FileHashCache(lockFile.replace(/(\.json)?$/, '.hash-cache.json'));
   cacheSignaturesIn(hashes);
-  const clip = await loadClip(resolve(options.clip), { device: options.device, variant: options.variant, resampler: options.resampler });
+  const threads = inferenceThreads(options.device ?? 'cpu', options.threads);
+  const clip = await loadClip(resolve(options.clip), { device: options.device, threads, variant: options.variant, resampler: options.resampler });
   const tagger: TaggerScoring | undefined = options.tagger
     ? await loadTaggerScoring(resolve(options.tagger), {
         device: options.device,
+        threads,
         lora: sweep.lora,
         resampler: options.resampler,
         thresholds: { mode: options.tagThresholds ?? 'threshold' },
       })
     : undefined;
   const encoder: Dinov2Model | undefined = options.encoder
-    ? await loadDinov2(resolve(options.encoder), { device: options.device, resampler: options.resampler })
+    ? await loadDinov2(resolve(options.encoder), { device: options.device, threads, resampler: options.resampler })
     : undefined;
   const ccip: CcipModel | undefined = options.ccip
-    ? await loadCcip(resolve(options.ccip), { device: options.device, resampler: options.resampler })
+    ? await loadCcip(resolve(options.ccip), { device: options.device, threads, resampler: options.resampler })
     : undefined;
   // Rows are told apart by their model column only.
   if (encoder && encoder.id === clip.id)
@@ -191,6 +196,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       strict: options.strict,
       maxPixels: options.maxPixels,
       hashes,
+      workers: preprocessingWorkers(options.device ?? 'cpu', threads),
     });
     lap('encode_images_ms', t);
     failures.push(...encoded.failures);
@@ -307,6 +313,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         : null,
       options: {
         device: options.device ?? 'cpu',
+        threads: threads ?? null,
         resampler: options.resampler ?? 'fast',
         tag_thresholds: options.tagThresholds ?? 'threshold',
         batch_size: options.batchSize ?? null,

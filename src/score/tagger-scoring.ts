@@ -24,9 +24,9 @@ function closest(name: string, names: string[]): string[] {
 /** Loads a tagger for scoring and checks that the LoRA's concept tags and threshold overrides are tags it knows. */
 export async function loadTaggerScoring(
   dir: string,
-  options: { device?: Device; lora: LoraSpec; thresholds?: Partial<ThresholdSettings>; resampler?: Resampler },
+  options: { device?: Device; threads?: number; lora: LoraSpec; thresholds?: Partial<ThresholdSettings>; resampler?: Resampler },
 ): Promise<TaggerScoring> {
-  const tagger = await loadTagger(dir, { device: options.device, resampler: options.resampler });
+  const tagger = await loadTagger(dir, { device: options.device, threads: options.threads, resampler: options.resampler });
   const names = tagger.tags.map((t) => t.name);
   const known = new Set(names);
   const overrides = { ...(options.lora.tag_thresholds ?? {}), ...(options.thresholds?.overrides ?? {}) };
