@@ -88,9 +88,10 @@ export class PreparePool {
 
   private spawn(): Slot {
     const worker = import.meta.url.endsWith('.ts')
-      ? // Sources run as TypeScript (tests, tsx) load the worker through tsx too.
+      ? // Sources run as TypeScript (tests, tsx) load the worker through tsx too, resolved from here rather than from the
+        // working directory, which need not have tsx.
         new Worker(
-          `import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./prepare-worker.ts', import.meta.url).href)}, import.meta.url))`,
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./prepare-worker.ts', import.meta.url).href)}, import.meta.url))`,
           {
             eval: true,
             workerData: { specs: this.specs },
