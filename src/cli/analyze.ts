@@ -96,7 +96,7 @@ export function register(program: Command): void {
           const top = v.terms.filter((t) => t.term !== 'prompt').sort((a, b) => b.partialEta2 - a.partialEta2)[0];
           if (top)
             out.write(
-              `variance ${v.metric} (${v.model}): largest factor term ${top.term}, partial η² ${top.partialEta2.toFixed(3)} ${Number.isFinite(top.partialEta2Low) && Number.isFinite(top.partialEta2High) ? `[${top.partialEta2Low.toFixed(3)}, ${top.partialEta2High.toFixed(3)}]` : '(no CI: too few prompts to resample)'}\n`,
+              `variance ${v.metric} (${v.model}): largest factor term ${top.term}, partial η² ${top.partialEta2.toFixed(3)} ${Number.isFinite(top.partialEta2Low) && Number.isFinite(top.partialEta2High) ? `[${top.partialEta2Low.toFixed(3)}, ${top.partialEta2High.toFixed(3)}]` : `(no CI: ${v.ciMissing ?? 'see variance.csv'})`}\n`,
             );
         }
         if (result.choice) {
