@@ -1,7 +1,8 @@
 import { UserError } from '../errors.js';
 import { claimType, comparedSides, type Claim, type Selector } from './hypothesis-schema.js';
 import { levelsOf, metricsOf, type ScoreTable } from '../run/score-table.js';
-import { isRelation, sameLevel } from './selection.js';
+import type { ScoreRow } from '../run/scores-csv.js';
+import { formatSelector, isRelation, matchesSelector, sameLevel } from './selection.js';
 import { ancestorsOf } from '../sweep/lineage.js';
 
 export function acrossFactors(claim: Claim): string[] {
@@ -17,6 +18,7 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
   const metrics = metricsOf(table);
   const list = (xs: string[]) => xs.join(', ') || '(none)';
   for (const claim of claims) {
+    const before = problems.length;
     const at = (where: string, message: string) => problems.push(`${file}: hypothesis "${claim.id}": ${where}${message}`);
     const checkMetric = (name: string, where: string) => {
       if (!metrics.includes(name)) {
@@ -94,6 +96,62 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
         break;
       }
     }
+    // Names that exist can still select nothing together: only then is the selection itself checked.
+    if (problems.length === before) checkSelection(claim, table, at);
   }
   if (problems.length) throw new UserError(problems.join('\n'));
+}
+
+const levelList = (levels: Iterable<string>) => [...new Set(levels)].join(', ') || '(none)';
+
+/**
+ * Whether the claim's scores (its metric and model, within where) exist, each side of a comparison selects some
+ * of them and the two sides differ, and a dose-response has two doses to fit: a claim that selects nothing would
+ * otherwise end as "not run" or pair images with themselves, which reads like a result.
+ */
+function checkSelection(claim: Claim, table: ScoreTable, at: (where: string, message: string) => void): void {
+  const scores = table.rows.filter((r) => r.metric === claim.metric && (!claim.model || r.model === claim.model) && Number.isFinite(r.value));
+  const what = `${claim.metric} scores${claim.model ? ` of ${claim.model}` : ''}`;
+  const selects = (rows: ScoreRow[], selector: Selector) => rows.filter((r) => matchesSelector(r, selector, table.loraFactors, table.lineage));
+  const levelsIn = (rows: ScoreRow[], factor: string) => rows.map((r) => (factor === 'prompt' ? r.prompt : r.levels[factor])).filter((l): l is string => !!l);
+  const where = claim.where ?? {};
+  let levelMissing = false;
+  for (const [factor, wanted] of Object.entries(where)) {
+    if (isRelation(wanted)) continue;
+    for (const level of Array.isArray(wanted) ? wanted : [wanted]) {
+      if (selects(scores, { [factor]: level }).length > 0) continue;
+      levelMissing = true;
+      at('where: ', `${factor} "${level}" has no ${what}; ${factor} levels with ${claim.metric}: ${levelList(levelsIn(scores, factor))}`);
+    }
+  }
+  const inWhere = selects(scores, where);
+  if (inWhere.length === 0) {
+    if (!levelMissing) at('where: ', `no ${what} match ${formatSelector(where)} (each level has some, but not together)`);
+    return;
+  }
+  const sides = comparedSides(claim);
+  if (sides) {
+    const a = selects(inWhere, sides.a);
+    const b = selects(inWhere, sides.b);
+    for (const [name, rows, selector] of [
+      ['a', a, sides.a],
+      ['b', b, sides.b],
+    ] as const) {
+      if (rows.length === 0) at(`${sides.kind}.${name}: `, `no ${what} match ${formatSelector(selector)}${Object.keys(where).length ? ` within ${formatSelector(where)}` : ''}`);
+    }
+    const inB = new Set(b);
+    if (a.length && a.length === b.length && a.every((r) => inB.has(r)))
+      at(
+        `${sides.kind}: `,
+        `a (${formatSelector(sides.a)}) and b (${formatSelector(sides.b)}) select the same ${a.length} ${claim.metric} score(s)` +
+          (a.every((r) => Object.values(r.levels).includes('')) ? ' (weight-0 images, which every level of a LoRA-only factor shares)' : '') +
+          ': there is nothing to compare',
+      );
+  }
+  if (claimType(claim) === 'dose_response') {
+    const factor = (claim as Extract<Claim, { dose_response: unknown }>).dose_response.factor;
+    const doses = new Set(levelsIn(inWhere, factor));
+    if (doses.size < 2)
+      at('dose_response.factor: ', `the selected ${what} have ${factor} ${levelList(doses)} only; a dose-response needs two levels`);
+  }
 }
