@@ -26,14 +26,15 @@ function listOption(name: string, value: string): string[] {
 
 function floorOption(value: string | undefined): Record<string, number> | undefined {
   if (value === undefined) return undefined;
-  return Object.fromEntries(
-    listOption('--choose-floor', value).map((item) => {
-      const m = /^([\w:.-]+)=(.+)$/.exec(item);
-      const v = m ? Number(m[2]) : NaN;
-      if (!m || !Number.isFinite(v)) throw new UserError(`--choose-floor: expected metric=number, got "${item}"`);
-      return [m[1], v];
-    }),
-  );
+  const floors: Record<string, number> = {};
+  for (const item of listOption('--choose-floor', value)) {
+    const m = /^([\w:.-]+)=(.+)$/.exec(item);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(v)) throw new UserError(`--choose-floor: expected metric=number, got "${item}"`);
+    if (m[1] in floors) throw new UserError(`--choose-floor: ${m[1]} is given twice (${floors[m[1]]} and ${v}); give one floor per metric`);
+    floors[m[1]] = v;
+  }
+  return floors;
 }
 
 export function register(program: Command): void {

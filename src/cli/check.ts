@@ -6,13 +6,14 @@ import type { Tolerance } from '../check/rescore.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 function parseMargins(values: string[]): Record<string, number> {
-  return Object.fromEntries(
-    values.map((v) => {
-      const m = /^([^=]+)=([0-9.eE+-]+)$/.exec(v);
-      if (!m || !(Number(m[2]) > 0)) throw new UserError(`--margin expects metric=value with value > 0, got "${v}"`);
-      return [m[1], Number(m[2])];
-    }),
-  );
+  const margins: Record<string, number> = {};
+  for (const v of values) {
+    const m = /^([^=]+)=([0-9.eE+-]+)$/.exec(v);
+    if (!m || !(Number(m[2]) > 0)) throw new UserError(`--margin expects metric=value with value > 0, got "${v}"`);
+    if (m[1] in margins) throw new UserError(`--margin: ${m[1]} is given twice (${margins[m[1]]} and ${Number(m[2])}); give one margin per metric`);
+    margins[m[1]] = Number(m[2]);
+  }
+  return margins;
 }
 
 function parseTolerance(values: string[]): Tolerance {
@@ -24,7 +25,11 @@ function parseTolerance(values: string[]): Tolerance {
     if (m[1] === undefined) {
       if (tolerance.all !== undefined) throw new UserError(`--tolerance: give one tolerance for all metrics, got ${tolerance.all} and ${eps}`);
       tolerance.all = eps;
-    } else tolerance.perMetric[m[1]] = eps;
+    } else {
+      if (m[1] in tolerance.perMetric)
+        throw new UserError(`--tolerance: ${m[1]} is given twice (${tolerance.perMetric[m[1]]} and ${eps}); give one tolerance per metric`);
+      tolerance.perMetric[m[1]] = eps;
+    }
   }
   return tolerance;
 }
