@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../run/atomic-write.js';
@@ -303,6 +304,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     tool: { name: 'lora-eval', version: TOOL_VERSION },
     created: new Date().toISOString(),
     source: table.source,
+    // What report checks the run's scores.csv against, so that an analysis of earlier scores is never reported as this one.
+    analyzed_scores: { file: table.source, rows: table.rows.length, sha256: createHash('sha256').update(readFileSync(table.source)).digest('hex') },
     provenance: table.run
       ? { tool: table.run.tool, sweep: table.run.sweep, models: table.run.models, model_files: table.run.model_files ?? [], scores: table.run.scores ?? null }
       : null,
