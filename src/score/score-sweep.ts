@@ -136,6 +136,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     ? await loadTaggerScoring(resolve(options.tagger), {
         device: options.device,
         lora: sweep.lora,
+        prompts: sweep.prompts,
         resampler: options.resampler,
         thresholds: { mode: options.tagThresholds ?? 'threshold' },
       })

@@ -82,6 +82,16 @@ describe('inputs that would make a number wrong without an error are refused wit
     expect(runCli(['score', demoSweep((y) => y), '--clip', '/nonexistent']).stderr.trim()).toBe('error: /nonexistent: CLIP model folder not found');
   });
 
+  it("a prompt's listed tag that the tagger does not have (prompt_tag_fidelity used to leave it out)", () => {
+    const sweep = demoSweep((y) => y.replace('tags: [ cafe, indoors, no_humans ]', 'tags: [ cafe, indors, no_humans ]'));
+    const tagger = join(ROOT, 'fixtures/models/tagger-v3');
+    const run = runCli(['score', sweep, '--clip', join(ROOT, 'fixtures/models/clip'), '--tagger', tagger, '--out', join(tempDir(), 'o'), '--lock', join(tempDir(), 'lock.json')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `error: ${tagger}/selected_tags.csv: prompt "cafe" lists tag "indors", which this tagger does not have (prompt_tag_fidelity would leave it out)`,
+    );
+  });
+
   it('an experiment with one prompt text under two ids', () => {
     const file = join(tempDir(), 'experiment.yaml');
     const yaml = readFileSync(join(ROOT, 'examples/certain-theory/experiment.yaml'), 'utf8');
