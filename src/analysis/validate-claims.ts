@@ -77,6 +77,16 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
         const sides = comparedSides(claim)!;
         checkSelector(sides.a, `${sides.kind}.a: `);
         checkSelector(sides.b, `${sides.kind}.b: `);
+        const [setA, setB] = [Object.keys(sides.a), Object.keys(sides.b)];
+        if (setA.length !== setB.length || setA.some((f) => !setB.includes(f)))
+          at(
+            `${sides.kind}: `,
+            `a sets ${list(setA)} but b sets ${list(setB)}; both sides must set the same factors (the ones whose levels are compared), ` +
+              'or the other side would be averaged over the factors it leaves open',
+          );
+        // A side's levels replace the across level: each across test would repeat the same comparison.
+        for (const f of acrossFactors(claim).filter((f) => setA.includes(f) || setB.includes(f)))
+          at('across: ', `${f} is a factor ${sides.kind}.a and .b set; across it every test would repeat the same comparison`);
         break;
       }
       case 'correlation': {
@@ -89,6 +99,8 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
       }
       case 'dose_response': {
         const c = claim as Extract<Claim, { dose_response: unknown }>;
+        if (acrossFactors(claim).includes(c.dose_response.factor))
+          at('across: ', `${c.dose_response.factor} is the dose_response factor; across it every test would have one dose`);
         if (checkFactor(c.dose_response.factor, 'dose_response.factor: ')) {
           const bad = levelsOf(table, c.dose_response.factor).filter((l) => !Number.isFinite(Number(l)));
           if (bad.length) at('dose_response.factor: ', `levels of ${c.dose_response.factor} must be numbers; found ${list(bad)}`);

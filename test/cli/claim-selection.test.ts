@@ -43,6 +43,21 @@ describe('a claim that selects nothing, or the same images twice, is refused bef
     expect(run.stderr).toContain('dose_response.factor: the selected prompt_fidelity scores have weight 1 only; a dose-response needs two levels');
   });
 
+  it('across a factor the sides set (each across test used to repeat one comparison, Holm-corrected as if three)', () => {
+    const run = analyzeWith('metric: style_retention\ncompare: { a: { base: nai }, b: { base: anylora } }\nacross: base\nexpect: less');
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`error: ${run.file}: hypothesis "x": across: base is a factor compare.a and .b set; across it every test would repeat the same comparison`);
+    const dose = analyzeWith('metric: style_retention\ndose_response: { factor: weight }\nacross: [target, weight]\nexpect: increasing');
+    expect(dose.code).toBe(2);
+    expect(dose.stderr).toContain('across: weight is the dose_response factor; across it every test would have one dose');
+  });
+
+  it('sides that set different factors (one side used to be averaged over the factor it left open)', () => {
+    const run = analyzeWith('metric: style_retention\ncompare: { a: { base: nai }, b: { target: anything } }\nexpect: less');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('compare: a sets base but b sets target; both sides must set the same factors');
+  });
+
   it('still accepts the same claims where they select something, with levels spelled 1.0', () => {
     const run = analyzeWith('metric: style_retention\ncompare: { a: { base: nai }, b: { base: anylora } }\nwhere: { weight: 1.0 }\nacross: target\nexpect: less');
     expect(run.code, run.stderr).toBe(0);
