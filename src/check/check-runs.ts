@@ -105,6 +105,22 @@ function chooseMetrics(run: ScoreTable, baseline: ScoreTable, options: CheckOpti
 }
 
 /**
+ * Pairs join images by prompt id: an id whose text changed between the runs would pair images of two prompts.
+ * Runs scored before the texts were recorded are not compared.
+ */
+function requireSamePromptTexts(run: ScoreTable, baseline: ScoreTable): void {
+  const texts = (t: ScoreTable) => t.run?.sweep?.prompt_texts as Record<string, string> | undefined;
+  const [mine, theirs] = [texts(run), texts(baseline)];
+  if (!mine || !theirs) return;
+  const changed = Object.keys(mine).filter((id) => id in theirs && mine[id] !== theirs[id]);
+  if (changed.length)
+    throw new UserError(
+      `prompt ${changed.map((id) => `"${id}"`).join(', ')} has another text in the run than in the baseline ` +
+        `(${changed[0]}: "${mine[changed[0]]}" vs "${theirs[changed[0]]}"): its images are of another prompt; give a changed prompt a new id`,
+    );
+}
+
+/**
  * The regression gate. Statistical mode pairs every image of a run with the same cell, prompt and seed of a baseline
  * (or, with a comparison, the same position under another level of one factor) and tests per metric and group, with
  * the prompt as the unit, whether the run is worse than the baseline by more than the metric's margin. Tolerance mode
@@ -115,6 +131,7 @@ export function checkRuns(options: CheckOptions): CheckReport {
   const run = loadScoreTable(options.run);
   const baseline = loadScoreTable(options.baseline);
   requireSameFactors(run, baseline);
+  requireSamePromptTexts(run, baseline);
   const inconclusive = options.inconclusive ?? 'fail';
   const { asked, checked, problems } = chooseMetrics(run, baseline, options);
 

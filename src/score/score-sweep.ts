@@ -265,6 +265,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         git: gitSha(dirname(loaded.file)),
         factors: loaded.factorNames,
         lora_factors: loaded.loraFactors,
+        // check pairs images by prompt id; the texts let it refuse an id whose prompt changed.
+        prompt_texts: Object.fromEntries(sweep.prompts.map((p) => [p.id, p.text])),
         ...(sweep.models ? { models: sweep.models } : {}),
         ...(sweep.costs ? { costs: sweep.costs } : {}),
       },

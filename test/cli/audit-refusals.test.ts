@@ -118,6 +118,22 @@ describe('inputs that would make a number wrong without an error are refused wit
     expect(agreement).toContain("no rating both chose a side and saw the metric differ (1 rating(s): can't tell or a metric tie): no agreement or CI");
   });
 
+  it('check of a run whose prompt id now names another text (its images would be paired with another prompt)', () => {
+    const texts = Object.fromEntries([...readFileSync(join(DEMO, 'sweep.yaml'), 'utf8').matchAll(/- id: (\S+)\n\s+kind: \S+\n\s+text: (.*)/g)].map((m) => [m[1], m[2]]));
+    const withTexts = (dir: string, edit: Record<string, string>) => {
+      const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+      writeFileSync(join(dir, 'run.json'), JSON.stringify({ ...run, sweep: { ...run.sweep, prompt_texts: { ...texts, ...edit } } }));
+      return dir;
+    };
+    const baseline = withTexts(demoRun(), {});
+    expect(runCli(['check', withTexts(demoRun(), {}), '--baseline', baseline]).code).toBe(0);
+    const changed = runCli(['check', withTexts(demoRun(), { garden: 'anisphia, 1girl, beach' }), '--baseline', baseline]);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr.trim()).toBe(
+      `error: prompt "garden" has another text in the run than in the baseline (garden: "anisphia, 1girl, beach" vs "${texts.garden}"): its images are of another prompt; give a changed prompt a new id`,
+    );
+  });
+
   it('report of an analysis made before the run was re-scored', () => {
     const dir = demoRun();
     expect(runCli(['analyze', dir, '--reps', '200']).code).toBe(0);
