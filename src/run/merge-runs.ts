@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { refuseIdenticalImages } from '../score/identical-images.js';
 import { Store } from '../store/store.js';
 import { readRunJson, writeRunJson, type RunJson } from './run-json.js';
 import { readRunScores, SCORES_CSV, writeScoresCsv } from './run-scores.js';
@@ -102,6 +103,9 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
       rows.push(r);
     }
   }
+  // Each shard checked its own images; two shards may still hold the same file under two names.
+  const shaOf = new Map(rows.map((r) => [r.image, r.sha256]));
+  refuseIdenticalImages([...shaOf.keys()].map((path) => ({ path })), shaOf, '');
   const scores = writeScoresCsv(outDir, rows, factors!);
 
   const storeRun = storeRunKey({ outDir, shard: null });

@@ -36,6 +36,7 @@ import { asImageEncoder, type ImageEncoder } from './image-encoder.js';
 import { silentProgress, type Progress } from './progress.js';
 import { scoringText } from './scoring-text.js';
 import { inShard, type Shard } from './shard.js';
+import { refuseIdenticalImages } from './identical-images.js';
 import { loadTaggerScoring, type TaggerScoring } from './tagger-scoring.js';
 
 export interface ScoreOptions {
@@ -193,6 +194,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     });
     lap('encode_images_ms', t);
     failures.push(...encoded.failures);
+    refuseIdenticalImages([...images, ...neededNatives], encoded.shas, loaded.root);
 
     t = Date.now();
     const texts = new Map(sweep.prompts.map((p) => [p.id, scoringText(p, sweep.lora)]));

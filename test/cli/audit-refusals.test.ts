@@ -92,6 +92,19 @@ describe('inputs that would make a number wrong without an error are refused wit
     );
   });
 
+  it('two images of the sweep that are the same file (a LoRA image identical to its weight-0 image)', () => {
+    const demo = join(tempDir('lora-eval-audit-demo-'), 'demo');
+    cpSync(DEMO, demo, { recursive: true });
+    cpSync(join(demo, 'native/nai/outdoors-1.png'), join(demo, 'nai/nai/w1/outdoors-1.png'));
+    const args = (out: string) => ['--clip', join(ROOT, 'fixtures/models/clip'), '--out', out, '--shard', '0/40', '--lock', join(tempDir(), 'lock.json')];
+    const run = runCli(['score', join(demo, 'sweep.yaml'), ...args(join(tempDir(), 'o'))]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /error: 2 images of the sweep are byte-identical to another: nai\/nai\/w1\/outdoors-1\.png, native\/nai\/outdoors-1\.png \(sha256 [0-9a-f]{12}…\); .*was the LoRA applied/,
+    );
+    expect(runCli(['score', join(DEMO, 'sweep.yaml'), ...args(join(tempDir(), 'o'))]).code).toBe(0);
+  }, 120_000);
+
   it('an experiment with one prompt text under two ids', () => {
     const file = join(tempDir(), 'experiment.yaml');
     const yaml = readFileSync(join(ROOT, 'examples/certain-theory/experiment.yaml'), 'utf8');
