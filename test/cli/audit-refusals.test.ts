@@ -147,6 +147,20 @@ describe('inputs that would make a number wrong without an error are refused wit
     );
   });
 
+  it('analyze --sweep with a sweep of another design (its costs and ancestry would be read for levels the run lacks)', () => {
+    const other = demoSweep((y) => y.replace('  weight: [ 0, 0.5, 1 ]', '  weight: [ 0, 0.5, 1 ]\n  checkpoint: [ e1, e2 ]'));
+    const run = runCli(['analyze', DEMO_RUN, '--sweep', other, '--out', join(tempDir(), 'o'), '--reps', '200']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `error: --sweep ${other}: its factors (base, target, weight, checkpoint) are not the run's (base, target, weight); give the sweep the run was scored from`,
+    );
+    const renamed = demoSweep((y) => y.replace('target: [ nai, anything, counterfeit ]', 'target: [ nai, anything, counterfeit-v3 ]'));
+    const levels = runCli(['analyze', DEMO_RUN, '--sweep', renamed, '--out', join(tempDir(), 'o'), '--reps', '200']);
+    expect(levels.code).toBe(2);
+    expect(levels.stderr).toContain('factor target has no level counterfeit, which the run scored');
+    expect(runCli(['analyze', DEMO_RUN, '--sweep', demoSweep((y) => y), '--out', join(tempDir(), 'o'), '--reps', '200']).code).toBe(0);
+  });
+
   it('report of an analysis made before the run was re-scored', () => {
     const dir = demoRun();
     expect(runCli(['analyze', dir, '--reps', '200']).code).toBe(0);
