@@ -198,7 +198,9 @@ function testsCsv(tests: TestRow[]): string {
 function requireSweepOfRun(file: string, sweep: z.infer<typeof SweepSchema>, table: ScoreTable): void {
   const mine = Object.keys(sweep.factors);
   if (mine.length !== table.factors.length || mine.some((f) => !table.factors.includes(f)))
-    throw new UserError(`--sweep ${file}: its factors (${mine.join(', ')}) are not the run's (${table.factors.join(', ')}); give the sweep the run was scored from`);
+    throw new UserError(
+      `--sweep ${file}: its factors (${mine.join(', ')}) are not the run's (${table.factors.join(', ')}); give the sweep the run was scored from`,
+    );
   for (const factor of table.factors) {
     const declared = new Set(sweep.factors[factor].map((l) => canonicalLevel(String(l))));
     const missing = levelsOf(table, factor).filter((l) => !declared.has(canonicalLevel(l)));

@@ -149,7 +149,8 @@ function checkSelection(claim: Claim, table: ScoreTable, at: (where: string, mes
       ['a', a, sides.a],
       ['b', b, sides.b],
     ] as const) {
-      if (rows.length === 0) at(`${sides.kind}.${name}: `, `no ${what} match ${formatSelector(selector)}${Object.keys(where).length ? ` within ${formatSelector(where)}` : ''}`);
+      if (rows.length === 0)
+        at(`${sides.kind}.${name}: `, `no ${what} match ${formatSelector(selector)}${Object.keys(where).length ? ` within ${formatSelector(where)}` : ''}`);
     }
     const inB = new Set(b);
     if (a.length && a.length === b.length && a.every((r) => inB.has(r)))
@@ -163,7 +164,6 @@ function checkSelection(claim: Claim, table: ScoreTable, at: (where: string, mes
   if (claimType(claim) === 'dose_response') {
     const factor = (claim as Extract<Claim, { dose_response: unknown }>).dose_response.factor;
     const doses = new Set(levelsIn(inWhere, factor));
-    if (doses.size < 2)
-      at('dose_response.factor: ', `the selected ${what} have ${factor} ${levelList(doses)} only; a dose-response needs two levels`);
+    if (doses.size < 2) at('dose_response.factor: ', `the selected ${what} have ${factor} ${levelList(doses)} only; a dose-response needs two levels`);
   }
 }

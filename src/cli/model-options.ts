@@ -12,8 +12,7 @@ export const MODEL_OPTION_HELP = {
 } as const;
 
 export const MAX_PIXELS_HELP = 'largest width × height decoded; larger images fail (default: 50000000)';
-export const EXACT_RESIZE_HELP =
-  'resize with the exact port of PIL (bit-identical to the reference preprocessing, 2–4× slower) instead of sharp';
+export const EXACT_RESIZE_HELP = 'resize with the exact port of PIL (bit-identical to the reference preprocessing, 2–4× slower) instead of sharp';
 
 /** --max-pixels as a number, or undefined for the default; anything but a positive integer is refused. */
 export function parseMaxPixels(value: string | undefined): number | undefined {

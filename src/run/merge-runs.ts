@@ -30,7 +30,9 @@ function scoringSettings(run: RunJson): Record<string, unknown> {
     'CLIP preprocessing': run.clip?.preprocessing ?? null,
     'tagger preprocessing': run.tagger?.preprocessing ?? null,
     'DINOv2 preprocessing': (run.encoder as { preprocessing?: string } | null | undefined)?.preprocessing ?? null,
-    'CCIP preprocessing and threshold': run.ccip ? JSON.stringify([(run.ccip as { preprocessing?: string }).preprocessing, (run.ccip as { threshold?: number }).threshold]) : null,
+    'CCIP preprocessing and threshold': run.ccip
+      ? JSON.stringify([(run.ccip as { preprocessing?: string }).preprocessing, (run.ccip as { threshold?: number }).threshold])
+      : null,
     'tokenizer, preprocessing and tag-list files': (run.model_files ?? []).map((m) => m.sha256).join(','),
   };
 }
@@ -105,7 +107,11 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   }
   // Each shard checked its own images; two shards may still hold the same file under two names.
   const shaOf = new Map(rows.map((r) => [r.image, r.sha256]));
-  refuseIdenticalImages([...shaOf.keys()].map((path) => ({ path })), shaOf, '');
+  refuseIdenticalImages(
+    [...shaOf.keys()].map((path) => ({ path })),
+    shaOf,
+    '',
+  );
   const scores = writeScoresCsv(outDir, rows, factors!);
 
   const storeRun = storeRunKey({ outDir, shard: null });

@@ -45,7 +45,16 @@ function ratingsFor(dir: string, pairs: [string, string, string][]): void {
 
 describe('inputs that would make a number wrong without an error are refused with exit 2', () => {
   it('a metric given twice to --choose-floor, --margin or --tolerance (the last one used to win)', () => {
-    const floor = runCli(['analyze', DEMO_RUN, '--out', join(tempDir(), 'o'), '--choose', 'weight', '--choose-floor', 'base_preservation=0.9,base_preservation=0.5']);
+    const floor = runCli([
+      'analyze',
+      DEMO_RUN,
+      '--out',
+      join(tempDir(), 'o'),
+      '--choose',
+      'weight',
+      '--choose-floor',
+      'base_preservation=0.9,base_preservation=0.5',
+    ]);
     expect([floor.code, floor.stderr.trim()]).toEqual([2, 'error: --choose-floor: base_preservation is given twice (0.9 and 0.5); give one floor per metric']);
     const margin = runCli(['check', DEMO_RUN, '--baseline', DEMO_RUN, '--margin', 'style_retention=0.05', 'style_retention=0.5']);
     expect([margin.code, margin.stderr.trim()]).toEqual([2, 'error: --margin: style_retention is given twice (0.05 and 0.5); give one margin per metric']);
@@ -85,7 +94,18 @@ describe('inputs that would make a number wrong without an error are refused wit
   it("a prompt's listed tag that the tagger does not have (prompt_tag_fidelity used to leave it out)", () => {
     const sweep = demoSweep((y) => y.replace('tags: [ cafe, indoors, no_humans ]', 'tags: [ cafe, indors, no_humans ]'));
     const tagger = join(ROOT, 'fixtures/models/tagger-v3');
-    const run = runCli(['score', sweep, '--clip', join(ROOT, 'fixtures/models/clip'), '--tagger', tagger, '--out', join(tempDir(), 'o'), '--lock', join(tempDir(), 'lock.json')]);
+    const run = runCli([
+      'score',
+      sweep,
+      '--clip',
+      join(ROOT, 'fixtures/models/clip'),
+      '--tagger',
+      tagger,
+      '--out',
+      join(tempDir(), 'o'),
+      '--lock',
+      join(tempDir(), 'lock.json'),
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(
       `error: ${tagger}/selected_tags.csv: prompt "cafe" lists tag "indors", which this tagger does not have (prompt_tag_fidelity would leave it out)`,
@@ -132,7 +152,9 @@ describe('inputs that would make a number wrong without an error are refused wit
   });
 
   it('check of a run whose prompt id now names another text (its images would be paired with another prompt)', () => {
-    const texts = Object.fromEntries([...readFileSync(join(DEMO, 'sweep.yaml'), 'utf8').matchAll(/- id: (\S+)\n\s+kind: \S+\n\s+text: (.*)/g)].map((m) => [m[1], m[2]]));
+    const texts = Object.fromEntries(
+      [...readFileSync(join(DEMO, 'sweep.yaml'), 'utf8').matchAll(/- id: (\S+)\n\s+kind: \S+\n\s+text: (.*)/g)].map((m) => [m[1], m[2]]),
+    );
     const withTexts = (dir: string, edit: Record<string, string>) => {
       const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
       writeFileSync(join(dir, 'run.json'), JSON.stringify({ ...run, sweep: { ...run.sweep, prompt_texts: { ...texts, ...edit } } }));
@@ -167,7 +189,9 @@ describe('inputs that would make a number wrong without an error are refused wit
     rescore(dir);
     const run = runCli(['report', dir, '--no-png']);
     expect(run.code).toBe(2);
-    const sha = createHash('sha256').update(readFileSync(join(dir, 'scores.csv'))).digest('hex');
+    const sha = createHash('sha256')
+      .update(readFileSync(join(dir, 'scores.csv')))
+      .digest('hex');
     expect(run.stderr).toContain(`but ${join(dir, 'scores.csv')} is now ${sha.slice(0, 12)}…; run "lora-eval analyze" again before reporting`);
   }, 120_000);
 });

@@ -64,7 +64,9 @@ describe('a CI left blank says why', () => {
       expect(blank(r.eta2_ci_low) && blank(r.partial_eta2_ci_high)).toBe(true);
       expect(r.note).toContain('3 prompts: no bootstrap CIs (5 needed)');
     }
-    expect(few.stdout).toMatch(/variance style_retention \(clip\): largest factor term \w+, partial η² [\d.]+ \(no CI: 3 prompts: no bootstrap CIs \(5 needed\)\)/);
+    expect(few.stdout).toMatch(
+      /variance style_retention \(clip\): largest factor term \w+, partial η² [\d.]+ \(no CI: 3 prompts: no bootstrap CIs \(5 needed\)\)/,
+    );
     const summary = JSON.parse(readFileSync(join(few.dir, 'summary.json'), 'utf8'));
     expect(summary.variance.metrics.find((m: { metric: string }) => m.metric === 'style_retention').note).toContain('no bootstrap CIs (5 needed)');
     // With 6 prompts the same columns are filled.
@@ -85,7 +87,8 @@ describe('a CI left blank says why', () => {
     for (const dir of [few.dir, many.dir]) {
       for (const r of read(join(dir, 'tests.csv'))) {
         if (!blank(r.estimate) && blank(r.ci_low)) expect(r.note, r.where).toMatch(/no CI for the estimate/);
-        if (!blank(r.effect) && blank(r.effect_ci_low)) expect(r.note, r.where).toMatch(/no CI for the effect size: \d prompt\(s\): a prompt bootstrap needs 5/);
+        if (!blank(r.effect) && blank(r.effect_ci_low))
+          expect(r.note, r.where).toMatch(/no CI for the effect size: \d prompt\(s\): a prompt bootstrap needs 5/);
       }
     }
     const fewTests = read(join(few.dir, 'tests.csv'));

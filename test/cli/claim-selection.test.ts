@@ -17,11 +17,15 @@ describe('a claim that selects nothing, or the same images twice, is refused bef
   it('a where level that exists in the run but has no scores of the metric (style_retention is not scored at weight 0)', () => {
     const run = analyzeWith('metric: style_retention\ncompare: { a: { base: nai }, b: { base: anylora } }\nwhere: { weight: 0 }\nexpect: less');
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe(`error: ${run.file}: hypothesis "x": where: weight "0" has no style_retention scores; weight levels with style_retention: 0.5, 1`);
+    expect(run.stderr.trim()).toBe(
+      `error: ${run.file}: hypothesis "x": where: weight "0" has no style_retention scores; weight levels with style_retention: 0.5, 1`,
+    );
   });
 
   it('where levels that each have scores but never together', () => {
-    const run = analyzeWith('metric: base_preservation\ncompare: { a: { base: nai }, b: { base: anylora } }\nwhere: { prompt: cafe, target: nai, weight: 0.5, base: sd15 }\nexpect: less');
+    const run = analyzeWith(
+      'metric: base_preservation\ncompare: { a: { base: nai }, b: { base: anylora } }\nwhere: { prompt: cafe, target: nai, weight: 0.5, base: sd15 }\nexpect: less',
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('compare.a: no base_preservation scores match base=nai within prompt=cafe;target=nai;weight=0.5;base=sd15');
   });
@@ -46,7 +50,9 @@ describe('a claim that selects nothing, or the same images twice, is refused bef
   it('across a factor the sides set (each across test used to repeat one comparison, Holm-corrected as if three)', () => {
     const run = analyzeWith('metric: style_retention\ncompare: { a: { base: nai }, b: { base: anylora } }\nacross: base\nexpect: less');
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe(`error: ${run.file}: hypothesis "x": across: base is a factor compare.a and .b set; across it every test would repeat the same comparison`);
+    expect(run.stderr.trim()).toBe(
+      `error: ${run.file}: hypothesis "x": across: base is a factor compare.a and .b set; across it every test would repeat the same comparison`,
+    );
     const dose = analyzeWith('metric: style_retention\ndose_response: { factor: weight }\nacross: [target, weight]\nexpect: increasing');
     expect(dose.code).toBe(2);
     expect(dose.stderr).toContain('across: weight is the dose_response factor; across it every test would have one dose');
@@ -59,7 +65,9 @@ describe('a claim that selects nothing, or the same images twice, is refused bef
   });
 
   it('still accepts the same claims where they select something, with levels spelled 1.0', () => {
-    const run = analyzeWith('metric: style_retention\ncompare: { a: { base: nai }, b: { base: anylora } }\nwhere: { weight: 1.0 }\nacross: target\nexpect: less');
+    const run = analyzeWith(
+      'metric: style_retention\ncompare: { a: { base: nai }, b: { base: anylora } }\nwhere: { weight: 1.0 }\nacross: target\nexpect: less',
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/weight=1;target=anything: wilcoxon signed rank exact, 12 prompts, p_adj/);
   });

@@ -37,7 +37,9 @@ beforeAll(async () => {
   const pixels = Buffer.alloc(width * height * 3);
   let state = 12345;
   for (let i = 0; i < pixels.length; i++) pixels[i] = (state = (state * 1103515245 + 12345) >>> 0) >>> 24;
-  await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(image);
+  await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(image);
 });
 
 function tensor(out: string) {
@@ -110,7 +112,11 @@ describe('inspect preprocess with the DINOv2 and CCIP encoders score takes', () 
     const score = help(['score']);
     const inspect = help(['inspect', 'preprocess']);
     for (const option of ['--clip <model>', '--tagger <model>', '--encoder <model>', '--ccip <model>', '--max-pixels <n>', '--exact-resize']) {
-      const text = (h: string) => h.split(option)[1]?.split(/ --?[a-z]/)[0].trim();
+      const text = (h: string) =>
+        h
+          .split(option)[1]
+          ?.split(/ --?[a-z]/)[0]
+          .trim();
       expect(text(inspect), option).toBe(text(score));
       expect(text(inspect)?.length, option).toBeGreaterThan(20);
     }

@@ -9,7 +9,14 @@ import { runCliAsync } from './run-cli-async.js';
 
 const TAGGER_REPO = 'SmilingWolf/wd-vit-tagger-v3';
 const taggerFiles = folderFiles(resolve('fixtures/models/tagger-v3'));
-const NO_PROXY_VARS = { HTTP_PROXY: undefined, http_proxy: undefined, HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
+const NO_PROXY_VARS = {
+  HTTP_PROXY: undefined,
+  http_proxy: undefined,
+  HTTPS_PROXY: undefined,
+  https_proxy: undefined,
+  NO_PROXY: undefined,
+  no_proxy: undefined,
+};
 
 describe('models pull through an HTTP proxy', () => {
   let hub: HubStandIn;
@@ -101,7 +108,11 @@ describe('models pull through an HTTP proxy', () => {
   it('reads the variables as curl does: lower case first, a proxy without a scheme is HTTP', () => {
     expect(readProxySettings({ NO_PROXY: 'x' })).toBeUndefined();
     const settings = readProxySettings({ http_proxy: 'lower:1', HTTP_PROXY: 'http://upper:2', HTTPS_PROXY: ' https://secure:3 ', NO_PROXY: 'a,b' })!;
-    expect(settings).toEqual({ httpProxy: { name: 'http_proxy', url: 'lower:1' }, httpsProxy: { name: 'HTTPS_PROXY', url: 'https://secure:3' }, noProxy: 'a,b' });
+    expect(settings).toEqual({
+      httpProxy: { name: 'http_proxy', url: 'lower:1' },
+      httpsProxy: { name: 'HTTPS_PROXY', url: 'https://secure:3' },
+      noProxy: 'a,b',
+    });
     expect(proxyUrl(settings.httpProxy!)).toBe('http://lower:1');
     expect(proxyUrl(settings.httpsProxy!)).toBe('https://secure:3');
     expect(() => proxyUrl({ name: 'HTTPS_PROXY', url: 'http://[bad' })).toThrow('HTTPS_PROXY=http://[bad: not a proxy URL');

@@ -3,7 +3,17 @@ import type { ScoreRow } from '../../run/scores-csv.js';
 import type { DoseResponseClaim } from '../hypothesis-schema.js';
 import { formatSelector, matchesSelector } from '../selection.js';
 import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
-import { acrossSelectors, applyCorrection, directionVerdict, effectCI, effectCiNote, guarded, MIN_EFFECT_CI_PROMPTS, metricRows, type ClaimContext } from './shared.js';
+import {
+  acrossSelectors,
+  applyCorrection,
+  directionVerdict,
+  effectCI,
+  effectCiNote,
+  guarded,
+  MIN_EFFECT_CI_PROMPTS,
+  metricRows,
+  type ClaimContext,
+} from './shared.js';
 import { acrossFactors } from '../validate-claims.js';
 import { costSlope, withPerCost } from './per-cost.js';
 

@@ -65,8 +65,7 @@ export function effectCI(
   minPrompts = 2,
 ): IntervalOrReason {
   const prompts = new Set(pairs.map((p) => p.prompt)).size;
-  if (prompts < Math.max(2, minPrompts))
-    return { low: NaN, high: NaN, missing: `${prompts} prompt(s): a prompt bootstrap needs ${Math.max(2, minPrompts)}` };
+  if (prompts < Math.max(2, minPrompts)) return { low: NaN, high: NaN, missing: `${prompts} prompt(s): a prompt bootstrap needs ${Math.max(2, minPrompts)}` };
   try {
     const ci = clusterBootstrap(
       pairs,
@@ -216,7 +215,9 @@ export function meanDifferenceCI(
     }
   }
   const ci = effectCI(u.units, (xs, ys) => xs.reduce((s, v, i) => s + v - ys[i], 0) / xs.length, seed, reps, level);
-  return Number.isFinite(ci.low) ? { ciLow: ci.low, ciHigh: ci.high, ciMethod: 'prompt bootstrap', ciLevel: level } : none(ci.missing ?? 'no finite bootstrap bounds');
+  return Number.isFinite(ci.low)
+    ? { ciLow: ci.low, ciHigh: ci.high, ciMethod: 'prompt bootstrap', ciLevel: level }
+    : none(ci.missing ?? 'no finite bootstrap bounds');
 }
 
 /** What a hypothesis says about its pairs beyond the test: images left out, the image-level caveat. */
