@@ -92,6 +92,10 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
       case 'correlation': {
         const c = claim as Extract<Claim, { correlation: unknown }>;
         if (c.correlation.with !== 'model_distance') checkMetric(c.correlation.with, 'correlation.with: ');
+        if (c.correlation.with === claim.metric)
+          at('correlation.with: ', `${claim.metric} is the claim's own metric; a metric correlates perfectly with itself`);
+        for (const f of c.correlation.over.filter((f) => acrossFactors(claim).includes(f)))
+          at('correlation.over: ', `${f} is also an across factor: within each across test it has one level, so it orders nothing`);
         for (const f of c.correlation.over) checkFactor(f, 'correlation.over: ');
         if (c.correlation.with === 'model_distance' && c.correlation.over.length !== 2)
           at('correlation.over: ', 'model_distance needs two factors whose levels are models, e.g. [base, target]');

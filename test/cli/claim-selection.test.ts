@@ -64,6 +64,15 @@ describe('a claim that selects nothing, or the same images twice, is refused bef
     expect(run.stderr).toContain('compare: a sets base but b sets target; both sides must set the same factors');
   });
 
+  it('a correlation of a metric with itself, or over a factor that is also across', () => {
+    const self = analyzeWith('metric: concept_probability\ncorrelation: { with: concept_probability, over: [base, target] }\nexpect: positive');
+    expect(self.code).toBe(2);
+    expect(self.stderr).toContain("correlation.with: concept_probability is the claim's own metric; a metric correlates perfectly with itself");
+    const across = analyzeWith('metric: concept_probability\ncorrelation: { with: style_retention, over: [base, target] }\nacross: target\nexpect: positive');
+    expect(across.code).toBe(2);
+    expect(across.stderr).toContain('correlation.over: target is also an across factor');
+  });
+
   it('still accepts the same claims where they select something, with levels spelled 1.0', () => {
     const run = analyzeWith(
       'metric: style_retention\ncompare: { a: { base: nai }, b: { base: anylora } }\nwhere: { weight: 1.0 }\nacross: target\nexpect: less',
