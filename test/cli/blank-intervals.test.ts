@@ -31,6 +31,11 @@ function demoWithPrompts(prompts: string[]): string {
       '    where: { base: anylora }',
       '    across: target',
       '    expect: increasing',
+      '  - id: concept-follows-style',
+      '    metric: concept_probability',
+      '    correlation: { with: style_retention, over: [base, target] }',
+      '    where: { weight: 1 }',
+      '    expect: positive',
       '',
     ].join('\n'),
   );
@@ -86,12 +91,14 @@ describe('a CI left blank says why', () => {
   it('tests: every blank CI next to a finite estimate or effect has a note; effect-size CIs need 5 prompts', () => {
     for (const dir of [few.dir, many.dir]) {
       for (const r of read(join(dir, 'tests.csv'))) {
-        if (!blank(r.estimate) && blank(r.ci_low)) expect(r.note, r.where).toMatch(/no CI for the estimate/);
+        if (!blank(r.estimate) && blank(r.ci_low)) expect(r.note, r.where).toMatch(/no CI for (the estimate|ρ)/);
         if (!blank(r.effect) && blank(r.effect_ci_low))
           expect(r.note, r.where).toMatch(/no CI for the effect size: \d prompt\(s\): a prompt bootstrap needs 5/);
       }
     }
     const fewTests = read(join(few.dir, 'tests.csv'));
+    const correlation = fewTests.find((r) => r.hypothesis === 'concept-follows-style')!;
+    expect([correlation.ci_low, correlation.note]).toEqual(['', "no CI for ρ: it is tested by its p-value only, as R's cor.test does for Spearman"]);
     const dose = fewTests.filter((r) => r.hypothesis === 'style-grows-with-weight');
     expect(dose.length).toBe(3);
     for (const r of dose) expect([r.effect_ci_low, r.note]).toEqual(['', 'no CI for the effect size: 3 prompt(s): a prompt bootstrap needs 5']);
