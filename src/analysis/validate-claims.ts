@@ -157,6 +157,16 @@ function checkSelection(claim: Claim, table: ScoreTable, at: (where: string, mes
         at(`${sides.kind}.${name}: `, `no ${what} match ${formatSelector(selector)}${Object.keys(where).length ? ` within ${formatSelector(where)}` : ''}`);
     }
     const inB = new Set(b);
+    // Weight-0 rows (blank LoRA-only levels) fall on both sides by design and are left out of the pairs; any other
+    // row on both sides means the two sides name a level in common.
+    const sideFactors = Object.keys(sides.a);
+    const overlap = a.filter((r) => inB.has(r) && sideFactors.some((f) => r.levels[f] !== '' && r.levels[f] !== undefined));
+    if (overlap.length && overlap.length < a.length) {
+      const common = sideFactors
+        .map((f) => `${f} ${levelList(overlap.map((r) => (f === 'prompt' ? r.prompt : r.levels[f])).filter((l): l is string => !!l))}`)
+        .join(', ');
+      at(`${sides.kind}: `, `a and b both select ${common} (${overlap.length} ${claim.metric} score(s)); the two sides of a comparison may not share a level`);
+    }
     if (a.length && a.length === b.length && a.every((r) => inB.has(r)))
       at(
         `${sides.kind}: `,

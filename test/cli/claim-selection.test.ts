@@ -41,6 +41,14 @@ describe('a claim that selects nothing, or the same images twice, is refused bef
     );
   });
 
+  it('sides that share a level (its images used to be dropped as if they were weight-0 images)', () => {
+    const run = analyzeWith('metric: style_retention\ncompare: { a: { base: [nai, anylora] }, b: { base: anylora } }\nexpect: less');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'compare: a and b both select base anylora (144 style_retention score(s)); the two sides of a comparison may not share a level',
+    );
+  });
+
   it('a dose-response whose selection holds one dose', () => {
     const run = analyzeWith('metric: prompt_fidelity\ndose_response: { factor: weight }\nwhere: { weight: 1 }\nexpect: increasing');
     expect(run.code).toBe(2);
