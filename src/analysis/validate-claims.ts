@@ -1,3 +1,4 @@
+import { metricFor } from '../../metrics/registry.js';
 import { UserError } from '../errors.js';
 import { claimType, comparedSides, type Claim, type Selector } from './hypothesis-schema.js';
 import { levelsOf, metricsOf, type ScoreTable } from '../run/score-table.js';
@@ -84,6 +85,14 @@ export function validateClaims(claims: Claim[], table: ScoreTable, file: string)
             `a sets ${list(setA)} but b sets ${list(setB)}; both sides must set the same factors (the ones whose levels are compared), ` +
               'or the other side would be averaged over the factors it leaves open',
           );
+        if (sides.kind === 'non_inferiority') {
+          const given = (claim as Extract<Claim, { non_inferiority: unknown }>).non_inferiority.higher_is_better;
+          if (given === undefined && metricFor(claim.metric)?.higherIsBetter === undefined)
+            at(
+              'non_inferiority: ',
+              `metric ${claim.metric} is not in the metric registry, so which way is worse is unknown: give higher_is_better: true or false`,
+            );
+        }
         // A side's levels replace the across level: each across test would repeat the same comparison.
         for (const f of acrossFactors(claim).filter((f) => setA.includes(f) || setB.includes(f)))
           at('across: ', `${f} is a factor ${sides.kind}.a and .b set; across it every test would repeat the same comparison`);

@@ -183,6 +183,35 @@ describe('inputs that would make a number wrong without an error are refused wit
     expect(runCli(['analyze', DEMO_RUN, '--sweep', demoSweep((y) => y), '--out', join(tempDir(), 'o'), '--reps', '200']).code).toBe(0);
   });
 
+  it('a metric outside the registry whose direction is not given (check and non_inferiority assumed higher is better)', () => {
+    // The demo's detail scores renamed to a metric the registry does not know; the run is 2 higher everywhere.
+    const dir = tempDir('lora-eval-audit-custom-');
+    const [header, ...lines] = readFileSync(join(DEMO_RUN, 'scores.csv'), 'utf8').trimEnd().split('\n');
+    const detail = lines.filter((l) => l.includes(',detail,detail-v1,')).map((l) => l.replace(',detail,detail-v1,', ',my_score,mine,'));
+    const raised = detail.map((l) => l.replace(/,([^,]+)$/, (_, v) => `,${Number(v) + 2}`));
+    writeFileSync(join(dir, 'baseline.csv'), [header, ...detail].join('\n') + '\n');
+    writeFileSync(join(dir, 'run.csv'), [header, ...raised].join('\n') + '\n');
+    const check = (...extra: string[]) =>
+      runCli(['check', join(dir, 'run.csv'), '--baseline', join(dir, 'baseline.csv'), '--metric', 'my_score', '--margin', 'my_score=1', ...extra]);
+    const unknown = check();
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([
+      2,
+      'error: metric "my_score" is not in the metric registry, so which way is a regression is unknown: give --higher-is-better my_score or --lower-is-better my_score',
+    ]);
+    expect(check('--higher-is-better', 'my_score').code).toBe(0);
+    const lower = check('--lower-is-better', 'my_score');
+    expect(lower.code).toBe(1);
+    expect(lower.stdout).toContain('FAILED: 0 pass, 21 regression');
+
+    writeFileSync(
+      join(dir, 'h.yaml'),
+      'hypotheses:\n  - id: x\n    metric: my_score\n    non_inferiority: { a: { base: nai }, b: { base: anylora }, margin: 0.1 }\n',
+    );
+    const claim = runCli(['analyze', join(dir, 'baseline.csv'), '--hypotheses', join(dir, 'h.yaml'), '--out', join(dir, 'o'), '--reps', '200']);
+    expect(claim.code).toBe(2);
+    expect(claim.stderr).toContain('non_inferiority: metric my_score is not in the metric registry, so which way is worse is unknown: give higher_is_better');
+  });
+
   it('report of an analysis made before the run was re-scored', () => {
     const dir = demoRun();
     expect(runCli(['analyze', dir, '--reps', '200']).code).toBe(0);
