@@ -125,6 +125,18 @@ describe('inputs that would make a number wrong without an error are refused wit
     expect(runCli(['score', join(DEMO, 'sweep.yaml'), ...args(join(tempDir(), 'o'))]).code).toBe(0);
   }, 120_000);
 
+  it('ingest: a --trigger no prompt contains (every prompt would become "unrelated"), a LoRA given two bases', () => {
+    const images = resolve(ROOT, '../shared/data/real-metadata/AUTOMATIC1111');
+    const out = join(tempDir(), 'sweep.yaml');
+    const trigger = runCli(['ingest', images, '--out', out, '--dry-run', '--trigger', 'anispha']);
+    expect(trigger.code).toBe(2);
+    expect(trigger.stderr.trim()).toMatch(
+      /^error: --trigger anispha: no prompt of the \d+ read contains it \(e\.g\. ".+"\); give the word the concept prompts use$/,
+    );
+    const bases = runCli(['ingest', images, '--out', out, '--dry-run', '--base-of', 'anis=nai', '--base-of', 'anis=sd15']);
+    expect([bases.code, bases.stderr.trim()]).toEqual([2, 'error: --base-of: anis is given two bases (nai and sd15); a LoRA is trained on one base']);
+  });
+
   it('an experiment with one prompt text under two ids', () => {
     const file = join(tempDir(), 'experiment.yaml');
     const yaml = readFileSync(join(ROOT, 'examples/certain-theory/experiment.yaml'), 'utf8');
