@@ -5,7 +5,8 @@ import type { MetricDefinition } from './types.js';
 /**
  * Bikini-Plus-style prompt fidelity through the tagger: the share of the prompt's own danbooru tags that the tagger
  * detects, each weighted by its rarity, w = −ln(count / Σcount) over the tagger's general and character tags, so that
- * finding a rare tag counts for more than finding "1girl". Tags the tagger does not know and the trigger are ignored.
+ * finding a rare tag counts for more than finding "1girl". Words of the text the tagger does not know and the trigger are
+ * ignored (a tag listed in the prompt's tags: that the tagger lacks is refused when the tagger loads).
  */
 export const promptTagFidelity: MetricDefinition = {
   name: 'prompt_tag_fidelity',

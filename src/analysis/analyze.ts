@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../run/atomic-write.js';
@@ -15,7 +16,9 @@ import { claimType, HypothesesSchema, isCompound, type ChooseSection, type Claim
 import { UserError } from '../errors.js';
 import { SweepSchema } from '../sweep/schema.js';
 import { ancestorsOf } from '../sweep/lineage.js';
-import { loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
+import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
+import { canonicalLevel } from '../sweep/level.js';
+import type { z } from 'zod';
 import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
 import { WORTH_IT_RULE, worthItDirection, worthItSummary, type WorthItClaim, type WorthItSummary } from './claims/worth-it.js';
@@ -236,6 +239,24 @@ function testsCsv(tests: TestRow[]): string {
 }
 
 /**
+ * A --sweep lends its models: and costs: to the run's claims: it must describe the run's design, or costs would be
+ * read for levels the run does not have (and missing for those it has).
+ */
+function requireSweepOfRun(file: string, sweep: z.infer<typeof SweepSchema>, table: ScoreTable): void {
+  const mine = Object.keys(sweep.factors);
+  if (mine.length !== table.factors.length || mine.some((f) => !table.factors.includes(f)))
+    throw new UserError(
+      `--sweep ${file}: its factors (${mine.join(', ')}) are not the run's (${table.factors.join(', ')}); give the sweep the run was scored from`,
+    );
+  for (const factor of table.factors) {
+    const declared = new Set(sweep.factors[factor].map((l) => canonicalLevel(String(l))));
+    const missing = levelsOf(table, factor).filter((l) => !declared.has(canonicalLevel(l)));
+    if (missing.length)
+      throw new UserError(`--sweep ${file}: factor ${factor} has no level ${missing.join(', ')}, which the run scored; give the sweep the run was scored from`);
+  }
+}
+
+/**
  * Turns a run's scores into answers: cell estimates with CIs over prompt means, the tests behind each declared
  * hypothesis (prompts as the unit unless a hypothesis says otherwise) with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
  * model distances and Vendi diversity. Writes cells.csv, tests.csv,
@@ -250,6 +271,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const entries: Hypothesis[] = file?.hypotheses ?? [];
   if (options.sweep) {
     const sweep = parseYamlFile(resolve(options.sweep), SweepSchema);
+    requireSweepOfRun(options.sweep, sweep, table);
     table.lineage = sweep.models ?? table.lineage;
     table.costs = sweep.costs ?? table.costs;
   }
@@ -357,6 +379,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     tool: { name: 'lora-eval', version: TOOL_VERSION },
     created: new Date().toISOString(),
     source: table.source,
+    // What report checks the run's scores.csv against, so that an analysis of earlier scores is never reported as this one.
+    analyzed_scores: { file: table.source, rows: table.rows.length, sha256: createHash('sha256').update(readFileSync(table.source)).digest('hex') },
     provenance: table.run
       ? { tool: table.run.tool, sweep: table.run.sweep, models: table.run.models, model_files: table.run.model_files ?? [], scores: table.run.scores ?? null }
       : null,

@@ -113,7 +113,9 @@ function metricAgreements(table: ScoreTable, ratings: Rating[], options: { seed:
       } catch (e) {
         notes.push(`tau not computable: ${(e as Error).message.replace(/^kendall: /, '')}`);
       }
-      if (new Set(prompts).size < 2 && scored.length) notes.push('one prompt only: no prompt bootstrap CI');
+      if (scored.length === 0)
+        notes.push(`no rating both chose a side and saw the metric differ (${rated.length} rating(s): can't tell or a metric tie): no agreement or CI`);
+      else if (new Set(prompts).size < 2) notes.push('one prompt only: no prompt bootstrap CI');
       out.push({
         task,
         metric,
@@ -209,6 +211,7 @@ export function raterAgreement(table: ScoreTable, file: string, options: { seed:
     throw e;
   }
   const scored = new Map(table.rows.map((r) => [r.image, r.sha256]));
+  const promptOf = new Map(table.rows.map((r) => [r.image, r.prompt]));
   for (const r of ratings) {
     for (const [image, sha] of [
       [r.left, r.leftSha256],
@@ -221,6 +224,11 @@ export function raterAgreement(table: ScoreTable, file: string, options: { seed:
         );
       }
     }
+    // The prompt is the resampling unit of every agreement CI: a pair across prompts belongs to neither.
+    if (promptOf.get(r.left) !== promptOf.get(r.right))
+      throw new UserError(
+        `${file}:${r.line}: "${r.left}" (prompt ${promptOf.get(r.left)}) and "${r.right}" (prompt ${promptOf.get(r.right)}) are images of different prompts; lora-eval rate pairs images of one prompt`,
+      );
   }
   return { file, metrics: metricAgreements(table, ratings, options), tasks: raterSummaries(table, ratings, options) };
 }

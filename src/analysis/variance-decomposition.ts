@@ -18,6 +18,8 @@ export interface VarianceDecomposition {
   totalSs: number;
   bootstrap: { reps: number; dropped: number; level: number };
   note?: string;
+  /** Why the η² CIs are blank, when they are. */
+  ciMissing?: string;
   /** Why there is no decomposition, when there is none. */
   unavailable?: string;
 }
@@ -78,10 +80,14 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
     };
     if (factors.length === 0) return { ...base, unavailable: 'no factor has two levels among the rows with every factor set' };
     if (prompts < 2) return { ...base, unavailable: `${prompts} prompt: the prompt bootstrap and the prompt block need at least 2` };
+    const y = cells.map((c) => c.sum / c.n);
+    const constant = constantValue(y);
+    if (constant !== undefined)
+      return { ...base, unavailable: `every prompt-level cell mean is ${constant}: nothing varies, so no factor can explain anything` };
     try {
       const result = anovaType2(
         {
-          y: cells.map((c) => c.sum / c.n),
+          y,
           factors: Object.fromEntries(factors.map((f) => [f, cells.map((c) => c.levels[f])])),
           blockName: 'prompt',
           block: cells.map((c) => c.prompt),
@@ -94,10 +100,8 @@ export function varianceDecompositions(table: ScoreTable, options: { seed?: numb
         residual: result.residual,
         totalSs: result.totalSs,
         bootstrap: { reps: result.reps, dropped: result.dropped, level: result.level },
-        note:
-          [base.note, prompts < MIN_BOOTSTRAP_BLOCKS ? `${prompts} prompts: no bootstrap CIs (${MIN_BOOTSTRAP_BLOCKS} needed)` : undefined]
-            .filter((x) => x)
-            .join('; ') || undefined,
+        note: [base.note, bootstrapNote(prompts, result)].filter((x) => x).join('; ') || undefined,
+        ciMissing: prompts < MIN_BOOTSTRAP_BLOCKS || result.reps - result.dropped < 2 ? bootstrapNote(prompts, result) : undefined,
       };
     } catch (e) {
       if (e instanceof StatsInputError) return { ...base, unavailable: e.message.replace(/^anovaType2: /, '') };
@@ -145,6 +149,23 @@ export function crossedCells<C extends Cell>(cells: C[], allFactors: string[]): 
     dropped.push(`${factor}=${level}`);
     cells = cells.filter((c) => c.levels[factor] !== level);
   }
+}
+
+/** The one value every element has (to rounding), or undefined when they vary. */
+function constantValue(y: number[]): number | undefined {
+  const lo = Math.min(...y);
+  const hi = Math.max(...y);
+  // Sums of squares of values equal up to float rounding are rounding noise: an F or η² computed from them is meaningless.
+  return hi - lo <= 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi)) ? Number(lo.toPrecision(10)) : undefined;
+}
+
+/** Why the η² CIs are blank, or how many resamples they leave out; undefined when every resample counted. */
+function bootstrapNote(prompts: number, r: { reps: number; dropped: number }): string | undefined {
+  if (prompts < MIN_BOOTSTRAP_BLOCKS) return `${prompts} prompts: no bootstrap CIs (${MIN_BOOTSTRAP_BLOCKS} needed)`;
+  const kept = r.reps - r.dropped;
+  if (kept < 2) return `no bootstrap CIs: ${r.dropped} of ${r.reps} prompt resamples left no residual variation`;
+  if (r.dropped > 0) return `${r.dropped} of ${r.reps} prompt resamples left no residual variation and were left out of the CIs`;
+  return undefined;
 }
 
 const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');

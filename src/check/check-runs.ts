@@ -17,6 +17,8 @@ export interface CheckOptions {
   metrics?: string[];
   /** Per-metric margins overriding the registry's regression margins. */
   margins?: Record<string, number>;
+  /** Which way is better, for metrics the registry does not know (true: higher is better). */
+  higherIsBetter?: Record<string, boolean>;
   /** Factors whose levels form the groups; default every factor (one group per cell). */
   by?: string[];
   alpha?: number;
@@ -105,6 +107,22 @@ function chooseMetrics(run: ScoreTable, baseline: ScoreTable, options: CheckOpti
 }
 
 /**
+ * Pairs join images by prompt id: an id whose text changed between the runs would pair images of two prompts.
+ * Runs scored before the texts were recorded are not compared.
+ */
+function requireSamePromptTexts(run: ScoreTable, baseline: ScoreTable): void {
+  const texts = (t: ScoreTable) => t.run?.sweep?.prompt_texts as Record<string, string> | undefined;
+  const [mine, theirs] = [texts(run), texts(baseline)];
+  if (!mine || !theirs) return;
+  const changed = Object.keys(mine).filter((id) => id in theirs && mine[id] !== theirs[id]);
+  if (changed.length)
+    throw new UserError(
+      `prompt ${changed.map((id) => `"${id}"`).join(', ')} has another text in the run than in the baseline ` +
+        `(${changed[0]}: "${mine[changed[0]]}" vs "${theirs[changed[0]]}"): its images are of another prompt; give a changed prompt a new id`,
+    );
+}
+
+/**
  * The regression gate. Statistical mode pairs every image of a run with the same cell, prompt and seed of a baseline
  * (or, with a comparison, the same position under another level of one factor) and tests per metric and group, with
  * the prompt as the unit, whether the run is worse than the baseline by more than the metric's margin. Tolerance mode
@@ -115,6 +133,7 @@ export function checkRuns(options: CheckOptions): CheckReport {
   const run = loadScoreTable(options.run);
   const baseline = loadScoreTable(options.baseline);
   requireSameFactors(run, baseline);
+  requireSamePromptTexts(run, baseline);
   const inconclusive = options.inconclusive ?? 'fail';
   const { asked, checked, problems } = chooseMetrics(run, baseline, options);
 
@@ -182,6 +201,20 @@ function toleranceCheck(report: CheckReport, run: ScoreTable, baseline: ScoreTab
   report.passed = !report.problems.length && report.rescore.every((r) => r.status === 'pass');
 }
 
+/** Which way a metric is better: the registry's, or the user's for a metric it does not know; never a guess. */
+function metricDirection(metric: string, registered: boolean | undefined, given: boolean | undefined): boolean {
+  if (registered !== undefined && given !== undefined && registered !== given)
+    throw new UserError(
+      `metric "${metric}" is ${registered ? 'higher' : 'lower'}-is-better in the metric registry; --${given ? 'higher' : 'lower'}-is-better contradicts it`,
+    );
+  const direction = registered ?? given;
+  if (direction === undefined)
+    throw new UserError(
+      `metric "${metric}" is not in the metric registry, so which way is a regression is unknown: give --higher-is-better ${metric} or --lower-is-better ${metric}`,
+    );
+  return direction;
+}
+
 function statisticalCheck(report: CheckReport, run: ScoreTable, baseline: ScoreTable, checked: string[], options: CheckOptions): void {
   const alpha = options.alpha ?? 0.05;
   const comparison = options.compare && resolveComparison(run, baseline, options.compare);
@@ -191,6 +224,9 @@ function statisticalCheck(report: CheckReport, run: ScoreTable, baseline: ScoreT
   const by = (options.by ?? otherFactors).filter((f) => f !== comparison?.factor);
   for (const m of Object.keys(options.margins ?? {}))
     if (!checked.includes(m)) throw new UserError(`--margin names "${m}", which is not checked; checked: ${checked.join(', ')}`);
+  for (const [m, higher] of Object.entries(options.higherIsBetter ?? {}))
+    if (!checked.includes(m))
+      throw new UserError(`--${higher ? 'higher' : 'lower'}-is-better names "${m}", which is not checked; checked: ${checked.join(', ')}`);
 
   const missing = new Map<string, string[]>();
   const runOnly = new Set<string>();
@@ -198,6 +234,7 @@ function statisticalCheck(report: CheckReport, run: ScoreTable, baseline: ScoreT
     const def = metricFor(metric);
     const margin = options.margins?.[metric] ?? def?.regressionMargin;
     if (margin === undefined) throw new UserError(`metric "${metric}" has no default regression margin: give one with --margin ${metric}=<value>`);
+    const higherIsBetter = metricDirection(metric, def?.higherIsBetter, options.higherIsBetter?.[metric]);
     const pairing = pairGroups(run, baseline, metric, by, comparison);
     for (const g of pairing.missing) missing.set(g, [...(missing.get(g) ?? []), metric]);
     for (const g of pairing.runOnly) runOnly.add(g);
@@ -210,7 +247,7 @@ function statisticalCheck(report: CheckReport, run: ScoreTable, baseline: ScoreT
         'left out',
         'pass --allow-missing to check without them',
       );
-    report.results.push(...decideMetric(pairing.groups, { metric, margin, higherIsBetter: def?.higherIsBetter ?? true, alpha }));
+    report.results.push(...decideMetric(pairing.groups, { metric, margin, higherIsBetter, alpha }));
   }
   if (checked.length && report.results.length === 0) throw new UserError(`nothing to compare: ${explainNoPairs(run, baseline, checked, comparison)}`);
   for (const [group, metrics] of missing)

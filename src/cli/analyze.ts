@@ -41,15 +41,15 @@ function listOption(name: string, value: string): string[] {
 
 function floorOption(value: string | undefined): Record<string, number | null> | undefined {
   if (value === undefined) return undefined;
-  return Object.fromEntries(
-    listOption('--choose-floor', value).map((item) => {
-      const m = /^([\w:.-]+)=(.+)$/.exec(item);
-      if (m?.[2] === 'none') return [m[1], null];
-      const v = m ? Number(m[2]) : NaN;
-      if (!m || !Number.isFinite(v)) throw new UserError(`--choose-floor: expected metric=number or metric=none, got "${item}"`);
-      return [m[1], v];
-    }),
-  );
+  const floors: Record<string, number | null> = {};
+  for (const item of listOption('--choose-floor', value)) {
+    const m = /^([\w:.-]+)=(.+)$/.exec(item);
+    const v = m?.[2] === 'none' ? null : m ? Number(m[2]) : NaN;
+    if (!m || (v !== null && !Number.isFinite(v))) throw new UserError(`--choose-floor: expected metric=number or metric=none, got "${item}"`);
+    if (m[1] in floors) throw new UserError(`--choose-floor: ${m[1]} is given twice (${floors[m[1]] ?? 'none'} and ${v ?? 'none'}); give one floor per metric`);
+    floors[m[1]] = v;
+  }
+  return floors;
 }
 
 const claimTag = (claim: string | undefined) => (claim !== undefined ? ` [claim ${claim}]` : '');
@@ -119,7 +119,7 @@ export function register(program: Command): void {
           const top = v.terms.filter((t) => t.term !== 'prompt').sort((a, b) => b.partialEta2 - a.partialEta2)[0];
           if (top)
             out.write(
-              `variance ${v.metric} (${v.model}): largest factor term ${top.term}, partial η² ${top.partialEta2.toFixed(3)} ${Number.isFinite(top.partialEta2Low) && Number.isFinite(top.partialEta2High) ? `[${top.partialEta2Low.toFixed(3)}, ${top.partialEta2High.toFixed(3)}]` : '(no CI: too few prompts to resample)'}\n`,
+              `variance ${v.metric} (${v.model}): largest factor term ${top.term}, partial η² ${top.partialEta2.toFixed(3)} ${Number.isFinite(top.partialEta2Low) && Number.isFinite(top.partialEta2High) ? `[${top.partialEta2Low.toFixed(3)}, ${top.partialEta2High.toFixed(3)}]` : `(no CI: ${v.ciMissing ?? 'see variance.csv'})`}\n`,
             );
         }
         if (result.choice) {

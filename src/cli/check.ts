@@ -6,13 +6,20 @@ import type { Tolerance } from '../check/rescore.js';
 import { EXIT, runCommand, UserError } from './errors.js';
 
 function parseMargins(values: string[]): Record<string, number> {
-  return Object.fromEntries(
-    values.map((v) => {
-      const m = /^([^=]+)=([0-9.eE+-]+)$/.exec(v);
-      if (!m || !(Number(m[2]) > 0)) throw new UserError(`--margin expects metric=value with value > 0, got "${v}"`);
-      return [m[1], Number(m[2])];
-    }),
-  );
+  const margins: Record<string, number> = {};
+  for (const v of values) {
+    const m = /^([^=]+)=([0-9.eE+-]+)$/.exec(v);
+    if (!m || !(Number(m[2]) > 0)) throw new UserError(`--margin expects metric=value with value > 0, got "${v}"`);
+    if (m[1] in margins) throw new UserError(`--margin: ${m[1]} is given twice (${margins[m[1]]} and ${Number(m[2])}); give one margin per metric`);
+    margins[m[1]] = Number(m[2]);
+  }
+  return margins;
+}
+
+function parseDirections(higher: string[], lower: string[]): Record<string, boolean> {
+  const both = higher.filter((m) => lower.includes(m));
+  if (both.length) throw new UserError(`--higher-is-better and --lower-is-better both name ${both.join(', ')}`);
+  return { ...Object.fromEntries(higher.map((m) => [m, true])), ...Object.fromEntries(lower.map((m) => [m, false])) };
 }
 
 function parseTolerance(values: string[]): Tolerance {
@@ -24,7 +31,11 @@ function parseTolerance(values: string[]): Tolerance {
     if (m[1] === undefined) {
       if (tolerance.all !== undefined) throw new UserError(`--tolerance: give one tolerance for all metrics, got ${tolerance.all} and ${eps}`);
       tolerance.all = eps;
-    } else tolerance.perMetric[m[1]] = eps;
+    } else {
+      if (m[1] in tolerance.perMetric)
+        throw new UserError(`--tolerance: ${m[1]} is given twice (${tolerance.perMetric[m[1]]} and ${eps}); give one tolerance per metric`);
+      tolerance.perMetric[m[1]] = eps;
+    }
   }
   return tolerance;
 }
@@ -64,6 +75,8 @@ export function register(program: Command): void {
     .option('--allow-missing', 'report baseline groups (or images) missing from the run instead of failing')
     .option('--allow-model-change', 'compare runs scored with different model files')
     .option('--tolerance <eps|metric=eps...>', 'exact re-score check: every image scored in both runs must stay within eps (one for all and/or per metric)')
+    .option('--higher-is-better <metric...>', 'metrics not in the metric registry for which higher values are better')
+    .option('--lower-is-better <metric...>', 'metrics not in the metric registry for which lower values are better')
     .option('--alpha <p>', 'significance level', '0.05')
     .option('--junit <file>', 'write JUnit XML (one test case per metric × group)')
     .option('--markdown <file>', 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)')
@@ -78,13 +91,20 @@ export function register(program: Command): void {
           throw new UserError(`--inconclusive must be fail or pass, got "${opts.inconclusive}"`);
         const tolerance = opts.tolerance ? parseTolerance(opts.tolerance) : undefined;
         if (tolerance)
-          for (const flag of ['compare', 'margin', 'by'] as const)
-            if (opts[flag] !== undefined) throw new UserError(`--${flag} does not apply to --tolerance (an exact re-score check of the same images)`);
+          for (const [flag, name] of [
+            ['compare', 'compare'],
+            ['margin', 'margin'],
+            ['by', 'by'],
+            ['higherIsBetter', 'higher-is-better'],
+            ['lowerIsBetter', 'lower-is-better'],
+          ] as const)
+            if (opts[flag] !== undefined) throw new UserError(`--${name} does not apply to --tolerance (an exact re-score check of the same images)`);
         const report = checkRuns({
           run,
           baseline: opts.baseline,
           metrics: opts.metric,
           margins: parseMargins(opts.margin ?? []),
+          higherIsBetter: parseDirections(opts.higherIsBetter ?? [], opts.lowerIsBetter ?? []),
           by: opts.by,
           alpha,
           compare: parseCompare(opts.compare),

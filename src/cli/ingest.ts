@@ -13,6 +13,17 @@ function parsePair(pair: string): [string, string] {
   return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
 }
 
+/** --base-of pairs as a map; a LoRA given two bases is refused rather than the last one silently winning. */
+function baseOfOption(pairs: string[]): Record<string, string> {
+  const baseOf: Record<string, string> = {};
+  for (const [lora, base] of pairs.map(parsePair)) {
+    if (lora in baseOf && baseOf[lora] !== base)
+      throw new UserError(`--base-of: ${lora} is given two bases (${baseOf[lora]} and ${base}); a LoRA is trained on one base`);
+    baseOf[lora] = base;
+  }
+  return baseOf;
+}
+
 function parseCellSize(text: string | undefined): [number, number] | undefined {
   if (text === undefined) return undefined;
   const m = /^(\d+)x(\d+)$/i.exec(text.trim());
@@ -81,7 +92,7 @@ export function register(program: Command): void {
                   .pop()
               : undefined) ??
             undefined,
-          baseOf: Object.fromEntries((opts.baseOf as string[]).map(parsePair)),
+          baseOf: baseOfOption(opts.baseOf as string[]),
           lorasFolder: opts.loras,
           loras: opts.lora.length ? opts.lora : undefined,
           trigger: opts.trigger,

@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { encodeNpy } from '../imaging/npy.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { runCommand, UserError } from './errors.js';
+import { EXACT_RESIZE_HELP, MAX_PIXELS_HELP, MODEL_OPTION_HELP, parseMaxPixels } from './model-options.js';
 
 const CATEGORY_NAMES: Record<number, string> = { 0: 'general', 4: 'character', 9: 'rating' };
+const PREPROCESS_MODEL_OPTIONS = ['model', 'clip', 'tagger', 'encoder', 'ccip'] as const;
 
 /** Adds `inspect`, for users debugging what a model really receives; returns it so other files can add subcommands. */
 export function register(program: Command): Command {
@@ -26,32 +28,37 @@ export function register(program: Command): Command {
     );
   inspect
     .command('preprocess')
-    .description('write the exact float32 input tensor of one image as a C-order NumPy .npy file ([1,3,H,W] for CLIP, [1,H,W,3] for a tagger)')
-    .requiredOption('--model <model>', 'CLIP or tagger model folder, card id or org/name[@revision] (a folder with selected_tags.csv is a tagger)')
+    .description(
+      'write the exact float32 input tensor of one image as a C-order NumPy .npy file ' +
+        '([1,3,H,W] for CLIP, DINOv2 and CCIP, [1,H,W,3] for a tagger); name the model with exactly one of --model, --clip, --tagger, --encoder, --ccip',
+    )
+    .option('--model <model>', 'CLIP or tagger model folder, card id or org/name[@revision] (a folder with selected_tags.csv is a tagger)')
+    .option('--clip <model>', MODEL_OPTION_HELP.clip)
+    .option('--tagger <model>', MODEL_OPTION_HELP.tagger)
+    .option('--encoder <model>', MODEL_OPTION_HELP.encoder)
+    .option('--ccip <model>', MODEL_OPTION_HELP.ccip)
     .argument('<image>', 'image file')
     .requiredOption('--out <file.npy>', 'where to write the tensor')
+    .option('--exact-resize', EXACT_RESIZE_HELP)
+    .option('--max-pixels <n>', MAX_PIXELS_HELP)
     .action((image: string, opts) =>
       runCommand(async () => {
-        const { loadClip } = await import('../encoders/clip.js');
-        const { loadTagger } = await import('../encoders/tagger.js');
-        const { decodeImage } = await import('../imaging/decode.js');
-        const { encodeNpy } = await import('../imaging/npy.js');
-        const { resolveModelOption } = await import('../models/resolve-model.js');
-        const dir = resolve(resolveModelOption(opts.model, '--model'));
-        const decoded = await decodeImage(resolve(image));
-        let data: Float32Array;
-        let shape: number[];
-        if (existsSync(join(dir, 'selected_tags.csv'))) {
-          const tagger = await loadTagger(dir);
-          data = await tagger.preprocessor.preprocess(decoded);
-          shape = [1, tagger.size, tagger.size, 3];
-          await tagger.release();
-        } else {
-          const clip = await loadClip(dir);
-          data = await clip.preprocessor.preprocess(decoded);
-          shape = [1, ...clip.preprocessor.inputShape];
-          await clip.release();
-        }
+        const { preprocessForInspection } = await import('./inspect-preprocess.js');
+        const given = PREPROCESS_MODEL_OPTIONS.filter((o) => opts[o] !== undefined);
+        if (given.length !== 1)
+          throw new UserError(
+            given.length === 0
+              ? 'inspect preprocess: name the model with one of --model, --clip, --tagger, --encoder, --ccip'
+              : `inspect preprocess: give one model, not ${given.map((o) => `--${o}`).join(' and ')}`,
+          );
+        const option = given[0];
+        const { data, shape } = await preprocessForInspection({
+          option,
+          model: opts[option],
+          image,
+          maxPixels: parseMaxPixels(opts.maxPixels),
+          resampler: opts.exactResize ? 'exact' : 'fast',
+        });
         writeFileAtomic(opts.out, encodeNpy(data, shape));
         process.stderr.write(`wrote ${opts.out}: float32 [${shape.join(',')}]\n`);
       }),
@@ -64,16 +71,19 @@ export function register(program: Command): Command {
     .option('--top <n>', 'how many tags', '20')
     .option('--mcut', 'mark detections by MCut instead of the default thresholds (general 0.35, character 0.85)')
     .option('--json', 'print as JSON')
+    .option('--exact-resize', EXACT_RESIZE_HELP)
+    .option('--max-pixels <n>', MAX_PIXELS_HELP)
     .action((image: string, opts) =>
       runCommand(async () => {
         const { loadTagger } = await import('../encoders/tagger.js');
         const { DEFAULT_THRESHOLDS, detectionThresholds } = await import('../encoders/tag-thresholds.js');
-        const { decodeImage } = await import('../imaging/decode.js');
+        const { decodeForInspection } = await import('./inspect-preprocess.js');
         const { resolveModelOption } = await import('../models/resolve-model.js');
         const top = Number(opts.top);
         if (!Number.isInteger(top) || top < 1) throw new UserError(`--top must be a positive integer, got "${opts.top}"`);
-        const tagger = await loadTagger(resolve(resolveModelOption(opts.tagger, '--tagger')));
-        const [probs] = await tagger.encode([await tagger.preprocessor.preprocess(await decodeImage(resolve(image)))]);
+        const maxPixels = parseMaxPixels(opts.maxPixels);
+        const tagger = await loadTagger(resolve(resolveModelOption(opts.tagger, '--tagger')), { resampler: opts.exactResize ? 'exact' : 'fast' });
+        const [probs] = await tagger.encode([await tagger.preprocessor.preprocess(await decodeForInspection(image, maxPixels))]);
         await tagger.release();
         const thresholds = detectionThresholds(tagger.tags, probs, { ...DEFAULT_THRESHOLDS, mode: opts.mcut ? 'mcut' : 'threshold' });
         const ranked = tagger.tags

@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .description(
       'download the files a model needs into the Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub or ~/.cache/huggingface/hub), ' +
         "verify each against the Hub's hash and pin its sha256 in the lock file; an interrupted pull resumes. " +
-        'Reads HF_ENDPOINT, HF_TOKEN (gated models) and HF_HUB_OFFLINE=1 (cache only)',
+        'Reads HF_ENDPOINT, HF_TOKEN (gated models), HF_HUB_OFFLINE=1 (cache only) and HTTPS_PROXY, HTTP_PROXY, NO_PROXY',
     )
     .argument('<model>', 'card id (lora-eval models list) or Hugging Face repository "org/name", optionally "@revision"')
     .option('--revision <rev>', 'branch, tag or commit (default: main); recorded as the commit it resolves to')

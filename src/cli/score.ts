@@ -2,29 +2,17 @@ import type { Command } from 'commander';
 import { formatFailure } from '../score/failures.js';
 import { parseShard } from '../score/shard.js';
 import { EXIT, runCommand, UserError } from './errors.js';
+import { EXACT_RESIZE_HELP, MAX_PIXELS_HELP, MODEL_OPTION_HELP, parseMaxPixels } from './model-options.js';
 
 export function register(program: Command): void {
   program
     .command('score')
     .description('score every image of a sweep with CLIP (and a WD14 tagger, DINOv2, CCIP): writes scores.csv and run.json')
     .argument('<sweep.yaml>', 'the sweep: factors, prompts, seeds, LoRA and where the images are')
-    .requiredOption(
-      '--clip <model>',
-      'CLIP model: a folder in the Hugging Face export layout (onnx/vision_model.onnx + onnx/text_model.onnx, or onnx/model.onnx), ' +
-        'or a card id / org/name[@revision] pulled with lora-eval models pull',
-    )
-    .option(
-      '--tagger <model>',
-      'WD14 tagger: a folder (model.onnx + selected_tags.csv) or a card id / org/name[@revision]; adds concept_detection and prompt_tag_fidelity',
-    )
-    .option(
-      '--encoder <model>',
-      'DINOv2 image encoder: a folder (onnx/model.onnx + preprocessor_config.json) or a card id such as dinov2-small; adds concept_similarity with its CLS embedding (model column: the encoder)',
-    )
-    .option(
-      '--ccip <model>',
-      'CCIP character model: a folder in the deepghs/ccip_onnx layout (model_feat.onnx, model_metrics.onnx, metrics.json) or the card id ccip; adds character_similarity and character_match',
-    )
+    .requiredOption('--clip <model>', MODEL_OPTION_HELP.clip)
+    .option('--tagger <model>', MODEL_OPTION_HELP.tagger)
+    .option('--encoder <model>', MODEL_OPTION_HELP.encoder)
+    .option('--ccip <model>', MODEL_OPTION_HELP.ccip)
     .option('-o, --out <dir>', 'output folder (default: reports/<sweep name>)')
     .option('--store <file>', 'SQLite cache of embeddings (default: <out>/store.sqlite); share one to reuse work across runs')
     .option(
@@ -40,10 +28,10 @@ export function register(program: Command): void {
     .option('--variant <name>', 'CLIP file variant, e.g. "quantized" for onnx/vision_model_quantized.onnx')
     .option('--batch-size <n>', 'images per inference batch (default: 16, or 1 for models with a fixed batch)')
     .option('--shard <i/N>', 'score a deterministic share i of N (or auto/N from JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID)')
-    .option('--exact-resize', 'resize with the exact port of PIL (bit-identical to the reference preprocessing, 2–4× slower) instead of sharp')
+    .option('--exact-resize', EXACT_RESIZE_HELP)
     .option('--mcut', 'tagger detections by MCut per image instead of the thresholds (general 0.35, character 0.85)')
     .option('--strict', 'stop at the first image that cannot be scored')
-    .option('--max-pixels <n>', 'largest width × height decoded; larger images fail (default: 50000000)')
+    .option('--max-pixels <n>', MAX_PIXELS_HELP)
     .action((sweepFile: string, opts) =>
       runCommand(async () => {
         const { resolveModelOption } = await import('../models/resolve-model.js');
@@ -56,9 +44,7 @@ export function register(program: Command): void {
         const threads = opts.threads === undefined ? undefined : Number(opts.threads);
         if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
           throw new UserError(`--threads must be a positive integer, got "${opts.threads}"`);
-        const maxPixels = opts.maxPixels === undefined ? undefined : Number(opts.maxPixels);
-        if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1))
-          throw new UserError(`--max-pixels must be a positive integer, got "${opts.maxPixels}"`);
+        const maxPixels = parseMaxPixels(opts.maxPixels);
         let shard;
         try {
           shard = opts.shard ? parseShard(opts.shard) : undefined;

@@ -145,6 +145,11 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     const concept = triggerRe ? triggerRe.test(p.promptText) : p.loraApplied;
     promptKinds.set(p.promptText, (promptKinds.get(p.promptText) ?? false) || concept);
   }
+  // A trigger found in no prompt would make every prompt "unrelated": base preservation scored on concept prompts.
+  if (triggerRe && placed.length && ![...promptKinds.values()].some((concept) => concept))
+    throw new UserError(
+      `--trigger ${options.trigger}: no prompt of the ${promptIds.size} read contains it (e.g. "${[...promptIds.keys()][0]}"); give the word the concept prompts use`,
+    );
   if (!options.trigger && placed.length) {
     notes.push(
       'prompt kinds are guessed from where the LoRA was applied (every such prompt is "concept"); give --trigger <word> to mark prompts without the trigger as "unrelated"',

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { hubCacheDir } from './hf-cache.js';
+import { readProxySettings, type ProxySettings } from './hub-proxy.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -18,8 +19,8 @@ export interface HubEnv {
   cacheDir: string;
   /** Seconds without a byte before a download counts as dropped (HF_HUB_DOWNLOAD_TIMEOUT, default 10). */
   timeoutSeconds: number;
-  /** Set when a proxy is configured that Node's fetch will not use. */
-  proxyWarning?: string;
+  /** HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or their lower-case forms); undefined when no proxy is set. */
+  proxy?: ProxySettings;
 }
 
 const TRUE = new Set(['1', 'on', 'yes', 'true']);
@@ -35,18 +36,6 @@ function readToken(env: Env): { token?: string; source?: string } {
   return {};
 }
 
-function proxyWarning(env: Env): string | undefined {
-  const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
-  if (!proxy) return undefined;
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  // Node's built-in fetch follows HTTP(S)_PROXY only from 24.5 / 22.21 on, and only with NODE_USE_ENV_PROXY=1.
-  const supported = major > 24 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
-  if (supported && env.NODE_USE_ENV_PROXY === '1') return undefined;
-  return supported
-    ? `a proxy is set (${proxy}) but Node's fetch only uses it with NODE_USE_ENV_PROXY=1`
-    : `a proxy is set (${proxy}) but Node ${process.versions.node}'s fetch does not use HTTP(S)_PROXY (Node 22.21+ or 24.5+ with NODE_USE_ENV_PROXY=1 does)`;
-}
-
 export function hubEnv(env: Env = process.env): HubEnv {
   const { token, source } = readToken(env);
   const timeout = Number(env.HF_HUB_DOWNLOAD_TIMEOUT ?? 10);
@@ -57,6 +46,6 @@ export function hubEnv(env: Env = process.env): HubEnv {
     offline: TRUE.has((env.HF_HUB_OFFLINE ?? '').toLowerCase()),
     cacheDir: hubCacheDir(env),
     timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 10,
-    proxyWarning: proxyWarning(env),
+    proxy: readProxySettings(env),
   };
 }

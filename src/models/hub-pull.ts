@@ -6,6 +6,8 @@ import { ModelLock } from '../runtime/model-lock.js';
 import { blobFile, cachedCommit, COMMIT, linkSnapshotFile, snapshotDir, writeRef } from './hf-cache.js';
 import { formatBytes } from './format-bytes.js';
 import type { HubEnv } from './hub-env.js';
+import { hubFetch } from './hub-fetch.js';
+import { proxyForScheme } from './hub-proxy.js';
 import { cardFiles, loaderFiles, parseModelName, type ModelName } from './model-name.js';
 import { readCards, type ModelCard } from './registry.js';
 import { filesInSnapshot } from './snapshot-files.js';
@@ -77,7 +79,6 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   if (!model.repo) throw new UserError(`${model.name}: ${model.card!.source}; it is made locally, not pulled from the Hub`);
   if (model.card?.status) progress.warn(`${model.card.id}: ${model.card.status}`);
   const hub = options.hub;
-  if (hub.proxyWarning) progress.warn(hub.proxyWarning);
   const pulled = hub.offline ? await fromCache(model, options) : await fromHub(model, options, progress);
   pin(pulled, options);
   writeRef(hub.cacheDir, pulled.repo, pulled.revision, pulled.commit);
@@ -137,7 +138,9 @@ function hubError(e: unknown, repo: string, revision: string, hub: HubEnv): neve
   const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
   if (err?.message === 'fetch failed' || err?.cause?.code) {
     const why = err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message ?? err.message;
-    throw new UserError(`cannot reach ${hub.endpoint} (${why}); check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache only`, EXIT.failed);
+    const proxy = proxyForScheme(hub.endpoint, hub.proxy);
+    const check = proxy ? `the network, HF_ENDPOINT, ${proxy.name}=${proxy.url} or NO_PROXY` : 'the network or HF_ENDPOINT';
+    throw new UserError(`cannot reach ${hub.endpoint} (${why}); check ${check}, or set HF_HUB_OFFLINE=1 to use the cache only`, EXIT.failed);
   }
   throw e;
 }
@@ -145,7 +148,7 @@ function hubError(e: unknown, repo: string, revision: string, hub: HubEnv): neve
 async function fromHub(model: ModelName, options: PullOptions, progress: PullProgress): Promise<PullResult> {
   const { hub } = options;
   const repo = model.repo!;
-  const access = { hubUrl: hub.endpoint, accessToken: hub.token };
+  const access = { hubUrl: hub.endpoint, accessToken: hub.token, fetch: hubFetch(hub.proxy) };
   let commit: string;
   let infos: PathInfo[];
   let wanted: string[];
@@ -180,7 +183,7 @@ async function fromHub(model: ModelName, options: PullOptions, progress: PullPro
   progress.info(`${repo}: revision ${model.revision} is commit ${commit}; ${wanted.length} file(s), ${formatBytes(total)}`);
   warnIfShortOfSpace(hub.cacheDir, total, progress);
   const files: PulledFile[] = [];
-  for (const path of wanted) files.push(await fetchFile(repo, commit, byPath.get(path)!, options, progress));
+  for (const path of wanted) files.push(await fetchFile(repo, commit, byPath.get(path)!, options, progress, access.fetch));
   return { repo, revision: model.revision, commit, snapshot: snapshotDir(hub.cacheDir, repo, commit), files };
 }
 
@@ -197,7 +200,14 @@ function mismatch(info: PathInfo, got: { sha256: string; gitSha1: string }): str
   return got.gitSha1 === info.oid ? undefined : `git sha1 ${got.gitSha1} but the Hub lists ${info.oid}`;
 }
 
-async function fetchFile(repo: string, commit: string, info: PathInfo, options: PullOptions, progress: PullProgress): Promise<PulledFile> {
+async function fetchFile(
+  repo: string,
+  commit: string,
+  info: PathInfo,
+  options: PullOptions,
+  progress: PullProgress,
+  fetch: typeof globalThis.fetch,
+): Promise<PulledFile> {
   const { hub } = options;
   const etag = info.lfs?.oid ?? info.oid;
   if (!etag) throw new UserError(`${repo}: the Hub gave no hash for ${info.path}; refusing a file that cannot be verified`, EXIT.failed);
@@ -227,7 +237,7 @@ async function fetchFile(repo: string, commit: string, info: PathInfo, options: 
   for (let attempt = 1; ; attempt++) {
     try {
       if (!url) {
-        const download = await fileDownloadInfo({ repo, path: info.path, revision: commit, hubUrl: hub.endpoint, accessToken: hub.token });
+        const download = await fileDownloadInfo({ repo, path: info.path, revision: commit, hubUrl: hub.endpoint, accessToken: hub.token, fetch });
         if (!download) throw new UserError(`${repo}@${commit.slice(0, 12)}: ${info.path} disappeared between listing and download`, EXIT.failed);
         if (download.size !== size)
           throw new UserError(`${repo}: ${info.path} is ${download.size} bytes at its download URL but ${size} in the listing`, EXIT.failed);
@@ -238,7 +248,15 @@ async function fetchFile(repo: string, commit: string, info: PathInfo, options: 
       progress.fileStart(info.path, size);
       let got;
       try {
-        got = await downloadResumable({ url, token: hub.token, size, partial, timeoutSeconds: hub.timeoutSeconds, onBytes: (n) => progress.fileBytes(n) });
+        got = await downloadResumable({
+          url,
+          token: hub.token,
+          size,
+          partial,
+          timeoutSeconds: hub.timeoutSeconds,
+          onBytes: (n) => progress.fileBytes(n),
+          fetch,
+        });
       } finally {
         progress.fileDone();
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
@@ -79,6 +80,8 @@ export interface Analysis {
   summary: {
     created: string;
     source: string;
+    /** The scores.csv the analysis read (absent in analyses written before it was recorded). */
+    analyzed_scores?: { file: string; rows: number; sha256: string };
     provenance: {
       tool?: { version?: string; git?: string };
       sweep?: { name?: string; sha256?: string; file?: string };
@@ -135,11 +138,29 @@ function worthItColumns(r: Record<string, string>): Partial<TestRow> {
   };
 }
 
+/**
+ * Refuses an analysis of other scores than the run folder's own (re-scored after analyze, or analyzed from
+ * elsewhere into this folder): its numbers would be reported beside this run's images and provenance.
+ */
+function checkAnalysisIsCurrent(runDir: string, analyzed: Analysis['summary']['analyzed_scores']): void {
+  if (!analyzed) return;
+  const here = join(runDir, 'scores.csv');
+  const file = existsSync(here) ? here : analyzed.file;
+  if (!existsSync(file)) return;
+  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+  if (sha256 !== analyzed.sha256)
+    throw new UserError(
+      `${join(runDir, 'summary.json')}: the analysis was made from a scores.csv with sha256 ${analyzed.sha256.slice(0, 12)}… (${analyzed.file}), ` +
+        `but ${file} is now ${sha256.slice(0, 12)}…; run "lora-eval analyze" again before reporting`,
+    );
+}
+
 /** Reads what `lora-eval analyze` wrote into a run folder: cells.csv, tests.csv and summary.json. */
 export function readAnalysis(runDir: string): Analysis {
   const missing = ['cells.csv', 'tests.csv', 'summary.json'].filter((f) => !existsSync(join(runDir, f)));
   if (missing.length) throw new UserError(`${runDir}: no ${missing.join(', ')} (run "lora-eval analyze ${runDir}" first)`);
   const summary = readJson<Analysis['summary']>(join(runDir, 'summary.json'));
+  checkAnalysisIsCurrent(runDir, summary.analyzed_scores);
   const factors = summary.factors;
   const cells = readCsv(join(runDir, 'cells.csv')).map((r) => ({
     metric: r.metric,

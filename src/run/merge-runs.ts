@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { refuseIdenticalImages } from '../score/identical-images.js';
 import { Store } from '../store/store.js';
 import { readRunJson, writeRunJson, type RunJson } from './run-json.js';
 import { readRunScores, SCORES_CSV, writeScoresCsv } from './run-scores.js';
@@ -28,8 +29,19 @@ function scoringSettings(run: RunJson): Record<string, unknown> {
     'CLIP variant (--variant)': run.options.variant ?? null,
     'CLIP preprocessing': run.clip?.preprocessing ?? null,
     'tagger preprocessing': run.tagger?.preprocessing ?? null,
+    'DINOv2 preprocessing': (run.encoder as { preprocessing?: string } | null | undefined)?.preprocessing ?? null,
+    'CCIP preprocessing and threshold': run.ccip
+      ? JSON.stringify([(run.ccip as { preprocessing?: string }).preprocessing, (run.ccip as { threshold?: number }).threshold])
+      : null,
     'tokenizer, preprocessing and tag-list files': (run.model_files ?? []).map((m) => m.sha256).join(','),
   };
+}
+
+/** The lora-eval release and commit that scored a run: the code of the metrics themselves. */
+function scoredBy(run: RunJson): string {
+  const tool = run.tool as { version?: string; git?: string | null } | undefined;
+  if (!tool?.version) return 'an unrecorded lora-eval version';
+  return `lora-eval ${tool.version}${tool.git ? ` (git ${tool.git.slice(0, 12)})` : ''}`;
 }
 
 /**
@@ -46,6 +58,10 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     if (r.sweep.sha256 !== first.sweep.sha256)
       throw new UserError(`${dirs[i]}: scored another sweep (sha256 ${r.sweep.sha256.slice(0, 12)}…) than ${dirs[0]} (${first.sweep.sha256.slice(0, 12)}…)`);
     if (modelKey(r) !== modelKey(first)) throw new UserError(`${dirs[i]}: scored with other model files than ${dirs[0]}; compare the models in their run.json`);
+    if (scoredBy(r) !== scoredBy(first))
+      throw new UserError(
+        `${dirs[i]}: scored by ${scoredBy(r)}, ${dirs[0]} by ${scoredBy(first)}; scores of different versions need not agree: score every shard with one version`,
+      );
     const [mine, theirs] = [scoringSettings(r), scoringSettings(first)];
     for (const [setting, value] of Object.entries(mine)) {
       if (value !== theirs[setting])
@@ -89,6 +105,13 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
       rows.push(r);
     }
   }
+  // Each shard checked its own images; two shards may still hold the same file under two names.
+  const shaOf = new Map(rows.map((r) => [r.image, r.sha256]));
+  refuseIdenticalImages(
+    [...shaOf.keys()].map((path) => ({ path })),
+    shaOf,
+    '',
+  );
   const scores = writeScoresCsv(outDir, rows, factors!);
 
   const storeRun = storeRunKey({ outDir, shard: null });

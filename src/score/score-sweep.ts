@@ -37,6 +37,7 @@ import { asImageEncoder, type ImageEncoder } from './image-encoder.js';
 import { silentProgress, type Progress } from './progress.js';
 import { scoringText } from './scoring-text.js';
 import { inShard, type Shard } from './shard.js';
+import { refuseIdenticalImages } from './identical-images.js';
 import { loadTaggerScoring, type TaggerScoring } from './tagger-scoring.js';
 import { detailTagsIn } from '../../metrics/detail_tags.js';
 
@@ -143,6 +144,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         device: options.device,
         threads,
         lora: sweep.lora,
+        prompts: sweep.prompts,
         resampler: options.resampler,
         thresholds: { mode: options.tagThresholds ?? 'threshold' },
       })
@@ -200,6 +202,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
     });
     lap('encode_images_ms', t);
     failures.push(...encoded.failures);
+    refuseIdenticalImages([...images, ...neededNatives], encoded.shas, loaded.root);
 
     t = Date.now();
     const texts = new Map(sweep.prompts.map((p) => [p.id, scoringText(p, sweep.lora)]));
@@ -274,6 +277,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         git: sweepCommit,
         factors: loaded.factorNames,
         lora_factors: loaded.loraFactors,
+        // check pairs images by prompt id; the texts let it refuse an id whose prompt changed.
+        prompt_texts: Object.fromEntries(sweep.prompts.map((p) => [p.id, p.text])),
         ...(sweep.models ? { models: sweep.models } : {}),
         ...(sweep.costs ? { costs: sweep.costs } : {}),
       },

@@ -3,7 +3,7 @@ import { DEFAULT_THRESHOLDS, detectionThresholds, sharedThresholds, type Thresho
 import type { Resampler } from '../imaging/resize.js';
 import { ModelLoadError } from '../runtime/errors.js';
 import type { Device } from '../runtime/session.js';
-import type { LoraSpec } from '../sweep/schema.js';
+import type { LoraSpec, SweepPrompt } from '../sweep/schema.js';
 import type { TaggerInputs } from '../../metrics/types.js';
 import { asImageEncoder, type ImageEncoder } from './image-encoder.js';
 
@@ -24,7 +24,7 @@ function closest(name: string, names: string[]): string[] {
 /** Loads a tagger for scoring and checks that the LoRA's concept tags and threshold overrides are tags it knows. */
 export async function loadTaggerScoring(
   dir: string,
-  options: { device?: Device; threads?: number; lora: LoraSpec; thresholds?: Partial<ThresholdSettings>; resampler?: Resampler },
+  options: { device?: Device; threads?: number; lora: LoraSpec; prompts?: SweepPrompt[]; thresholds?: Partial<ThresholdSettings>; resampler?: Resampler },
 ): Promise<TaggerScoring> {
   const tagger = await loadTagger(dir, { device: options.device, threads: options.threads, resampler: options.resampler });
   const names = tagger.tags.map((t) => t.name);
@@ -36,6 +36,20 @@ export async function loadTaggerScoring(
       throw new ModelLoadError(
         `${dir}/selected_tags.csv`,
         `the sweep names tag "${tag}", which this tagger does not have${near.length ? `; similar tags: ${near.join(', ')}` : ''}`,
+      );
+    }
+  }
+  // Tags read from a prompt's text may be plain words the tagger lacks; tags listed in a prompt's tags: are meant as
+  // tags, and one the tagger lacks would silently drop out of prompt_tag_fidelity.
+  const taggable = names.filter((_, i) => tagger.tags[i].category !== 9);
+  const trigger = options.lora.trigger.toLowerCase();
+  for (const prompt of options.prompts ?? []) {
+    for (const tag of prompt.tags ?? []) {
+      if (tag === trigger || taggable.includes(tag)) continue;
+      const near = closest(tag, taggable);
+      throw new ModelLoadError(
+        `${dir}/selected_tags.csv`,
+        `prompt "${prompt.id}" lists tag "${tag}", which this tagger does not have${near.length ? `; similar tags: ${near.join(', ')}` : ''} (prompt_tag_fidelity would leave it out)`,
       );
     }
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SeedSchema } from './seed.js';
-import { lineageCycle } from './lineage.js';
 import { canonicalLevel } from './level.js';
+import { lineageCycle } from './lineage.js';
 
 /** Factor names become template placeholders and CSV columns, so keep them plain. */
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)');
@@ -101,13 +101,16 @@ export const SweepSchema = z
       if (reservedFactorNames.has(name)) {
         ctx.addIssue({ code: 'custom', path: ['factors', name], message: `"${name}" is reserved for a scores.csv column` });
       }
-      const seen = new Set<string>();
+      // "1" and "1.0" are one level to every command that reads the scores, so they are one level here too.
+      const seen = new Map<string, string>();
       factors[name].forEach((level, i) => {
-        const key = String(level);
-        if (seen.has(key)) {
-          ctx.addIssue({ code: 'custom', path: ['factors', name, i], message: `duplicate level "${key}"` });
+        const key = canonicalLevel(String(level));
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+          const same = earlier === String(level) ? '' : ` (the same level as "${earlier}")`;
+          ctx.addIssue({ code: 'custom', path: ['factors', name, i], message: `duplicate level "${String(level)}"${same}` });
         }
-        seen.add(key);
+        seen.set(key, String(level));
       });
     }
     (factors.weight ?? []).forEach((level, i) => {
@@ -162,9 +165,20 @@ export const SweepSchema = z
       }
     }
     const promptIds = new Set<string>();
+    const promptTexts = new Map<string, string>();
     sweep.prompts.forEach((p, i) => {
       if (promptIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['prompts', i, 'id'], message: `duplicate prompt id "${p.id}"` });
       promptIds.add(p.id);
+      // Prompts are the independent units of every test: one text under two ids would count its images twice.
+      const text = p.text.trim().replace(/\s+/g, ' ');
+      const earlier = promptTexts.get(text);
+      if (earlier !== undefined && earlier !== p.id)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['prompts', i, 'text'],
+          message: `prompt "${p.id}" has the same text as prompt "${earlier}"; one prompt under two ids would be counted as two independent prompts (give it more seeds instead)`,
+        });
+      promptTexts.set(text, earlier ?? p.id);
     });
     // Seeds are canonical strings by now, so 7, "7" and "007" are one seed.
     const seeds = new Set<string>();

@@ -92,9 +92,15 @@ export function checkExperiment(exp: Experiment): ExperimentIssue[] {
       'prompt id',
     ),
   );
+  const texts = new Map<string, string>();
   exp.prompts.forEach((p, i) => {
     const wrong = promptTextProblem(p.text);
     if (wrong) add(['prompts', i, 'text'], `prompt text ${wrong}`);
+    // Prompts are the independent units of every test: one text under two ids would be counted twice.
+    const earlier = texts.get(p.text.trim());
+    if (earlier !== undefined)
+      add(['prompts', i, 'text'], `prompt "${p.id}" has the same text as prompt "${earlier}"; add seeds instead of a second id for one prompt`);
+    else texts.set(p.text.trim(), p.id);
   });
   if (exp.generation.negative_prompt) {
     const wrong = promptTextProblem(exp.generation.negative_prompt);

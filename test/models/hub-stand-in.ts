@@ -30,6 +30,8 @@ export interface LoggedRequest {
   url: string;
   range?: string;
   authorization?: string;
+  /** The client's port, to match against a proxy's upstream sockets. */
+  remotePort?: number;
 }
 
 export const ACCEPTED_TOKEN = 'hf_standInAcceptedToken';
@@ -105,7 +107,13 @@ export class HubStandIn {
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, route: () => void): void {
-    this.requests.push({ method: req.method!, url: req.url!, range: req.headers.range, authorization: req.headers.authorization });
+    this.requests.push({
+      method: req.method!,
+      url: req.url!,
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+      remotePort: req.socket.remotePort,
+    });
     try {
       route();
     } catch (e) {

@@ -6,6 +6,8 @@ import {
   applyCorrection,
   directionVerdict,
   effectCI,
+  effectCiNote,
+  MIN_EFFECT_CI_PROMPTS,
   guarded,
   meanDifferenceCI,
   noteUnreachableCorrection,
@@ -48,10 +50,10 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
       base,
       u.pairs,
       () => {
-        const ci = meanDifferenceCI(u, ctx.ci, 0.95, seed, ctx.reps);
+        const { missing: ciMissing, ...ci } = meanDifferenceCI(u, ctx.ci, 0.95, seed, ctx.reps);
         if (claim.test === 't') {
           const t = oneSampleT(d);
-          const effectCi = effectCI(u.units, cohensDz, seed + 1, ctx.reps);
+          const effectCi = effectCI(u.units, cohensDz, seed + 1, ctx.reps, 0.95, MIN_EFFECT_CI_PROMPTS);
           return {
             ...base,
             test: 'paired t',
@@ -66,11 +68,11 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
             effectCiLow: effectCi.low,
             effectCiHigh: effectCi.high,
             verdict: 'inconclusive',
-            note,
+            note: joinNotes(note, ciMissing, effectCiNote(effectCi)),
           };
         }
         const w = wilcoxonSignedRankOneSample(d);
-        const effectCi = effectCI(u.units, rankBiserial, seed + 1, ctx.reps);
+        const effectCi = effectCI(u.units, rankBiserial, seed + 1, ctx.reps, 0.95, MIN_EFFECT_CI_PROMPTS);
         return {
           ...base,
           test: w.exact ? 'wilcoxon signed rank exact' : 'wilcoxon signed rank (normal approximation)',
@@ -85,7 +87,7 @@ export function evaluateCompare(claim: CompareClaim, ctx: ClaimContext): TestRow
           effectCiLow: effectCi.low,
           effectCiHigh: effectCi.high,
           verdict: 'inconclusive',
-          note: joinNotes(note, w.zeros ? `${w.zeros} zero difference(s) dropped` : undefined),
+          note: joinNotes(note, w.zeros ? `${w.zeros} zero difference(s) dropped` : undefined, ciMissing, effectCiNote(effectCi)),
         };
       },
       k,

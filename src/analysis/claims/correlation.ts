@@ -2,7 +2,7 @@ import { spearman } from '../../stats/index.js';
 import type { ScoreRow } from '../../run/scores-csv.js';
 import type { CorrelationClaim } from '../hypothesis-schema.js';
 import { formatSelector, levelOf, matchesSelector } from '../selection.js';
-import { emptyTestRow, type TestRow } from '../test-row.js';
+import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
 import { acrossSelectors, applyCorrection, directionVerdict, guarded, metricRows, type ClaimContext } from './shared.js';
 import { acrossFactors } from '../validate-claims.js';
 
@@ -120,7 +120,10 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
         effectCiLow: NaN,
         effectCiHigh: NaN,
         verdict: 'inconclusive',
-        note: unavailable ? `${unavailable} point(s) without ${claim.correlation.with} left out` : undefined,
+        note: joinNotes(
+          unavailable ? `${unavailable} point(s) without ${claim.correlation.with} left out` : undefined,
+          "no CI for ρ: it is tested by its p-value only, as R's cor.test does for Spearman",
+        ),
       };
     });
   });

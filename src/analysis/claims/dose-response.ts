@@ -1,9 +1,19 @@
-import { deriveSeed, doseResponse, oneSampleT, olsSimple, type DoseResponse } from '../../stats/index.js';
+import { cohensDz, deriveSeed, doseResponse, oneSampleT, olsSimple, type DoseResponse } from '../../stats/index.js';
 import type { ScoreRow } from '../../run/scores-csv.js';
 import type { DoseResponseClaim } from '../hypothesis-schema.js';
 import { formatSelector, matchesSelector } from '../selection.js';
 import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
-import { acrossSelectors, applyCorrection, directionVerdict, effectCI, guarded, metricRows, type ClaimContext } from './shared.js';
+import {
+  acrossSelectors,
+  applyCorrection,
+  directionVerdict,
+  effectCI,
+  effectCiNote,
+  guarded,
+  MIN_EFFECT_CI_PROMPTS,
+  metricRows,
+  type ClaimContext,
+} from './shared.js';
 import { acrossFactors } from '../validate-claims.js';
 import { costSlope, withPerCost } from './per-cost.js';
 import { withWorthIt, worthItDirection } from './worth-it.js';
@@ -73,18 +83,17 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
           );
           const values = slopes.map((s) => s.slope);
           const t = oneSampleT(values);
+          // Each prompt's slope paired with 0: the mean slope, and its standardized size (Cohen's dz of the slopes).
+          const units = slopes.map((s) => ({ prompt: s.prompt, a: s.slope, b: 0 }));
+          const zeros = values.map(() => 0);
           const ci =
             ctx.ci === 't'
               ? { ciLow: t.ci.low, ciHigh: t.ci.high, ciMethod: 't' as const, ciLevel: 0.95 }
               : (() => {
-                  const b = effectCI(
-                    slopes.map((s) => ({ prompt: s.prompt, a: s.slope, b: 0 })),
-                    (xs) => xs.reduce((acc, v) => acc + v, 0) / xs.length,
-                    seed,
-                    ctx.reps,
-                  );
+                  const b = effectCI(units, (xs) => xs.reduce((acc, v) => acc + v, 0) / xs.length, seed, ctx.reps);
                   return { ciLow: b.low, ciHigh: b.high, ciMethod: 'prompt bootstrap' as const, ciLevel: 0.95 };
                 })();
+          const effectCi = effectCI(units, cohensDz, seed + 1, ctx.reps, 0.95, MIN_EFFECT_CI_PROMPTS);
           return {
             ...base,
             test: `${testName} (${curveSummary(factor, dr)})`,
@@ -95,11 +104,11 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
             statistic: t.statistic,
             p: t.p,
             pAdj: NaN,
-            effect: t.estimate / t.sd,
-            effectCiLow: NaN,
-            effectCiHigh: NaN,
+            effect: cohensDz(values, zeros),
+            effectCiLow: effectCi.low,
+            effectCiHigh: effectCi.high,
             verdict: 'inconclusive',
-            note: leftNote,
+            note: joinNotes(leftNote, effectCiNote(effectCi)),
           };
         },
         k,

@@ -6,6 +6,8 @@ import { emptyTestRow, joinNotes, type TestRow } from '../test-row.js';
 import {
   applyCorrection,
   effectCI,
+  effectCiNote,
+  MIN_EFFECT_CI_PROMPTS,
   guarded,
   meanDifferenceCI,
   noteUnreachableCorrection,
@@ -63,13 +65,14 @@ function evaluateMarginClaim(
       () => {
         const result = run(u.x, u.y);
         const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
-        const dz = effectCI(u.units, cohensDz, seed + 1, ctx.reps);
+        const dz = effectCI(u.units, cohensDz, seed + 1, ctx.reps, 0.95, MIN_EFFECT_CI_PROMPTS);
+        const { missing: ciMissing, ...ci } = meanDifferenceCI(u, ctx.ci, ciLevel, seed, ctx.reps);
         const row: TestRow = {
           ...base,
           n: u.pairs,
           nUnits: k,
           estimate: u.x.reduce((s, v, i) => s + v - u.y[i], 0) / k,
-          ...meanDifferenceCI(u, ctx.ci, ciLevel, seed, ctx.reps),
+          ...ci,
           statistic: result.statistic,
           p: result.p,
           pAdj: NaN,
@@ -77,7 +80,7 @@ function evaluateMarginClaim(
           effectCiLow: dz.low,
           effectCiHigh: dz.high,
           verdict: 'inconclusive',
-          note,
+          note: joinNotes(note, ciMissing, effectCiNote(dz)),
         };
         opposing.set(row, result.opposingP);
         return row;

@@ -8,6 +8,7 @@ import {
   StatsInputError,
   type Alternative,
 } from '../../stats/index.js';
+import { MIN_BOOTSTRAP_BLOCKS } from '../../stats/anova-type2.js';
 import type { ScoreRow } from '../../run/scores-csv.js';
 import type { Claim, Selector } from '../hypothesis-schema.js';
 import type { ScoreTable } from '../../run/score-table.js';
@@ -41,6 +42,19 @@ export function acrossSelectors(rows: ScoreRow[], factors: string[]): Selector[]
   return [...seen.values()];
 }
 
+/** A bootstrap CI, or why there is none (NaN bounds then). */
+export interface IntervalOrReason {
+  low: number;
+  high: number;
+  missing?: string;
+}
+
+/**
+ * Prompts an effect-size CI needs. With fewer, a large share of resamples repeats one or two prompts, whose
+ * standardized effect is a ratio of rounding noise (|dz| of 1e15), and the percentiles land among them.
+ */
+export const MIN_EFFECT_CI_PROMPTS = MIN_BOOTSTRAP_BLOCKS;
+
 /** Bootstrap CI of a paired effect, resampling pairs within prompt clusters. */
 export function effectCI(
   pairs: PairedUnit[],
@@ -48,8 +62,10 @@ export function effectCI(
   seed: number,
   reps: number,
   level = 0.95,
-): { low: number; high: number } {
-  if (new Set(pairs.map((p) => p.prompt)).size < 2) return { low: NaN, high: NaN };
+  minPrompts = 2,
+): IntervalOrReason {
+  const prompts = new Set(pairs.map((p) => p.prompt)).size;
+  if (prompts < Math.max(2, minPrompts)) return { low: NaN, high: NaN, missing: `${prompts} prompt(s): a prompt bootstrap needs ${Math.max(2, minPrompts)}` };
   try {
     const ci = clusterBootstrap(
       pairs,
@@ -62,9 +78,14 @@ export function effectCI(
       { seed, reps, level },
     );
     return { low: ci.low, high: ci.high };
-  } catch {
-    return { low: NaN, high: NaN };
+  } catch (e) {
+    return { low: NaN, high: NaN, missing: (e instanceof Error ? e.message : String(e)).replace(/^\w+: /, '') };
   }
+}
+
+/** The note a row gets when its effect size has no CI, so that the blank says why. */
+export function effectCiNote(ci: IntervalOrReason): string | undefined {
+  return ci.missing ? `no CI for the effect size: ${ci.missing}` : undefined;
 }
 
 /** Runs one test; data a test cannot take (constant differences, all ties) leave the row inconclusive with the reason. */
@@ -172,15 +193,15 @@ export function unitShortfall(test: 't' | 'wilcoxon', unit: 'prompt' | 'image', 
   return undefined;
 }
 
-/** CI of the mean difference over the units: t with K − 1 df, or a bootstrap resampling prompts. */
+/** CI of the mean difference over the units: t with K − 1 df, or a bootstrap resampling prompts; `missing` says why there is none. */
 export function meanDifferenceCI(
   u: PairedUnits,
   method: CiMethod,
   level: number,
   seed: number,
   reps: number,
-): Pick<TestRow, 'ciLow' | 'ciHigh' | 'ciMethod' | 'ciLevel'> {
-  const none = { ciLow: NaN, ciHigh: NaN, ciMethod: '' as const, ciLevel: NaN };
+): Pick<TestRow, 'ciLow' | 'ciHigh' | 'ciMethod' | 'ciLevel'> & { missing?: string } {
+  const none = (why: string) => ({ ciLow: NaN, ciHigh: NaN, ciMethod: '' as const, ciLevel: NaN, missing: `no CI for the estimate: ${why}` });
   if (method === 't') {
     try {
       const ci = oneSampleT(
@@ -189,12 +210,14 @@ export function meanDifferenceCI(
       ).ci;
       return { ciLow: ci.low, ciHigh: ci.high, ciMethod: 't', ciLevel: level };
     } catch (e) {
-      if (e instanceof StatsInputError) return none;
+      if (e instanceof StatsInputError) return none(e.message.replace(/^\w+: /, ''));
       throw e;
     }
   }
   const ci = effectCI(u.units, (xs, ys) => xs.reduce((s, v, i) => s + v - ys[i], 0) / xs.length, seed, reps, level);
-  return Number.isFinite(ci.low) ? { ciLow: ci.low, ciHigh: ci.high, ciMethod: 'prompt bootstrap', ciLevel: level } : none;
+  return Number.isFinite(ci.low)
+    ? { ciLow: ci.low, ciHigh: ci.high, ciMethod: 'prompt bootstrap', ciLevel: level }
+    : none(ci.missing ?? 'no finite bootstrap bounds');
 }
 
 /** What a hypothesis says about its pairs beyond the test: images left out, the image-level caveat. */
