@@ -8,6 +8,8 @@ import type { AnovaTerm } from '../stats/anova-type2.js';
 import type { CiMethod, TestRow, TestUnit, Verdict, WorthItVerdict } from '../analysis/test-row.js';
 import type { WorthItSummary } from '../analysis/claims/worth-it.js';
 import { UserError } from '../errors.js';
+import { readRunJson } from '../run/run-json.js';
+import { readRunScores } from '../run/run-scores.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
 
 /** The rows of cells.csv and tests.csv, read back as analyze wrote them. */
@@ -148,11 +150,13 @@ function checkAnalysisIsCurrent(runDir: string, analyzed: Analysis['summary']['a
   const file = existsSync(here) ? here : analyzed.file;
   if (!existsSync(file)) return;
   const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
-  if (sha256 !== analyzed.sha256)
-    throw new UserError(
-      `${join(runDir, 'summary.json')}: the analysis was made from a scores.csv with sha256 ${analyzed.sha256.slice(0, 12)}… (${analyzed.file}), ` +
-        `but ${file} is now ${sha256.slice(0, 12)}…; run "lora-eval analyze" again before reporting`,
-    );
+  if (sha256 === analyzed.sha256) return;
+  // A scores.csv that no longer matches its own run.json (cut, edited) is the deeper fault: name that one.
+  if (file === here) readRunScores(here, readRunJson(runDir), runDir);
+  throw new UserError(
+    `${join(runDir, 'summary.json')}: the analysis was made from a scores.csv with sha256 ${analyzed.sha256.slice(0, 12)}… (${analyzed.file}), ` +
+      `but ${file} is now ${sha256.slice(0, 12)}…; run "lora-eval analyze" again before reporting`,
+  );
 }
 
 /** Reads what `lora-eval analyze` wrote into a run folder: cells.csv, tests.csv and summary.json. */
