@@ -193,6 +193,15 @@ async function main(options: BenchOptions): Promise<void> {
     scoreOverTransformersJs: median(perRound.map((r) => r.scoreOverTransformersJs)),
     rssGrowth: rssLargeRun.peakRssMiB / rssSmallRun.peakRssMiB,
     cachedSeconds: cachedRuns[0].wallSeconds,
+    // CPU time (all threads) per image does not depend on the share of a loaded machine a process gets, which the
+    // wall ratios do: with more runnable threads, a process gets more of a contended CPU.
+    cpuMsPerImage: {
+      rawInference: median(rounds.map((r) => r.raw.cpuMsPerImage)),
+      score: median(rounds.map((r) => r.score.cpuMsPerImage)),
+      transformersJs: median(rounds.map((r) => r.transformersJs.cpuMsPerImage)),
+    },
+    scoreOverRawByCpu: median(rounds.map((r) => r.raw.cpuMsPerImage / r.score.cpuMsPerImage)),
+    scoreOverTransformersJsByCpu: median(rounds.map((r) => r.transformersJs.cpuMsPerImage / r.score.cpuMsPerImage)),
   };
   const targets = evaluateTargets({
     scoreOverRaw: summary.scoreOverRaw,
@@ -246,7 +255,14 @@ type Results = {
   durationSeconds: number;
   rounds: { raw: RawRun; score: ScoreRun; transformersJs: TransformersJsRun; order: string[] }[];
   perRound: { scoreOverRaw: number; scoreOverTransformersJs: number }[];
-  summary: { rawImagesPerSecond: number; scoreImagesPerSecond: number; transformersJsImagesPerSecond: number };
+  summary: {
+    rawImagesPerSecond: number;
+    scoreImagesPerSecond: number;
+    transformersJsImagesPerSecond: number;
+    cpuMsPerImage: { rawInference: number; score: number; transformersJs: number };
+    scoreOverRawByCpu: number;
+    scoreOverTransformersJsByCpu: number;
+  };
   peakRss: { small: ScoreRun; large: ScoreRun };
   cached: { images: number; prime: ScoreRun; runs: ScoreRun[] };
   stages: StageResult['stages'];
@@ -274,7 +290,16 @@ function table(r: Results): string {
     `${pad('  score ÷ raw', 44)}${r.perRound.map((x) => pad(num(x.scoreOverRaw, 2), 10)).join('')}`,
     `${pad('  score ÷ transformers.js', 44)}${r.perRound.map((x) => pad(num(x.scoreOverTransformersJs, 2), 10)).join('')}`,
     '',
-    `score wall: ${r.rounds.map((x) => `${num(x.score.wallSeconds)} s`).join(', ')}; its CPU ${num(r.rounds[0].score.cpuMsPerImage, 0)} ms/image; transformers.js CPU ${num(r.rounds[0].transformersJs.cpuMsPerImage, 0)} ms/image`,
+    `score wall: ${r.rounds.map((x) => `${num(x.score.wallSeconds)} s`).join(', ')}`,
+    `CPU ms per image (all threads): raw inference ${num(r.summary.cpuMsPerImage.rawInference, 0)}, score ${num(r.summary.cpuMsPerImage.score, 0)}, ` +
+      `transformers.js ${num(r.summary.cpuMsPerImage.transformersJs, 0)}; by CPU time, score ÷ raw ${num(r.summary.scoreOverRawByCpu, 2)}, ` +
+      `score ÷ transformers.js ${num(r.summary.scoreOverTransformersJsByCpu, 2)}`,
+    ...(Math.max(r.loadAverage.start, r.loadAverage.end) > m.cores
+      ? [
+          `note: load average above ${m.cores} (the cores) during the run: the processes compared got unequal shares of the CPU ` +
+            '(more threads, more share), so the wall ratios are noisy; the CPU-time ratios do not depend on the share.',
+        ]
+      : []),
     `peak RSS of score: ${num(r.peakRss.small.peakRssMiB, 0)} MiB at ${r.peakRss.small.sweepImages} images, ${num(r.peakRss.large.peakRssMiB, 0)} MiB at ${r.peakRss.large.sweepImages}`,
     `cached re-score of ${r.cached.images} images: ${r.cached.runs.map((x) => `${num(x.wallSeconds, 2)} s`).join(', then ')} (first run ${num(r.cached.prime.wallSeconds)} s)`,
     '',
