@@ -1,82 +1,328 @@
 /**
- * npm run bench: throughput and memory of the scoring pipeline on the fixture models, as ratios measured in one run.
- *  - cache: a second run over an unchanged sweep against the first (it should compute nothing);
- *  - batching: batch size 16 against 1;
- *  - memory: peak RSS scoring a sweep 4× larger (distinct files) against the demo sweep (it should stay flat).
+ * npm run bench: the scoring pipeline against the model's own speed, on a random-weight CLIP with the architecture
+ * and size of ViT-B/32 and synthetic noisy 512×512 PNGs. Every figure comes from this one run, and the targets are
+ * ratios within it, so that the load of a shared machine cancels as far as it can:
+ *  - interleaved rounds (ABC then CBA) of the raw onnxruntime session on ready tensors, `lora-eval score` end to end
+ *    (process start, model load, decoding, inference, store, scores), and transformers.js on the same model and images;
+ *  - peak RSS of `score` at two sweep sizes;
+ *  - a cached re-score (second run over an unchanged sweep) of 10,000 images;
+ *  - CPU time per image of each stage, measured alone.
+ * Writes bench/results.json and prints a table. Generated models and images live in bench/.cache (not committed).
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import sharp from 'sharp';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from './lib/build.js';
+import { describeMachine, loadAverage, type Machine } from './lib/machine.js';
+import { parseBenchOptions, USAGE, type BenchOptions } from './lib/options.js';
+import { lastJsonLine, runNode } from './lib/processes.js';
+import { lockIn, runScore, type ScoreRun } from './lib/score-run.js';
+import { cosine, median, round } from './lib/stats.js';
+import { evaluateTargets, verdict } from './lib/targets.js';
+import { textParameterCount, visionParameterCount } from './model/clip-architecture.js';
+import { ensureClipFolder, missingSourceFiles } from './model/clip-folder.js';
+import { ensureImages, seedsFor, writeSweepFile, type SyntheticSweep } from './sweep/synthetic-sweep.js';
 
-interface Run {
-  ms: number;
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'bin', 'lora-eval.js');
+const measure = (name: string) => join(root, 'bench', 'measure', name);
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+interface RawRun {
   images: number;
-  encoded: number;
-  failures: number;
-  maxRssMiB: number;
+  seconds: number;
+  imagesPerSecond: number;
+  loadSeconds: number;
+  cpuMsPerImage: number;
+}
+interface TransformersJsRun {
+  images: number;
+  wallSeconds: number;
+  imagesPerSecond: number;
+  loadSeconds: number;
+  encodeSeconds: number;
+  peakRssMiB: number;
+  cpuMsPerImage: number;
+}
+interface FirstEmbeddings {
+  first: { path: string; vector: number[] }[];
+}
+interface StageResult {
+  images: number;
+  stages: Record<string, { cpuMsPerImage: number; wallMsPerImage: number }>;
 }
 
-function scoreOnce(sweep: string, out: string, batch: number, tagger = '-'): Run {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/score-once.ts', sweep, out, String(batch), tagger], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`scoring ${sweep} failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').pop()!) as Run;
+function listFile(scratch: string, name: string, paths: string[]): string {
+  const file = join(scratch, `${name}.txt`);
+  writeFileSync(file, paths.join('\n') + '\n');
+  return file;
 }
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
-
-/** The demo sweep with every image written `copies` times as distinct files (a one-bit change per copy). */
-async function largerSweep(copies: number): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'lora-eval-bench-'));
-  cpSync('fixtures/demo/refs', join(dir, 'refs'), { recursive: true });
-  const original = readFileSync('fixtures/demo/sweep.yaml', 'utf8');
-  const seeds = /seeds: \[([^\]]*)\]/.exec(original)![1].split(',').length;
-  const yaml = original.replace(/seeds: \[[^\]]*\]/, `seeds: [${Array.from({ length: seeds * copies }, (_, i) => i + 1).join(', ')}]`);
-  writeFileSync(join(dir, 'sweep.yaml'), yaml);
-  for (const file of files('fixtures/demo').filter((f) => f.endsWith('.png') && !f.includes('/refs/'))) {
-    const rel = relative('fixtures/demo', file);
-    const m = /-(\d+)\.png$/.exec(rel)!;
-    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
-    for (let c = 0; c < copies; c++) {
-      const copy = Buffer.from(data);
-      copy[0] ^= c & 1;
-      copy[1] ^= (c >> 1) & 1;
-      const target = join(dir, rel.replace(/-(\d+)\.png$/, `-${Number(m[1]) + seeds * c}.png`));
-      cpSync(file, target); // creates the folders
-      await sharp(copy, { raw: info }).png().toFile(target);
-    }
+async function main(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const loadAtStart = loadAverage();
+  const cache = resolve(options.cache);
+  const source = resolve(options.source);
+  const missing = missingSourceFiles(source);
+  if (missing.length) {
+    console.error(
+      `bench: the real CLIP ViT-B/32 config and tokenizer files are needed in ${source}; missing: ${missing.join(', ')}.\n` +
+        `Put openai/clip-vit-base-patch32's ${missing.join(', ')} there, or point --source (LORA_EVAL_BENCH_SOURCE) at a folder with them.`,
+    );
+    process.exitCode = 2;
+    return;
   }
-  return dir;
+  ensureBuilt(root, log);
+  const model = ensureClipFolder(source, join(cache, 'models'), log);
+  const parameters = { vision: visionParameterCount(model.architecture), text: textParameterCount(model.architecture) };
+  const fileMiB = (f: string) => round(statSync(join(model.dir, 'onnx', f)).size / 2 ** 20, 1);
+  log(`model: ${relative(root, model.dir)} (${model.generated ? 'generated' : 'cached'}; vision ${parameters.vision.toLocaleString('en-US')} parameters)`);
+
+  const [rssSmall, rssLarge] = options.rssSizes;
+  const imageFolder = join(cache, 'images');
+  const largeImages = Math.max(options.images, rssLarge, options.stageImages);
+  const written = await ensureImages(
+    { folder: imageFolder, largeSeeds: seedsFor(largeImages), seeds: seedsFor(Math.max(largeImages, options.cachedImages)) },
+    (done, total) => log(`writing synthetic images: ${done}/${total}`),
+  );
+  if (written) log(`wrote ${written} images into ${relative(root, imageFolder)}`);
+  const sweepOf = (n: number) => writeSweepFile(imageFolder, `bench-${n}`, n);
+  const interleaved = sweepOf(options.images);
+  const small = sweepOf(rssSmall);
+  const large = sweepOf(rssLarge);
+  const cachedSweep = sweepOf(options.cachedImages);
+  const warmup = sweepOf(1);
+
+  const scratch = join(cache, 'runs', startedAt.toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(scratch, { recursive: true });
+  const score = (sweep: SyntheticSweep, dirs: { out: string; lock: string; store?: string }, expectEncoded: 'all' | number) =>
+    runScore(cli, model.dir, sweep, dirs, { batch: options.batch, scratch, expectEncoded });
+
+  // Pins the model once (hashing it, as a user's first run does) and fails early if score does not work at all;
+  // every measured run starts from a copy of this lock folder, so none of them pays for the first hashing.
+  log(`warm-up: score over ${warmup.images.length} images (pins the model, fills the page cache)`);
+  const warmLock = join(scratch, 'warmup-lock');
+  await score(warmup, { out: join(scratch, 'warmup-out'), lock: lockIn(warmLock) }, 'all');
+
+  log(`stages: CPU per image over ${options.stageImages} images, one stage at a time`);
+  const stageList = listFile(scratch, 'stages', interleaved.images.slice(0, options.stageImages));
+  const stageRun = lastJsonLine<StageResult & FirstEmbeddings>(
+    'stage measurement',
+    await runNode([measure('stages.mjs'), model.dir, stageList, String(options.batch), scratch], { scratch }),
+  );
+  // Both tools must run the same model on the same pictures, or comparing their speed means nothing.
+  let agreement: number[] = [];
+  const checkAgreement = (theirs: FirstEmbeddings['first']) => {
+    agreement = stageRun.first.map((mine) => {
+      const same = theirs.find((t) => t.path === mine.path);
+      if (!same) throw new Error(`transformers.js did not encode ${mine.path}, which the stage measurement did`);
+      return cosine(mine.vector, same.vector);
+    });
+    const lowest = Math.min(...agreement);
+    if (!(lowest > 0.95))
+      throw new Error(`lora-eval and transformers.js give different embeddings for the same images (cosine ${lowest.toFixed(4)}): not the same work`);
+  };
+
+  const mainList = listFile(scratch, 'main', [...interleaved.images, ...interleaved.references]);
+  const rounds: { raw: RawRun; score: ScoreRun; transformersJs: TransformersJsRun; order: string[] }[] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    const order = r % 2 === 0 ? ['raw', 'score', 'transformers.js'] : ['transformers.js', 'score', 'raw'];
+    const round_: Partial<(typeof rounds)[number]> = { order };
+    for (const step of order) {
+      log(`round ${r + 1}/${options.rounds}: ${step} over ${interleaved.images.length} images`);
+      if (step === 'raw') {
+        const m = await runNode(
+          [measure('raw-session.mjs'), join(model.dir, 'onnx', 'vision_model.onnx'), String(interleaved.images.length), String(options.batch)],
+          {
+            scratch,
+          },
+        );
+        round_.raw = lastJsonLine<RawRun>('raw session', m);
+      } else if (step === 'score') {
+        const dir = join(scratch, `round-${r + 1}`);
+        round_.score = await score(interleaved, { out: join(dir, 'out'), lock: lockIn(join(dir, 'lock'), warmLock) }, 'all');
+      } else {
+        const m = await runNode([measure('transformers-js.mjs'), model.dir, mainList, String(options.batch)], { scratch, cwd: root });
+        const result = lastJsonLine<Omit<TransformersJsRun, 'wallSeconds' | 'imagesPerSecond' | 'peakRssMiB' | 'cpuMsPerImage'> & FirstEmbeddings>(
+          'transformers.js',
+          m,
+        );
+        if (!agreement.length) checkAgreement(result.first);
+        round_.transformersJs = {
+          images: result.images,
+          wallSeconds: m.wallSeconds,
+          imagesPerSecond: result.images / m.wallSeconds,
+          loadSeconds: result.loadSeconds,
+          encodeSeconds: result.encodeSeconds,
+          peakRssMiB: m.peakRssMiB,
+          cpuMsPerImage: m.cpuMs / result.images,
+        };
+      }
+    }
+    rounds.push(round_ as (typeof rounds)[number]);
+  }
+
+  log(`peak RSS: score over ${rssSmall} images`);
+  const smallDir = join(scratch, `rss-${rssSmall}`);
+  const rssSmallRun = await score(small, { out: join(smallDir, 'out'), lock: lockIn(join(smallDir, 'lock'), warmLock) }, 'all');
+  log(`peak RSS: score over ${rssLarge} images`);
+  const largeDir = join(scratch, `rss-${rssLarge}`);
+  const largeDirs = { out: join(largeDir, 'out'), lock: lockIn(join(largeDir, 'lock'), warmLock) };
+  const rssLargeRun = await score(large, largeDirs, 'all');
+
+  // The cached sweep's first run encodes only what the large run did not (the store and lock are shared); the
+  // second run over the unchanged sweep is the cached re-score.
+  const cachedDirs = { out: join(scratch, 'cached-out'), lock: largeDirs.lock, store: join(largeDirs.out, 'store.sqlite') };
+  log(`cached re-score: first run over ${cachedSweep.images.length} images (encodes those the ${rssLarge}-image run did not)`);
+  const prime = await score(cachedSweep, cachedDirs, Math.max(0, cachedSweep.images.length - large.images.length));
+  const cachedRuns: ScoreRun[] = [];
+  for (let i = 0; i < 2; i++) {
+    log(`cached re-score ${i + 1}/2 over ${cachedSweep.images.length} images`);
+    cachedRuns.push(await score(cachedSweep, cachedDirs, 0));
+  }
+
+  const perRound = rounds.map((r) => ({
+    scoreOverRaw: r.score.imagesPerSecond / r.raw.imagesPerSecond,
+    scoreOverTransformersJs: r.score.imagesPerSecond / r.transformersJs.imagesPerSecond,
+  }));
+  const summary = {
+    rawImagesPerSecond: median(rounds.map((r) => r.raw.imagesPerSecond)),
+    scoreImagesPerSecond: median(rounds.map((r) => r.score.imagesPerSecond)),
+    transformersJsImagesPerSecond: median(rounds.map((r) => r.transformersJs.imagesPerSecond)),
+    scoreOverRaw: median(perRound.map((r) => r.scoreOverRaw)),
+    scoreOverTransformersJs: median(perRound.map((r) => r.scoreOverTransformersJs)),
+    rssGrowth: rssLargeRun.peakRssMiB / rssSmallRun.peakRssMiB,
+    cachedSeconds: cachedRuns[0].wallSeconds,
+    // CPU time (all threads) per image does not depend on the share of a loaded machine a process gets, which the
+    // wall ratios do: with more runnable threads, a process gets more of a contended CPU.
+    cpuMsPerImage: {
+      rawInference: median(rounds.map((r) => r.raw.cpuMsPerImage)),
+      score: median(rounds.map((r) => r.score.cpuMsPerImage)),
+      transformersJs: median(rounds.map((r) => r.transformersJs.cpuMsPerImage)),
+    },
+    scoreOverRawByCpu: median(rounds.map((r) => r.raw.cpuMsPerImage / r.score.cpuMsPerImage)),
+    scoreOverTransformersJsByCpu: median(rounds.map((r) => r.transformersJs.cpuMsPerImage / r.score.cpuMsPerImage)),
+  };
+  const targets = evaluateTargets({
+    scoreOverRaw: summary.scoreOverRaw,
+    scoreOverTransformersJs: summary.scoreOverTransformersJs,
+    cachedSeconds: summary.cachedSeconds,
+    cachedImages: cachedSweep.images.length,
+    rssGrowth: summary.rssGrowth,
+    rssSizes: [small.images.length, large.images.length],
+  });
+  const machine = describeMachine(root);
+  const finishedAt = new Date();
+  const results = {
+    created: finishedAt.toISOString(),
+    durationSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    loadAverage: { start: loadAtStart, end: loadAverage() },
+    options: { ...options, source: relative(root, source), cache: relative(root, cache) },
+    model: {
+      description: 'random-weight CLIP with the architecture of the config.json below, ONNX opset 17, float32',
+      config: relative(root, join(source, 'config.json')),
+      architecture: model.architecture,
+      parameters,
+      onnxMiB: { vision: fileMiB('vision_model.onnx'), text: fileMiB('text_model.onnx') },
+    },
+    images: {
+      width: 512,
+      height: 512,
+      format: 'PNG, smooth colour fields under per-pixel noise',
+      interleaved: interleaved.images.length,
+      references: interleaved.references.length,
+    },
+    rounds,
+    perRound,
+    summary,
+    peakRss: { small: rssSmallRun, large: rssLargeRun },
+    cached: { images: cachedSweep.images.length, prime, runs: cachedRuns },
+    stages: stageRun.stages,
+    embeddingAgreement: { images: agreement.length, minCosine: round(Math.min(...agreement), 5) },
+    targets,
+  };
+  writeFileSync(resolve(options.results), JSON.stringify(results, null, 2) + '\n');
+  console.log(table(results));
+  log(`wrote ${relative(root, resolve(options.results))}`);
+  rmSync(scratch, { recursive: true, force: true });
 }
 
-const ratio = (a: number, b: number) => (a / b).toFixed(2);
-const fmt = (r: Run) =>
-  `${r.images} images in ${(r.ms / 1000).toFixed(1)} s (${((r.images / r.ms) * 1000).toFixed(1)} img/s), peak RSS ${r.maxRssMiB.toFixed(0)} MiB`;
+type Results = {
+  machine: Machine;
+  loadAverage: { start: number; end: number };
+  durationSeconds: number;
+  rounds: { raw: RawRun; score: ScoreRun; transformersJs: TransformersJsRun; order: string[] }[];
+  perRound: { scoreOverRaw: number; scoreOverTransformersJs: number }[];
+  summary: {
+    rawImagesPerSecond: number;
+    scoreImagesPerSecond: number;
+    transformersJsImagesPerSecond: number;
+    cpuMsPerImage: { rawInference: number; score: number; transformersJs: number };
+    scoreOverRawByCpu: number;
+    scoreOverTransformersJsByCpu: number;
+  };
+  peakRss: { small: ScoreRun; large: ScoreRun };
+  cached: { images: number; prime: ScoreRun; runs: ScoreRun[] };
+  stages: StageResult['stages'];
+  model: { parameters: { vision: number; text: number } };
+  images: { interleaved: number };
+  targets: ReturnType<typeof evaluateTargets>;
+  options: BenchOptions;
+};
 
-const out = mkdtempSync(join(tmpdir(), 'lora-eval-bench-out-'));
-console.log('lora-eval bench (fixture CLIP; every figure from this one run)\n');
+function table(r: Results): string {
+  const m = r.machine;
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const num = (x: number, d = 1) => x.toFixed(d);
+  const lines = [
+    '',
+    `lora-eval bench: random-weight CLIP ViT-B/32 (${r.model.parameters.vision.toLocaleString('en-US')} + ${r.model.parameters.text.toLocaleString('en-US')} parameters), ` +
+      `${r.images.interleaved} noisy 512×512 PNGs, batch ${r.options.batch}, ${r.rounds.length} interleaved rounds`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.node}, onnxruntime-node ${m.onnxruntime}, sharp ${m.sharp}, transformers.js ${m.transformersJs}`,
+    `load average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end; ${Math.round(r.durationSeconds / 60)} min`,
+    '',
+    `${pad('images/s (wall)', 44)}${r.rounds.map((_, i) => pad(`round ${i + 1}`, 10)).join('')}median`,
+    `${pad('raw onnxruntime session, ready tensors', 44)}${r.rounds.map((x) => pad(num(x.raw.imagesPerSecond, 2), 10)).join('')}${num(r.summary.rawImagesPerSecond, 2)}`,
+    `${pad('lora-eval score, end to end', 44)}${r.rounds.map((x) => pad(num(x.score.imagesPerSecond, 2), 10)).join('')}${num(r.summary.scoreImagesPerSecond, 2)}`,
+    `${pad('transformers.js, end to end', 44)}${r.rounds.map((x) => pad(num(x.transformersJs.imagesPerSecond, 2), 10)).join('')}${num(r.summary.transformersJsImagesPerSecond, 2)}`,
+    `${pad('  score ÷ raw', 44)}${r.perRound.map((x) => pad(num(x.scoreOverRaw, 2), 10)).join('')}`,
+    `${pad('  score ÷ transformers.js', 44)}${r.perRound.map((x) => pad(num(x.scoreOverTransformersJs, 2), 10)).join('')}`,
+    '',
+    `score wall: ${r.rounds.map((x) => `${num(x.score.wallSeconds)} s`).join(', ')}`,
+    `CPU ms per image (all threads): raw inference ${num(r.summary.cpuMsPerImage.rawInference, 0)}, score ${num(r.summary.cpuMsPerImage.score, 0)}, ` +
+      `transformers.js ${num(r.summary.cpuMsPerImage.transformersJs, 0)}; by CPU time, score ÷ raw ${num(r.summary.scoreOverRawByCpu, 2)}, ` +
+      `score ÷ transformers.js ${num(r.summary.scoreOverTransformersJsByCpu, 2)}`,
+    ...(Math.max(r.loadAverage.start, r.loadAverage.end) > m.cores
+      ? [
+          `note: load average above ${m.cores} (the cores) during the run: the processes compared got unequal shares of the CPU ` +
+            '(more threads, more share), so the wall ratios are noisy; the CPU-time ratios do not depend on the share.',
+        ]
+      : []),
+    `peak RSS of score: ${num(r.peakRss.small.peakRssMiB, 0)} MiB at ${r.peakRss.small.sweepImages} images, ${num(r.peakRss.large.peakRssMiB, 0)} MiB at ${r.peakRss.large.sweepImages}`,
+    `cached re-score of ${r.cached.images} images: ${r.cached.runs.map((x) => `${num(x.wallSeconds, 2)} s`).join(', then ')} (first run ${num(r.cached.prime.wallSeconds)} s)`,
+    '',
+    `${pad('stage (alone)', 20)}${pad('CPU ms/image', 14)}wall ms/image`,
+    ...Object.entries(r.stages).map(([name, s]) => `${pad(name, 20)}${pad(num(s.cpuMsPerImage, 2), 14)}${num(s.wallMsPerImage, 2)}`),
+    '',
+    `${pad('target', 52)}${pad('wanted', 24)}${pad('measured', 12)}`,
+    ...r.targets.map((t) => `${pad(t.name, 52)}${pad(t.target, 24)}${pad(t.shown, 12)}${verdict(t)}${t.note ? `  (${t.note})` : ''}`),
+    '',
+  ];
+  return lines.join('\n');
+}
 
-const cold16 = scoreOnce('fixtures/demo/sweep.yaml', join(out, 'b16'), 16);
-const warm16 = scoreOnce('fixtures/demo/sweep.yaml', join(out, 'b16'), 16);
-const cold1 = scoreOnce('fixtures/demo/sweep.yaml', join(out, 'b1'), 1);
-console.log(`cold, batch 16:  ${fmt(cold16)}`);
-console.log(`warm, batch 16:  ${fmt(warm16)}; encoded ${warm16.encoded}`);
-console.log(`cold, batch 1:   ${fmt(cold1)}`);
-const big = await largerSweep(4);
-const cold16x4 = scoreOnce(join(big, 'sweep.yaml'), join(out, 'x4'), 16);
-console.log(`cold, batch 16, 4× sweep: ${fmt(cold16x4)}`);
-const withTagger = scoreOnce('fixtures/demo/sweep.yaml', join(out, 'tagger'), 16, 'fixtures/models/tagger-v3');
-console.log(`cold, batch 16, CLIP + tagger: ${fmt(withTagger)}`);
-
-console.log('\nratios');
-console.log(`  cache speed-up (cold ÷ warm time):            ${ratio(cold16.ms, warm16.ms)}×`);
-console.log(`  batching speed-up (batch 1 ÷ batch 16 time):  ${ratio(cold1.ms, cold16.ms)}×`);
-console.log(`  throughput at 4× size ÷ at 1×:                ${ratio(cold16x4.images / cold16x4.ms, cold16.images / cold16.ms)}`);
-console.log(`  peak memory at 4× size ÷ at 1×:               ${ratio(cold16x4.maxRssMiB, cold16.maxRssMiB)}`);
-console.log(`  tagger cost (CLIP+tagger ÷ CLIP time):        ${ratio(withTagger.ms, cold16.ms)}×`);
+let options: BenchOptions | 'help';
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (e) {
+  console.error(`bench: ${(e as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options === 'help') console.log(USAGE);
+else
+  await main(options).catch((e: Error) => {
+    console.error(`bench: ${e.message}`);
+    process.exitCode = 1;
+  });

@@ -1,0 +1,55 @@
+// CPU time per image of each stage of scoring, one stage at a time over the same sample, through lora-eval's own
+// functions (the built library in dist/): read, sha256, decode, CLIP preprocessing, the detail measure, inference
+// (batches through the CLIP model), and storing vectors. CPU time is the whole process's (every thread), so a stage
+// that uses several threads is charged for all of them. Prints one JSON line, with the first embeddings.
+// Usage: node stages.mjs <model folder> <file listing image paths> <batch> <scratch folder>
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const [dir, listFile, batchArg, scratch] = process.argv.slice(2);
+const batch = Number(batchArg);
+const paths = readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
+const lib = (file) => import(new URL(`../../dist/src/${file}`, import.meta.url).href);
+const { loadClip } = await lib('index.js');
+const { sha256 } = await lib('store/hash.js');
+const { decodeImage } = await lib('imaging/decode.js');
+const { detailOf } = await lib('imaging/detail.js');
+const { Store } = await lib('store/store.js');
+
+const clip = await loadClip(dir);
+const stages = {};
+/** Runs `work` over the sample and records CPU and wall milliseconds per image. */
+async function stage(name, work) {
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  const result = await work();
+  const cpu = process.cpuUsage(cpu0);
+  stages[name] = { cpuMsPerImage: (cpu.user + cpu.system) / 1000 / paths.length, wallMsPerImage: (performance.now() - t) / paths.length };
+  return result;
+}
+const inBatches = async (items, size, fn) => {
+  const out = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await fn(items.slice(i, i + size))));
+  return out;
+};
+
+// One image after another within a stage, except where scoring itself works on a batch at once.
+const bytes = await stage('read', () => inBatches(paths, 1, (p) => Promise.all(p.map((f) => readFile(f)))));
+const shas = await stage('sha256', async () => bytes.map((b) => sha256(b)));
+const decoded = await stage('decode', () => inBatches(bytes, 1, (b) => Promise.all(b.map((x, i) => decodeImage(x, { path: paths[i] })))));
+const tensors = await stage('preprocess', () => inBatches(decoded, 1, (d) => Promise.all(d.map((x) => clip.preprocessor.preprocess(x)))));
+await stage('detail', () => inBatches(decoded, 1, (d) => Promise.all(d.map((x) => detailOf(x)))));
+await clip.encodeImages(tensors.slice(0, batch)); // first run allocates; not the steady cost
+const vectors = await stage('inference', () => inBatches(tensors, batch, (t) => clip.encodeImages(t)));
+const store = new Store(join(scratch, 'stages.sqlite'));
+await stage('store', async () => {
+  for (let i = 0; i < vectors.length; i += batch)
+    store.putVectors(
+      vectors.slice(i, i + batch).map((vector, j) => ({ contentSha: shas[i + j], modelSha: 'bench', prepHash: clip.preprocessor.hash, vector })),
+    );
+});
+store.close();
+await clip.release();
+const first = vectors.slice(0, 4).map((v, i) => ({ path: paths[i], vector: Array.from(v) }));
+console.log(JSON.stringify({ images: paths.length, batch, stages, first }));
