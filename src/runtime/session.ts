@@ -71,6 +71,9 @@ export async function openSession(file: string, options: SessionOptions = {}): P
         executionProviders: executionProviders(device),
         graphOptimizationLevel: 'all',
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+        // Idle operator threads sleep instead of spinning: scoring decodes images on other threads meanwhile, and spinning
+        // took their CPU (bench model, 1,024 images on 2 cores: 7 % less CPU and 3 % more images/s without it).
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
       created++;
       return session;
