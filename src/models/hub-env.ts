@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../errors.js';
 import { hubCacheDir } from './hf-cache.js';
 import { readProxySettings, type ProxySettings } from './hub-proxy.js';
 
@@ -39,13 +40,15 @@ function readToken(env: Env): { token?: string; source?: string } {
 export function hubEnv(env: Env = process.env): HubEnv {
   const { token, source } = readToken(env);
   const timeout = Number(env.HF_HUB_DOWNLOAD_TIMEOUT ?? 10);
+  if (!(Number.isFinite(timeout) && timeout > 0))
+    throw new UserError(`HF_HUB_DOWNLOAD_TIMEOUT: expected a positive number of seconds, got "${env.HF_HUB_DOWNLOAD_TIMEOUT}"`);
   return {
     endpoint: (env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, ''),
     token,
     tokenSource: source,
     offline: TRUE.has((env.HF_HUB_OFFLINE ?? '').toLowerCase()),
     cacheDir: hubCacheDir(env),
-    timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 10,
+    timeoutSeconds: timeout,
     proxy: readProxySettings(env),
   };
 }

@@ -15,3 +15,20 @@ export function signedRankUnitsNeeded(alpha: number, alternative: Alternative = 
   while (smallestSignedRankP(n, alternative) >= alpha) n++;
   return n;
 }
+
+/**
+ * The smallest p-value an exact Spearman test on n untied points can give: one ordering of the n! (perfect rank
+ * agreement), doubled for two sides (R's cor.test). Ties only raise it.
+ */
+export function smallestSpearmanP(n: number, alternative: Alternative = 'two.sided'): number {
+  let orderings = 1;
+  for (let k = 2; k <= n; k++) orderings *= k;
+  return alternative === 'two.sided' ? Math.min(1, 2 / orderings) : 1 / orderings;
+}
+
+/** The fewest points with which the exact Spearman test can reject at level alpha. */
+export function spearmanPointsNeeded(alpha: number, alternative: Alternative = 'two.sided'): number {
+  let n = 2;
+  while (smallestSpearmanP(n, alternative) >= alpha) n++;
+  return n;
+}

@@ -30,7 +30,13 @@ describe('Hugging Face cache layout', () => {
   it('reads the Hub settings from the environment', () => {
     const env = hubEnv({ HF_ENDPOINT: 'http://127.0.0.1:1234/', HF_TOKEN: ' hf_x\n', HF_HUB_OFFLINE: 'TRUE', HF_HOME: '/nowhere' });
     expect(env).toMatchObject({ endpoint: 'http://127.0.0.1:1234', token: 'hf_x', tokenSource: 'HF_TOKEN', offline: true, cacheDir: '/nowhere/hub' });
-    expect(hubEnv({ HF_HOME: '/nowhere' })).toMatchObject({ endpoint: 'https://huggingface.co', offline: false, token: undefined });
+    expect(hubEnv({ HF_HOME: '/nowhere' })).toMatchObject({ endpoint: 'https://huggingface.co', offline: false, token: undefined, timeoutSeconds: 10 });
+    expect(hubEnv({ HF_HOME: '/nowhere', HF_HUB_DOWNLOAD_TIMEOUT: '30' }).timeoutSeconds).toBe(30);
+    // A timeout that is not a number is refused rather than silently replaced by the default.
+    for (const bad of ['ten', '0', '-5', ''])
+      expect(() => hubEnv({ HF_HOME: '/nowhere', HF_HUB_DOWNLOAD_TIMEOUT: bad })).toThrow(
+        `HF_HUB_DOWNLOAD_TIMEOUT: expected a positive number of seconds, got "${bad}"`,
+      );
   });
 });
 

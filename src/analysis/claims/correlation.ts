@@ -1,4 +1,4 @@
-import { spearman } from '../../stats/index.js';
+import { smallestSpearmanP, spearman, spearmanPointsNeeded } from '../../stats/index.js';
 import type { ScoreRow } from '../../run/scores-csv.js';
 import type { CorrelationClaim } from '../hypothesis-schema.js';
 import { formatSelector, levelOf, matchesSelector } from '../selection.js';
@@ -97,6 +97,17 @@ export function evaluateCorrelation(claim: CorrelationClaim, ctx: ClaimContext):
           ? 'model_distance needs the run folder with its store.sqlite'
           : `only ${points.length} point(s) with both values (${unavailable} without ${claim.correlation.with})`;
       return emptyTestRow({ ...base, test }, points.length, why, points.length);
+    }
+    // As for signed-rank tests: a test that no data could make significant is not run, and says so.
+    const smallest = smallestSpearmanP(points.length);
+    if (smallest >= claim.alpha) {
+      const needed = spearmanPointsNeeded(claim.alpha);
+      return emptyTestRow(
+        { ...base, test },
+        points.length,
+        `${points.length} points: the smallest possible p of Spearman's test is ${Number(smallest.toPrecision(3))}; ${needed} are needed`,
+        points.length,
+      );
     }
     return guarded({ ...base, test }, points.length, () => {
       const result = spearman(
