@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../store/hash.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -380,7 +380,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     created: new Date().toISOString(),
     source: table.source,
     // What report checks the run's scores.csv against, so that an analysis of earlier scores is never reported as this one.
-    analyzed_scores: { file: table.source, rows: table.rows.length, sha256: createHash('sha256').update(readFileSync(table.source)).digest('hex') },
+    analyzed_scores: { file: table.source, rows: table.rows.length, sha256: sha256(readFileSync(table.source)) },
     provenance: table.run
       ? { tool: table.run.tool, sweep: table.run.sweep, models: table.run.models, model_files: table.run.model_files ?? [], scores: table.run.scores ?? null }
       : null,

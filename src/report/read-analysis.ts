@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
@@ -10,6 +9,7 @@ import type { WorthItSummary } from '../analysis/claims/worth-it.js';
 import { UserError } from '../errors.js';
 import { readRunJson } from '../run/run-json.js';
 import { readRunScores } from '../run/run-scores.js';
+import { sha256 } from '../store/hash.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
 
 /** The rows of cells.csv and tests.csv, read back as analyze wrote them. */
@@ -149,13 +149,13 @@ function checkAnalysisIsCurrent(runDir: string, analyzed: Analysis['summary']['a
   const here = join(runDir, 'scores.csv');
   const file = existsSync(here) ? here : analyzed.file;
   if (!existsSync(file)) return;
-  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
-  if (sha256 === analyzed.sha256) return;
+  const current = sha256(readFileSync(file));
+  if (current === analyzed.sha256) return;
   // A scores.csv that no longer matches its own run.json (cut, edited) is the deeper fault: name that one.
   if (file === here) readRunScores(here, readRunJson(runDir), runDir);
   throw new UserError(
     `${join(runDir, 'summary.json')}: the analysis was made from a scores.csv with sha256 ${analyzed.sha256.slice(0, 12)}… (${analyzed.file}), ` +
-      `but ${file} is now ${sha256.slice(0, 12)}…; run "lora-eval analyze" again before reporting`,
+      `but ${file} is now ${current.slice(0, 12)}…; run "lora-eval analyze" again before reporting`,
   );
 }
 
