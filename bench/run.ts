@@ -6,10 +6,14 @@
  *    (process start, model load, decoding, inference, store, scores), and transformers.js on the same model and images;
  *  - peak RSS of `score` at two sweep sizes;
  *  - a cached re-score (second run over an unchanged sweep) of 10,000 images;
- *  - CPU time per image of each stage, measured alone.
+ *  - CPU time per image of each stage, measured alone, and from it the highest score ÷ raw that reading, hashing and
+ *    decoding every image allow when inference fills every core;
+ *  - the raw session and `score` with inference on all cores but one, which shows whether decoding hides behind
+ *    inference when a core is left to it (as with more cores, or a GPU).
  * Writes bench/results.json and prints a table. Generated models and images live in bench/.cache (not committed).
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from './lib/build.js';
@@ -30,6 +34,7 @@ const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOStr
 
 interface RawRun {
   images: number;
+  threads?: number | null;
   seconds: number;
   imagesPerSecond: number;
   loadSeconds: number;
@@ -50,6 +55,28 @@ interface FirstEmbeddings {
 interface StageResult {
   images: number;
   stages: Record<string, { cpuMsPerImage: number; wallMsPerImage: number }>;
+}
+
+interface SpareCore {
+  inferenceThreads: number;
+  images: number;
+  pairs: { raw: RawRun; score: ScoreRun }[];
+  scoreOverRaw: number;
+}
+
+/** Stages every image goes through before inference, whatever else is computed. */
+const DECODING_STAGES = ['read', 'sha256', 'header', 'decode'];
+
+/**
+ * When inference keeps every core busy, each CPU millisecond spent elsewhere is taken from it, so score ÷ raw cannot
+ * exceed raw inference's CPU time over that plus the other stages'. decodingCeiling counts only reading, hashing and
+ * decoding, which no scoring of image files avoids; pipelineCeiling counts every stage measured.
+ */
+function ceilings(rawCpuMs: number, stageRun: StageResult | { error: string }): { decodingCeiling?: number; pipelineCeiling?: number } {
+  if ('error' in stageRun) return {};
+  const cpu = (names: string[]) => names.reduce((sum, n) => sum + (stageRun.stages[n]?.cpuMsPerImage ?? Number.NaN), 0);
+  const others = Object.keys(stageRun.stages).filter((n) => n !== 'inference');
+  return { decodingCeiling: rawCpuMs / (rawCpuMs + cpu(DECODING_STAGES)), pipelineCeiling: rawCpuMs / (rawCpuMs + cpu(others)) };
 }
 
 function listFile(scratch: string, name: string, paths: string[]): string {
@@ -131,6 +158,10 @@ async function main(options: BenchOptions): Promise<void> {
       throw new Error(`lora-eval and transformers.js give different embeddings for the same images (cosine ${lowest.toFixed(4)}): not the same work`);
   };
 
+  const rawRun = async (images: number, threads?: number) => {
+    const args = [measure('raw-session.mjs'), join(model.dir, 'onnx', 'vision_model.onnx'), String(images), String(options.batch)];
+    return lastJsonLine<RawRun>('raw session', await runNode(threads ? [...args, String(threads)] : args, { scratch }));
+  };
   const mainList = listFile(scratch, 'main', [...interleaved.images, ...interleaved.references]);
   const rounds: { raw: RawRun; score: ScoreRun; transformersJs: TransformersJsRun; order: string[] }[] = [];
   for (let r = 0; r < options.rounds; r++) {
@@ -139,13 +170,7 @@ async function main(options: BenchOptions): Promise<void> {
     for (const step of order) {
       log(`round ${r + 1}/${options.rounds}: ${step} over ${interleaved.images.length} images`);
       if (step === 'raw') {
-        const m = await runNode(
-          [measure('raw-session.mjs'), join(model.dir, 'onnx', 'vision_model.onnx'), String(interleaved.images.length), String(options.batch)],
-          {
-            scratch,
-          },
-        );
-        round_.raw = lastJsonLine<RawRun>('raw session', m);
+        round_.raw = await rawRun(interleaved.images.length);
       } else if (step === 'score') {
         const dir = join(scratch, `round-${r + 1}`);
         round_.score = await score(interleaved, { out: join(dir, 'out'), lock: lockIn(join(dir, 'lock'), warmLock) }, 'all');
@@ -168,6 +193,40 @@ async function main(options: BenchOptions): Promise<void> {
       }
     }
     rounds.push(round_ as (typeof rounds)[number]);
+  }
+
+  // Inference on all cores but one, in both tools: the core left over is score's to decode on, as it is on a machine
+  // with more cores than inference uses, or with a GPU. Not a target: it shows whether decoding hides behind inference.
+  const cores = availableParallelism();
+  let spareCore: SpareCore | { skipped: string };
+  if (cores < 2 || options.spareImages < 1) spareCore = { skipped: cores < 2 ? 'one core: none to leave over' : '--spare-images 0' };
+  else {
+    const threads = cores - 1;
+    const spareSweep = sweepOf(options.spareImages);
+    const pairs: { raw: RawRun; score: ScoreRun }[] = [];
+    for (const [i, order] of [['raw', 'score'], ['score', 'raw']].entries()) {
+      const pair: Partial<(typeof pairs)[number]> = {};
+      for (const step of order) {
+        log(`one core left to decoding ${i + 1}/2: ${step} over ${spareSweep.images.length} images, inference on ${threads} thread${threads > 1 ? 's' : ''}`);
+        if (step === 'raw') pair.raw = await rawRun(spareSweep.images.length, threads);
+        else {
+          const dir = join(scratch, `spare-${i + 1}`);
+          pair.score = await runScore(cli, model.dir, spareSweep, { out: join(dir, 'out'), lock: lockIn(join(dir, 'lock'), warmLock) }, {
+            batch: options.batch,
+            scratch,
+            expectEncoded: 'all',
+            threads,
+          });
+        }
+      }
+      pairs.push(pair as (typeof pairs)[number]);
+    }
+    spareCore = {
+      inferenceThreads: threads,
+      images: spareSweep.images.length,
+      pairs,
+      scoreOverRaw: median(pairs.map((p) => p.score.imagesPerSecond / p.raw.imagesPerSecond)),
+    };
   }
 
   log(`peak RSS: score over ${rssSmall} images`);
@@ -194,6 +253,7 @@ async function main(options: BenchOptions): Promise<void> {
     scoreOverTransformersJs: r.score.imagesPerSecond / r.transformersJs.imagesPerSecond,
   }));
   const summary = {
+    ...ceilings(median(rounds.map((r) => r.raw.cpuMsPerImage)), stageRun),
     rawImagesPerSecond: median(rounds.map((r) => r.raw.imagesPerSecond)),
     scoreImagesPerSecond: median(rounds.map((r) => r.score.imagesPerSecond)),
     transformersJsImagesPerSecond: median(rounds.map((r) => r.transformersJs.imagesPerSecond)),
@@ -218,6 +278,7 @@ async function main(options: BenchOptions): Promise<void> {
     cachedImages: cachedSweep.images.length,
     rssGrowth: summary.rssGrowth,
     rssSizes: [small.images.length, large.images.length],
+    decodingCeiling: summary.decodingCeiling,
   });
   const machine = describeMachine(root);
   const finishedAt = new Date();
@@ -248,6 +309,7 @@ async function main(options: BenchOptions): Promise<void> {
     peakRss: { small: rssSmallRun, large: rssLargeRun },
     cached: { images: cachedSweep.images.length, prime, runs: cachedRuns },
     stages: 'error' in stageRun ? { error: stageRun.error } : stageRun.stages,
+    spareCore,
     embeddingAgreement: agreement.length
       ? { images: agreement.length, minCosine: round(Math.min(...agreement), 5) }
       : { images: 0, notChecked: "the stage measurement, which gives lora-eval's embeddings, failed" },
@@ -272,7 +334,10 @@ type Results = {
     cpuMsPerImage: { rawInference: number; score: number; transformersJs: number };
     scoreOverRawByCpu: number;
     scoreOverTransformersJsByCpu: number;
+    decodingCeiling?: number;
+    pipelineCeiling?: number;
   };
+  spareCore: SpareCore | { skipped: string };
   peakRss: { small: ScoreRun; large: ScoreRun };
   cached: { images: number; prime: ScoreRun; runs: ScoreRun[] };
   stages: StageResult['stages'] | { error: string };
@@ -310,6 +375,17 @@ function table(r: Results): string {
             '(more threads, more share), so the wall ratios are noisy; the CPU-time ratios do not depend on the share.',
         ]
       : []),
+    ...(r.summary.decodingCeiling !== undefined && r.summary.pipelineCeiling !== undefined
+      ? [
+          `with inference on every core, score ÷ raw can reach at most ${num(r.summary.decodingCeiling, 2)} after reading, hashing and decoding ` +
+            `each image, and ${num(r.summary.pipelineCeiling, 2)} after every stage below (CPU time ratios)`,
+        ]
+      : []),
+    'skipped' in r.spareCore
+      ? `one core left to decoding: not measured (${r.spareCore.skipped})`
+      : `one core left to decoding (inference on ${r.spareCore.inferenceThreads} thread${r.spareCore.inferenceThreads > 1 ? 's' : ''} in both, ${r.spareCore.images} images): ` +
+        `raw ${r.spareCore.pairs.map((p) => num(p.raw.imagesPerSecond, 2)).join(', ')} images/s, score ${r.spareCore.pairs.map((p) => num(p.score.imagesPerSecond, 2)).join(', ')}; ` +
+        `score ÷ raw ${num(r.spareCore.scoreOverRaw, 2)}`,
     `peak RSS of score: ${num(r.peakRss.small.peakRssMiB, 0)} MiB at ${r.peakRss.small.sweepImages} images, ${num(r.peakRss.large.peakRssMiB, 0)} MiB at ${r.peakRss.large.sweepImages}`,
     `cached re-score of ${r.cached.images} images: ${r.cached.runs.map((x) => `${num(x.wallSeconds, 2)} s`).join(', then ')} (first run ${num(r.cached.prime.wallSeconds)} s)`,
     '',

@@ -13,6 +13,8 @@ export interface BenchOptions {
   cachedImages: number;
   /** Images of the per-stage CPU measurement. */
   stageImages: number;
+  /** Images of the comparison with one core left to decoding (0: not run). */
+  spareImages: number;
   quick: boolean;
   /** Folder of the real CLIP config and tokenizer files. */
   source: string;
@@ -29,6 +31,7 @@ export const USAGE = `npm run bench -- [options]
   --rss A,B          sweep sizes whose peak RSS is compared (default 256,4096; quick 64,256)
   --cached N         images of the cached re-score (default 10000; quick 1024)
   --stage-images N   images of the per-stage CPU measurement (default 64; quick 32)
+  --spare-images N   images of the comparison with inference on all cores but one (default 256; quick 64)
   --quick            smaller defaults (a few minutes)
   --source DIR       real CLIP config and tokenizer files (default ../shared/data/clip-vit-b32-tokenizer)
   --cache DIR        generated model, images and scratch runs (default bench/.cache)
@@ -51,6 +54,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
       rss: { type: 'string' },
       cached: { type: 'string' },
       'stage-images': { type: 'string' },
+      'spare-images': { type: 'string' },
       quick: { type: 'boolean' },
       source: { type: 'string' },
       cache: { type: 'string' },
@@ -83,6 +87,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     rssSizes,
     cachedImages: number('cached', 10_000, 1024),
     stageImages: number('stage-images', 64, 32),
+    spareImages: number('spare-images', 256, 64),
     quick,
     source: value('source') ?? '../shared/data/clip-vit-b32-tokenizer',
     cache: value('cache') ?? 'bench/.cache',

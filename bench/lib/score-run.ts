@@ -47,12 +47,13 @@ export async function runScore(
   clipDir: string,
   sweep: SyntheticSweep,
   dirs: ScoreDirs,
-  options: { batch: number; scratch: string; expectEncoded: 'all' | number },
+  options: { batch: number; scratch: string; expectEncoded: 'all' | number; threads?: number },
 ): Promise<ScoreRun> {
   mkdirSync(dirs.out, { recursive: true });
   mkdirSync(dirname(dirs.lock), { recursive: true });
   const args = [cli, 'score', sweep.file, '--clip', clipDir, '--out', dirs.out, '--lock', dirs.lock, '--batch-size', String(options.batch)];
   if (dirs.store) args.push('--store', dirs.store);
+  if (options.threads) args.push('--threads', String(options.threads));
   const m: Measured = await runNode(args, { scratch: options.scratch });
   const what = `lora-eval ${args.slice(1).join(' ')}`;
   if (m.exitCode !== 0) throw new ChildFailed(what, m);

@@ -1,15 +1,21 @@
 // The model's own speed: one onnxruntime session (onnxruntime's defaults, all graph optimizations, as lora-eval opens
 // it) running batches of ready pixel tensors. Prints one JSON line.
-// Usage: node raw-session.mjs <vision_model.onnx> <images> <batch>
+// Usage: node raw-session.mjs <vision_model.onnx> <images> <batch> [intra-op threads (default: onnxruntime's)]
 import * as ort from 'onnxruntime-node';
 
-const [file, imagesArg, batchArg] = process.argv.slice(2);
+const [file, imagesArg, batchArg, threadsArg] = process.argv.slice(2);
 const images = Number(imagesArg);
 const batch = Number(batchArg);
-if (!file || !(images > 0) || !(batch > 0)) throw new Error('usage: raw-session.mjs <vision_model.onnx> <images> <batch>');
+const threads = threadsArg === undefined ? undefined : Number(threadsArg);
+if (!file || !(images > 0) || !(batch > 0) || (threads !== undefined && !(threads > 0)))
+  throw new Error('usage: raw-session.mjs <vision_model.onnx> <images> <batch> [intra-op threads]');
 
 let t = performance.now();
-const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+const session = await ort.InferenceSession.create(file, {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  ...(threads ? { intraOpNumThreads: threads } : {}),
+});
 const loadS = (performance.now() - t) / 1000;
 const input = session.inputMetadata.find((m) => m.name === 'pixel_values');
 const [, c, h, w] = input.shape;
@@ -40,5 +46,5 @@ for (let b = 0; done < images; b++) {
 const seconds = (performance.now() - t) / 1000;
 const cpu = process.cpuUsage(cpu0);
 console.log(
-  JSON.stringify({ images: done, batch, seconds, imagesPerSecond: done / seconds, loadSeconds: loadS, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / done }),
+  JSON.stringify({ images: done, batch, threads: threads ?? null, seconds, imagesPerSecond: done / seconds, loadSeconds: loadS, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / done }),
 );

@@ -27,13 +27,12 @@ export function detailScale(width: number, height: number): [number, number] {
   return width <= height ? [DETAIL_SHORT_SIDE, Math.max(1, Math.round(height * scale))] : [Math.max(1, Math.round(width * scale)), DETAIL_SHORT_SIDE];
 }
 
-/** Root-mean-square Laplacian of a luminance plane (row-major), over its interior pixels. */
+/** Root-mean-square Laplacian of a luminance plane (row-major, `width` × `height` from its start), over its interior pixels. */
 export function laplacianRms(y: Float64Array, width: number, height: number): number {
   if (width < 3 || height < 3) throw new RangeError(`detail needs at least 3×3 pixels, got ${width}×${height}`);
   let sum = 0;
   for (let row = 1; row < height - 1; row++) {
-    for (let col = 1; col < width - 1; col++) {
-      const i = row * width + col;
+    for (let i = row * width + 1, end = (row + 1) * width - 1; i < end; i++) {
       const l = 4 * y[i] - y[i - 1] - y[i + 1] - y[i - width] - y[i + width];
       sum += l * l;
     }
@@ -51,16 +50,23 @@ export async function detailOf(image: DecodedImage, resampler: Resampler = 'fast
 
 /** The detail of an image already at its analysis scale (detailScale). */
 export function detailOfResized(resized: ResizedRgb): number {
-  const { width, height } = resized;
+  const { width, height, data } = resized;
   const step = strides(resized);
-  const y = new Float64Array(width * height);
-  for (let row = 0; row < height; row++) {
-    for (let col = 0; col < width; col++) {
-      const p = col * step.x + row * step.y;
-      y[row * width + col] = 0.299 * resized.data[p] + 0.587 * resized.data[p + 1] + 0.114 * resized.data[p + 2];
+  const y = luminanceScratch(width * height);
+  for (let row = 0, i = 0; row < height; row++) {
+    for (let col = 0, p = row * step.y; col < width; col++, i++, p += step.x) {
+      y[i] = 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2];
     }
   }
   return laplacianRms(y, width, height);
+}
+
+// One luminance plane reused from image to image (per thread: each worker has its own module), since allocating and
+// zeroing a fresh one cost as much as the arithmetic. Every value read is written first.
+let scratch = new Float64Array(0);
+function luminanceScratch(pixels: number): Float64Array {
+  if (scratch.length < pixels) scratch = new Float64Array(pixels);
+  return scratch;
 }
 
 /** The analysis scale when reaching it is a reduction resizeLikePil hands to sharp (so it may run fused with decoding). */

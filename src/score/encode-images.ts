@@ -34,6 +34,11 @@ export interface EncodeOptions {
   hashes?: FileHashCache;
   /** Worker threads that decode and preprocess (default 1); started only when an image must be decoded. */
   workers?: number;
+  /**
+   * Work for this thread while the workers prepare the first batch (e.g. encoding the prompts), run once before the
+   * first inference, so that it does not leave a core idle at the start or at the end of the run.
+   */
+  whilePreparing?: () => Promise<void>;
 }
 
 /** A batch after reading, hashing and preprocessing: one tensor per encoder that still needs the image. */
@@ -161,6 +166,8 @@ export async function encodeImages(
   progress.start('scoring', files.length);
   try {
     let next = batches.length ? await prepare(batches[0]) : undefined;
+    next?.done.catch(() => undefined);
+    await options.whilePreparing?.();
     for (let b = 0; b < batches.length; b++) {
       const prepared = await next!.done;
       // The next batch is read, hashed and handed to the workers before inference holds this thread.

@@ -192,22 +192,29 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       ...[...images, ...neededNatives].map((i) => ({ path: i.path, key: i.key })),
       ...[...new Set([...loaded.references, ...loaded.styleReferences])].map((path) => ({ path })),
     ];
+    const texts = new Map(sweep.prompts.map((p) => [p.id, scoringText(p, sweep.lora)]));
+    let promptsEncoded: Promise<Map<string, Float32Array>> | undefined;
+    const encodePrompts = () =>
+      (promptsEncoded ??= (async () => {
+        const started = Date.now();
+        const vectors = await encodeTexts(clip, modelShas[clip.textFile], [...texts.values()], store);
+        lap('encode_texts_ms', started);
+        return vectors;
+      })());
     t = Date.now();
+    // The prompts are encoded while the workers decode the first images (encode_images_ms includes that time).
     const encoded = await encodeImages(files, encoders, store, progress, {
       batchSize: options.batchSize,
       strict: options.strict,
       maxPixels: options.maxPixels,
       hashes,
       workers: preprocessingWorkers(options.device ?? 'cpu', threads),
+      whilePreparing: async () => void (await encodePrompts()),
     });
     lap('encode_images_ms', t);
+    const textVectors = await encodePrompts();
     failures.push(...encoded.failures);
     refuseIdenticalImages([...images, ...neededNatives], encoded.shas, loaded.root);
-
-    t = Date.now();
-    const texts = new Map(sweep.prompts.map((p) => [p.id, scoringText(p, sweep.lora)]));
-    const textVectors = await encodeTexts(clip, modelShas[clip.textFile], [...texts.values()], store);
-    lap('encode_texts_ms', t);
 
     const clipVectors = encoded.vectors.get(clip.id)!;
     const taggerVectors = tagger ? encoded.vectors.get(tagger.model) : undefined;
