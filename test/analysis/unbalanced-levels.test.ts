@@ -50,6 +50,10 @@ const claims = `hypotheses:
     compare: { a: { weight: 1 }, b: { weight: 0.5 } }
     expect: greater
     test: t
+  - id: no-worse
+    metric: concept_detection
+    non_inferiority: { a: { weight: 0.5 }, b: { weight: 1 }, margin: 0.05 }
+    test: t
 `;
 
 const analyze = (dir: string, hypotheses: string, ...extra: string[]) =>
@@ -62,7 +66,7 @@ describe('claims over levels only one side has', () => {
     const dir = run(UNBALANCED);
     const cli = analyze(dir, claims);
     expect(cli.code, cli.stderr).toBe(0);
-    const [dose, compare] = testsCsv(dir);
+    const [dose, compare, noWorse] = testsCsv(dir);
     expect(dose.hypothesis).toBe('dose');
     // Over 512 alone the planted slope is 0; pooling 768 into weight 1 would give 0.15 / 0.5 = 0.3 per unit of weight.
     expect(Math.abs(Number(dose.estimate))).toBeLessThan(0.03);
@@ -76,6 +80,9 @@ describe('claims over levels only one side has', () => {
     expect(Math.abs(Number(compare.estimate))).toBeLessThan(0.03);
     expect(compare.note).toContain('resolution=768 (b (weight=0.5) has none) left out: compared only over levels of resolution common to both sides');
     expect(cli.stdout).toMatch(/INCONCLUSIVE +dose /);
+    // Pooling 768 into weight 1 would make weight 0.5 worse by 0.15, three times the margin.
+    expect(noWorse.verdict).toBe('supported');
+    expect(noWorse.note).toContain('resolution=768 (a (weight=0.5) has none) left out');
   });
 
   it('with the resolution gain also at weight 0.5, finds no left-out level and no note', () => {
@@ -105,7 +112,7 @@ describe('claims over levels only one side has', () => {
     expect(dose.stderr).toContain(
       'hypothesis "dose": dose_response over weight: no level of resolution is common to every weight level (weight=0.5: 512; weight=1: 768)',
     );
-    const compare = analyze(dir, `hypotheses:\n  - id: stronger${claims.split('  - id: stronger')[1]}`);
+    const compare = analyze(dir, `hypotheses:\n  - id: stronger${claims.split('  - id: stronger')[1].split('  - id: no-worse')[0]}`);
     expect(compare.code).toBe(2);
     expect(compare.stderr).toContain('hypothesis "stronger": the sides pair on the levels of resolution');
     expect(compare.stderr).toContain('no level of resolution is common to both sides (a (weight=1): 768; b (weight=0.5): 512)');
