@@ -213,7 +213,10 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
       [],
       'every candidate',
     );
-    if (shared.disjoint) throw new UserError(`${label.factors}: the candidates${within ? ` within ${within}` : ''} are averaged over ${otherFactors.join(', ')}, but ${shared.disjoint}`);
+    if (shared.disjoint)
+      throw new UserError(
+        `${label.factors}: the candidates${within ? ` within ${within}` : ''} are averaged over ${otherFactors.join(', ')}, but ${shared.disjoint}`,
+      );
     if (shared.note) notes.push(within ? `within ${within}: ${shared.note}` : shared.note);
     keptWithin.set(g, shared.keeps);
   }
@@ -234,9 +237,7 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
   }));
   // The weight-0 reference covers the levels of the other factors (target, resolution, …) the candidates are compared on.
   const comparedRows = loraRows.filter((r) => inShared(r, { group: Object.fromEntries(groupFactors.map((g) => [g, r.levels[g]])) }));
-  const comparedLevels = new Map(
-    otherFactors.filter((f) => f !== 'weight').map((f) => [f, new Set(comparedRows.map((r) => r.levels[f] ?? ''))]),
-  );
+  const comparedLevels = new Map(otherFactors.filter((f) => f !== 'weight').map((f) => [f, new Set(comparedRows.map((r) => r.levels[f] ?? ''))]));
   const inComparedLevels = (r: ScoreRow) => [...comparedLevels].every(([f, levels]) => (r.levels[f] ?? '') === '' || levels.has(r.levels[f]));
   // The weight-0 reference of a relative floor: native images of the same prompts.
   const references = floors.map((f) => {

@@ -49,7 +49,11 @@ export function sharedLevels(groups: LevelGroup[], factors: string[], loraFactor
   for (const own of signatures)
     for (const s of own) {
       const key = JSON.stringify(s);
-      if (!coverage.has(key)) coverage.set(key, signatures.every((other) => other.some((t) => covers(s, t, wildcard))));
+      if (!coverage.has(key))
+        coverage.set(
+          key,
+          signatures.every((other) => other.some((t) => covers(s, t, wildcard))),
+        );
     }
   const keeps = (row: ScoreRow) => coverage.get(JSON.stringify(signatureOf(row, varying))) ?? false;
   const kept = all.filter(keeps);

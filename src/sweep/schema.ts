@@ -162,7 +162,11 @@ export const SweepSchema = z
         const level = canonicalLevel(key);
         const earlier = keyOf.get(level);
         if (earlier !== undefined)
-          ctx.addIssue({ code: 'custom', path: ['costs', factor, key], message: `"${earlier}" and "${key}" are the same level of ${factor}; give its cost once` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['costs', factor, key],
+            message: `"${earlier}" and "${key}" are the same level of ${factor}; give its cost once`,
+          });
         else keyOf.set(level, key);
       }
       for (const level of known) {

@@ -115,7 +115,9 @@ function keysReadAlike(doc: Document.Parsed, file: string, lineAt: (offset: numb
             line: pair.key.range ? lineAt(pair.key.range[0]) : undefined,
             field,
             message:
-              earlier === written ? `key "${written}" is given twice: write it once` : `keys "${earlier}" and "${written}" are read as the same key "${key}": write it once`,
+              earlier === written
+                ? `key "${written}" is given twice: write it once`
+                : `keys "${earlier}" and "${written}" are read as the same key "${key}": write it once`,
           };
           return visit.BREAK;
         }

@@ -18,7 +18,8 @@ function weightRun(): string {
   const rows: ScoreRow[] = [];
   PROMPTS.forEach((prompt, p) => {
     for (const weight of ['0.5', '1'])
-      for (const seed of ['1', '2']) rows.push(scoreRow({ target: 't', weight }, prompt, seed, 'detail', 'detail-v1', 2 * Number(weight) + 0.1 * p + 0.01 * rng.normal()));
+      for (const seed of ['1', '2'])
+        rows.push(scoreRow({ target: 't', weight }, prompt, seed, 'detail', 'detail-v1', 2 * Number(weight) + 0.1 * p + 0.01 * rng.normal()));
   });
   return scoresRun(rows, ['target', 'weight']);
 }
@@ -35,7 +36,11 @@ const claims = `hypotheses:
 /** analyze with a sweep whose weight levels are written 0.5 and "1.0" (as its image folders are named) and these costs. */
 function analyzeWithCosts(costs: string) {
   const dir = weightRun();
-  const sweep = writeFile(dir, 'sweep.yaml', sweepYaml('{ target: [t], weight: [0.5, "1.0"] }', 'w{weight}/{prompt}-{seed}.png', `costs: { weight: ${costs} }`));
+  const sweep = writeFile(
+    dir,
+    'sweep.yaml',
+    sweepYaml('{ target: [t], weight: [0.5, "1.0"] }', 'w{weight}/{prompt}-{seed}.png', `costs: { weight: ${costs} }`),
+  );
   const cli = runCli(['analyze', join(dir, 'scores.csv'), '--hypotheses', writeFile(dir, 'h.yaml', claims), '--sweep', sweep, '--reps', '200']);
   return { dir, cli };
 }

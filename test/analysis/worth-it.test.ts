@@ -34,7 +34,11 @@ function referenceRun(options: { costs?: boolean; prompts?: number } = {}): { di
     });
   const dir = scoresRun(rows, ['resolution', 'target', 'weight']);
   const costs = options.costs === false ? '' : `costs: { resolution: { 512: ${reference.costs['512']}, 768: ${reference.costs['768']} } }`;
-  const sweep = write(dir, 'sweep.yaml', sweepYaml('{ resolution: [512, 768], target: [t1, t2], weight: [1] }', '{resolution}/{target}/{prompt}-{seed}.png', costs));
+  const sweep = write(
+    dir,
+    'sweep.yaml',
+    sweepYaml('{ resolution: [512, 768], target: [t1, t2], weight: [1] }', '{resolution}/{target}/{prompt}-{seed}.png', costs),
+  );
   return { dir, sweep };
 }
 
@@ -215,7 +219,11 @@ describe('worth_it refuses what it cannot judge', () => {
       for (const prompt of ['p1', 'p2', 'p3']) rows.push(scoreRow({ resolution }, prompt, '1', 'detail', 'detail-v1', 1));
     const dir = scoresRun(rows, ['resolution', 'target', 'weight']);
     const sweep = (costs: string) =>
-      write(dir, 'sweep.yaml', sweepYaml('{ resolution: [512, 768, 1024], target: [t], weight: [1] }', '{resolution}/{prompt}.png', `costs: { resolution: ${costs} }`));
+      write(
+        dir,
+        'sweep.yaml',
+        sweepYaml('{ resolution: [512, 768, 1024], target: [t], weight: [1] }', '{resolution}/{prompt}.png', `costs: { resolution: ${costs} }`),
+      );
     const hypotheses = write(
       dir,
       'h.yaml',
