@@ -61,7 +61,7 @@ export function sharedLevels(groups: LevelGroup[], factors: string[], loraFactor
   const levelsOf = (rows: ScoreRow[], f: string) => distinct(rows.map((r) => r.levels[f] ?? '').filter((l) => l !== ''));
 
   if (kept.length === 0 || groups.some((g) => !g.rows.some(keeps))) {
-    // The factor that parts them: one whose levels no two-sided choice can match, else their combinations.
+    // Name the factor that parts them (no one of its levels is in every group), else list each group's combinations.
     const parting = varying.find((f) => {
       const sets = groups.filter((g) => g.rows.some((r) => (r.levels[f] ?? '') !== '')).map((g) => new Set(levelsOf(g.rows, f)));
       return sets.length >= 2 && ![...sets[0]].some((l) => sets.every((s) => s.has(l)));
