@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
 import { runCli } from '../helpers/cli.js';
+import { plantedSweep } from '../helpers/planted-sweep.js';
 import { scoreRow, scoresRun, writeFile } from '../helpers/score-run.js';
 
 const PROMPTS = Array.from({ length: 10 }, (_, i) => `p${i}`);
@@ -91,6 +92,22 @@ describe('claims over levels only one side has', () => {
     expect(cli.code, cli.stderr).toBe(0);
     for (const row of testsCsv(dir)) expect(row.note).not.toMatch(/left out/);
     expect(Number(testsCsv(dir)[0].n)).toBe(80);
+  });
+
+  it('let weight-0 images, blank in the LoRA-only factors, stand for every level of them', () => {
+    // Base × target × checkpoint × weight (0, 0.65, 1, 1.2), checkpoint e4 not generated at weight 0.65.
+    const table = plantedSweep({ bases: ['nai', 'sd15'], concept: (_b, _c, w) => 0.3 + 0.1 * w });
+    const rows = table.rows.filter((r) => !(r.levels.weight === '0.65' && r.levels.checkpoint === 'e4'));
+    const dir = scoresRun(rows, table.factors);
+    const cli = analyze(dir, claims.split('  - id: stronger')[0]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const [dose] = testsCsv(dir);
+    expect(dose.note).toMatch(
+      /^checkpoint=e4 \(weight=0\.65 has none\) left out: compared only over levels of base, target, checkpoint common to every weight level/,
+    );
+    // Every image but e4's: 40 weight-0 images (2 targets × 10 prompts × 2 seeds) and 2 bases × 2 targets × 3 checkpoints × 3 weights × 20.
+    expect(Number(dose.n)).toBe(40 + 720);
+    expect(dose.verdict).toBe('supported');
   });
 
   it('choose compares the candidates at the shared resolution and says so', () => {
