@@ -18,6 +18,7 @@ import { SweepSchema } from '../sweep/schema.js';
 import { ancestorsOf } from '../sweep/lineage.js';
 import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import { canonicalLevel } from '../sweep/level.js';
+import { canonicalCosts } from '../run/factor-costs.js';
 import type { z } from 'zod';
 import type { CiMethod, TestRow } from './test-row.js';
 import { validateClaims } from './validate-claims.js';
@@ -273,7 +274,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     const sweep = parseYamlFile(resolve(options.sweep), SweepSchema);
     requireSweepOfRun(options.sweep, sweep, table);
     table.lineage = sweep.models ?? table.lineage;
-    table.costs = sweep.costs ?? table.costs;
+    table.costs = sweep.costs ? canonicalCosts(sweep.costs, `--sweep ${options.sweep}`) : table.costs;
   }
   // A circular ancestry is refused before any claim reads it.
   for (const model of Object.keys(table.lineage ?? {})) ancestorsOf(table.lineage!, model, options.sweep ?? 'run.json sweep.models');

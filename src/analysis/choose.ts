@@ -6,6 +6,7 @@ import type { ScoreTable } from '../run/score-table.js';
 import type { ScoreRow } from '../run/scores-csv.js';
 import { MIN_BOOTSTRAP_BLOCKS } from '../stats/anova-type2.js';
 import { createRng, deriveSeed, quantileSorted } from '../stats/index.js';
+import { sharedLevels } from './shared-levels.js';
 
 /** Metrics whose floor defaults to their weight-0 mean minus the metric's regression margin. */
 export const RELATIVE_FLOOR_METRICS = ['prompt_fidelity'];
@@ -200,24 +201,48 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
     !isNative(r) && groupFactors.every((f) => r.levels[f] === c.group[f]) && factors.every((f) => r.levels[f] === c.levels[f]);
   const otherFactors = table.factors.filter((f) => !factors.includes(f) && !groupFactors.includes(f));
 
+  // Candidates of a group are compared over the levels of the other factors they all have (see sharedLevels).
+  const keptWithin = new Map<string, (r: ScoreRow) => boolean>();
+  const byGroup = new Map<string, { group: Record<string, string>; levels: Record<string, string> }[]>();
+  for (const c of candidateKeys.values()) byGroup.set(key(c.group, groupFactors), [...(byGroup.get(key(c.group, groupFactors)) ?? []), c]);
+  for (const [g, members] of byGroup) {
+    const within = groupFactors.length ? groupFactors.map((f) => `${f}=${members[0].group[f]}`).join(', ') : '';
+    const shared = sharedLevels(
+      members.map((c) => ({ label: factors.map((f) => `${f}=${c.levels[f]}`).join(' '), rows: loraRows.filter((r) => matches(r, c)) })),
+      otherFactors,
+      [],
+      'every candidate',
+    );
+    if (shared.disjoint)
+      throw new UserError(
+        `${label.factors}: the candidates${within ? ` within ${within}` : ''} are averaged over ${otherFactors.join(', ')}, but ${shared.disjoint}`,
+      );
+    if (shared.note) notes.push(within ? `within ${within}: ${shared.note}` : shared.note);
+    keptWithin.set(g, shared.keeps);
+  }
+  const inShared = (r: ScoreRow, c: { group: Record<string, string> }) => keptWithin.get(key(c.group, groupFactors))!(r);
   const floorRows = new Map(floorMetrics.map((m) => [m, rowsOf(m)]));
   const candidates = [...candidateKeys.values()].map((c) => ({
     ...c,
     values: promptValues(
-      loraRows.filter((r) => matches(r, c)),
+      loraRows.filter((r) => matches(r, c) && inShared(r, c)),
       otherFactors,
     ),
     floorValues: floorMetrics.map((m) =>
       promptValues(
-        floorRows.get(m)!.filter((r) => matches(r, c)),
+        floorRows.get(m)!.filter((r) => matches(r, c) && inShared(r, c)),
         otherFactors,
       ),
     ),
   }));
+  // The weight-0 reference covers the levels of the other factors (target, resolution, …) the candidates are compared on.
+  const comparedRows = loraRows.filter((r) => inShared(r, { group: Object.fromEntries(groupFactors.map((g) => [g, r.levels[g]])) }));
+  const comparedLevels = new Map(otherFactors.filter((f) => f !== 'weight').map((f) => [f, new Set(comparedRows.map((r) => r.levels[f] ?? ''))]));
+  const inComparedLevels = (r: ScoreRow) => [...comparedLevels].every(([f, levels]) => (r.levels[f] ?? '') === '' || levels.has(r.levels[f]));
   // The weight-0 reference of a relative floor: native images of the same prompts.
   const references = floors.map((f) => {
     if (f.kind === 'absolute') return undefined;
-    const native = floorRows.get(f.metric)!.filter(isNative);
+    const native = floorRows.get(f.metric)!.filter((r) => isNative(r) && inComparedLevels(r));
     if (native.length === 0) {
       notes.push(`no weight-0 ${f.metric} rows: its floor is not applied`);
       return undefined;

@@ -5,6 +5,7 @@ import { readRunJson, type RunJson } from './run-json.js';
 import { readRunScores, SCORES_CSV } from './run-scores.js';
 import type { ScoreRow } from './scores-csv.js';
 import type { ModelLineage } from '../sweep/lineage.js';
+import { canonicalCosts } from './factor-costs.js';
 
 /** The scores of one run, as analyze, report and check read them. */
 export interface ScoreTable {
@@ -45,7 +46,8 @@ export function loadScoreTable(input: string): ScoreTable {
   const loraFactors = run?.sweep?.lora_factors ?? parsed.factors.filter((f) => parsed.rows.some((r) => r.levels[f] === ''));
   const storeFile = isDir ? [join(path, 'store.sqlite'), run?.store].find((f): f is string => f !== undefined && existsSync(f)) : undefined;
   const lineage = run?.sweep?.models as ModelLineage | undefined;
-  const costs = run?.sweep?.costs as FactorCosts | undefined;
+  const recorded = run?.sweep?.costs as FactorCosts | undefined;
+  const costs = recorded && canonicalCosts(recorded, `${join(dirname(csv), 'run.json')} sweep`);
   return { source: csv, runDir: isDir ? path : undefined, run, storeFile, factors: parsed.factors, loraFactors, rows: parsed.rows, lineage, costs };
 }
 

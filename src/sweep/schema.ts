@@ -156,12 +156,25 @@ export const SweepSchema = z
         ctx.addIssue({ code: 'custom', path: ['costs', factor], message: `unknown factor "${factor}"; factors are ${Object.keys(factors).join(', ')}` });
         continue;
       }
-      for (const level of known) {
-        if (!(level in levels)) ctx.addIssue({ code: 'custom', path: ['costs', factor], message: `no cost for ${factor} level "${level}"` });
+      // Cost keys name levels as the scores do: "1.0" is the cost of level 1.
+      const keyOf = new Map<string, string>();
+      for (const key of Object.keys(levels)) {
+        const level = canonicalLevel(key);
+        const earlier = keyOf.get(level);
+        if (earlier !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['costs', factor, key],
+            message: `"${earlier}" and "${key}" are the same level of ${factor}; give its cost once`,
+          });
+        else keyOf.set(level, key);
       }
-      for (const level of Object.keys(levels)) {
-        if (!known.includes(level))
-          ctx.addIssue({ code: 'custom', path: ['costs', factor, level], message: `"${level}" is not a level of ${factor}; levels: ${known.join(', ')}` });
+      for (const level of known) {
+        if (!keyOf.has(canonicalLevel(level))) ctx.addIssue({ code: 'custom', path: ['costs', factor], message: `no cost for ${factor} level "${level}"` });
+      }
+      for (const key of Object.keys(levels)) {
+        if (!known.some((k) => canonicalLevel(k) === canonicalLevel(key)))
+          ctx.addIssue({ code: 'custom', path: ['costs', factor, key], message: `"${key}" is not a level of ${factor}; levels: ${known.join(', ')}` });
       }
     }
     const promptIds = new Set<string>();

@@ -61,6 +61,8 @@ export function parseYamlSource(text: string, file: string): YamlSource & { valu
   if (doc.errors.length > 0) {
     // Later errors are mostly consequences of the first.
     const first = doc.errors[0];
+    const sameKeys = first.code === 'DUPLICATE_KEY' ? keysReadAlike(doc, file, lineAt) : undefined;
+    if (sameKeys) throw new SweepError([sameKeys]);
     throw new SweepError([{ file, line: lineAt(first.pos[0]), message: `YAML syntax: ${first.message.split('\n')[0]}` }]);
   }
   const tooLong: SweepProblem[] = [];
@@ -93,6 +95,38 @@ export function parseYamlSource(text: string, file: string): YamlSource & { valu
     return undefined;
   };
   return { file, doc, lineOf, lineAt, value };
+}
+
+/** Two keys of one mapping that YAML reads as the same key, e.g. 1.0 and 1 (both the number 1), named as written. */
+function keysReadAlike(doc: Document.Parsed, file: string, lineAt: (offset: number) => number): SweepProblem | undefined {
+  let problem: SweepProblem | undefined;
+  visit(doc, {
+    Map(_key, node, path) {
+      const seen = new Map<string, string>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const written = pair.key.source ?? key;
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+          const field = fieldOf([...path, node], pair) || undefined;
+          problem = {
+            file,
+            line: pair.key.range ? lineAt(pair.key.range[0]) : undefined,
+            field,
+            message:
+              earlier === written
+                ? `key "${written}" is given twice: write it once`
+                : `keys "${earlier}" and "${written}" are read as the same key "${key}": write it once`,
+          };
+          return visit.BREAK;
+        }
+        seen.set(key, written);
+      }
+      return undefined;
+    },
+  });
+  return problem;
 }
 
 /** The line of key `key` in the mapping at `path` (for unknown keys, which zod reports on their parent). */

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
 import { compoundVerdict, type HypothesisVerdict } from '../../src/analysis/verdict.js';
 import { UserError } from '../../src/errors.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
+import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
 import { readAnalysis } from '../../src/report/read-analysis.js';
 import { reportHtml } from '../../src/report/html.js';
 import { ancestorsOf } from '../../src/sweep/lineage.js';
 import { SweepSchema } from '../../src/sweep/schema.js';
-import { tempDir } from '../helpers/tmp.js';
+import { scoreRow, scoresRun, sweepYaml as sweepOf, writeFile as write } from '../helpers/score-run.js';
 
 const PROMPTS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'];
 
@@ -22,28 +22,12 @@ function scores(style: (base: string, target: string) => number): string {
     for (const target of ['t1', 't2'])
       for (const prompt of PROMPTS)
         for (const seed of ['1', '2']) {
-          const levels = { base, target, weight: '1' };
-          const row = { image: `${base}/${target}/${prompt}-${seed}.png`, sha256: 'x', levels, prompt, seed };
-          rows.push({ ...row, metric: 'style_retention', model: 'clip', value: style(base, target) + 0.02 * rng.normal() });
+          rows.push(scoreRow({ base, target, weight: '1' }, prompt, seed, 'style_retention', 'clip', style(base, target) + 0.02 * rng.normal()));
         }
-  const dir = tempDir();
-  writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows, ['base', 'target', 'weight']));
-  return dir;
+  return scoresRun(rows, ['base', 'target', 'weight']);
 }
 
-const sweepYaml = (models: string) => `name: s
-lora: { trigger: x, description: a girl, references: refs }
-factors: { base: [anc, other, t1], target: [t1, t2], weight: [1] }
-prompts: [{ id: p1, kind: concept, text: x }]
-seeds: [1]
-images: "{base}/{target}/{prompt}-{seed}.png"
-${models}
-`;
-
-function write(dir: string, name: string, text: string): string {
-  writeFileSync(join(dir, name), text);
-  return join(dir, name);
-}
+const sweepYaml = (models: string) => sweepOf('{ base: [anc, other, t1], target: [t1, t2], weight: [1] }', '{base}/{target}/{prompt}-{seed}.png', models);
 
 const ancestorClaim = `hypotheses:
   - id: ancestor-less
@@ -178,25 +162,13 @@ describe('gain per GPU-hour', () => {
     PROMPTS.forEach((prompt, p) => {
       for (const resolution of ['512', '768', '1024'])
         for (const seed of ['1', '2', '3']) {
-          const levels = { resolution, target: 't', weight: '1' };
           const value = slope * Number(resolution) + 0.3 * p + 0.2 * rng.normal();
-          rows.push({ image: `${resolution}/${prompt}-${seed}.png`, sha256: 'x', levels, prompt, seed, metric: 'detail', model: 'detail-v1', value });
+          rows.push(scoreRow({ resolution, target: 't', weight: '1' }, prompt, seed, 'detail', 'detail-v1', value));
         }
     });
-    const dir = tempDir();
-    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows, ['resolution', 'target', 'weight']));
-    const sweep = write(
-      dir,
-      'sweep.yaml',
-      `name: s
-lora: { trigger: x, description: a girl, references: refs }
-factors: { resolution: [512, 768, 1024], target: [t], weight: [1] }
-prompts: [{ id: p1, kind: concept, text: x }]
-seeds: [1]
-images: "{resolution}/{prompt}-{seed}.png"
-costs: { resolution: { 512: 1, 768: 2, 1024: 4 } }
-`,
-    );
+    const dir = scoresRun(rows, ['resolution', 'target', 'weight']);
+    const costs = 'costs: { resolution: { 512: 1, 768: 2, 1024: 4 } }';
+    const sweep = write(dir, 'sweep.yaml', sweepOf('{ resolution: [512, 768, 1024], target: [t], weight: [1] }', '{resolution}/{prompt}-{seed}.png', costs));
     return { dir, sweep };
   }
   const claims = `hypotheses:

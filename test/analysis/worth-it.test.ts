@@ -3,7 +3,7 @@
  * gain of 2 GPU-hour⁻¹ on target t1 and 1 on t2, the 95% t CI of the gain per GPU-hour over prompt means, and the
  * verdict of four thresholds, one per outcome.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
@@ -11,9 +11,9 @@ import { UserError } from '../../src/errors.js';
 import { readAnalysis } from '../../src/report/read-analysis.js';
 import { reportHtml } from '../../src/report/html.js';
 import { testsTable } from '../../src/report/latex.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
+import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { scoreRow, scoresRun, sweepYaml, writeFile as write } from '../helpers/score-run.js';
 
 interface Reference {
   costs: Record<string, number>;
@@ -23,11 +23,6 @@ interface Reference {
 }
 const reference = JSON.parse(readFileSync(new URL('../reference/worth-it-reference.json', import.meta.url), 'utf8')) as Reference;
 
-const write = (dir: string, name: string, text: string) => {
-  writeFileSync(join(dir, name), text);
-  return join(dir, name);
-};
-
 /** The reference rows as scores.csv (detail, and artefacts = −detail), with a sweep.yaml holding the costs (or none). */
 function referenceRun(options: { costs?: boolean; prompts?: number } = {}): { dir: string; sweep: string } {
   const keep = new Set([...new Set(reference.rows.map((r) => r.prompt))].slice(0, options.prompts ?? Infinity));
@@ -35,25 +30,14 @@ function referenceRun(options: { costs?: boolean; prompts?: number } = {}): { di
     .filter((r) => keep.has(r.prompt))
     .flatMap((r) => {
       const levels = { resolution: r.resolution, target: r.target, weight: '1' };
-      const row = { image: `${r.resolution}/${r.target}/${r.prompt}-${r.seed}.png`, sha256: 'x', levels, prompt: r.prompt, seed: r.seed };
-      return [
-        { ...row, metric: 'detail', model: 'detail-v1', value: r.value },
-        { ...row, metric: 'artefacts', model: 'detail-v1', value: -r.value },
-      ];
+      return [scoreRow(levels, r.prompt, r.seed, 'detail', 'detail-v1', r.value), scoreRow(levels, r.prompt, r.seed, 'artefacts', 'detail-v1', -r.value)];
     });
-  const dir = tempDir();
-  writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows, ['resolution', 'target', 'weight']));
+  const dir = scoresRun(rows, ['resolution', 'target', 'weight']);
+  const costs = options.costs === false ? '' : `costs: { resolution: { 512: ${reference.costs['512']}, 768: ${reference.costs['768']} } }`;
   const sweep = write(
     dir,
     'sweep.yaml',
-    `name: s
-lora: { trigger: x, description: a girl, references: refs }
-factors: { resolution: [512, 768], target: [t1, t2], weight: [1] }
-prompts: [{ id: p01, kind: concept, text: x }]
-seeds: [1]
-images: "{resolution}/{target}/{prompt}-{seed}.png"
-${options.costs === false ? '' : `costs: { resolution: { 512: ${reference.costs['512']}, 768: ${reference.costs['768']} } }`}
-`,
+    sweepYaml('{ resolution: [512, 768], target: [t1, t2], weight: [1] }', '{resolution}/{target}/{prompt}-{seed}.png', costs),
   );
   return { dir, sweep };
 }
@@ -232,31 +216,13 @@ describe('worth_it refuses what it cannot judge', () => {
   it('for a dose-response whose costs do not grow linearly along the factor', () => {
     const rows: ScoreRow[] = [];
     for (const resolution of ['512', '768', '1024'])
-      for (const prompt of ['p1', 'p2', 'p3'])
-        rows.push({
-          image: `${resolution}/${prompt}.png`,
-          sha256: 'x',
-          levels: { resolution },
-          prompt,
-          seed: '1',
-          metric: 'detail',
-          model: 'detail-v1',
-          value: 1,
-        });
-    const dir = tempDir();
-    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows, ['resolution', 'target', 'weight']));
+      for (const prompt of ['p1', 'p2', 'p3']) rows.push(scoreRow({ resolution }, prompt, '1', 'detail', 'detail-v1', 1));
+    const dir = scoresRun(rows, ['resolution', 'target', 'weight']);
     const sweep = (costs: string) =>
       write(
         dir,
         'sweep.yaml',
-        `name: s
-lora: { trigger: x, description: a girl, references: refs }
-factors: { resolution: [512, 768, 1024], target: [t], weight: [1] }
-prompts: [{ id: p1, kind: concept, text: x }]
-seeds: [1]
-images: "{resolution}/{prompt}.png"
-costs: { resolution: ${costs} }
-`,
+        sweepYaml('{ resolution: [512, 768, 1024], target: [t], weight: [1] }', '{resolution}/{prompt}.png', `costs: { resolution: ${costs} }`),
       );
     const hypotheses = write(
       dir,

@@ -15,6 +15,8 @@ import {
   type ClaimContext,
 } from './shared.js';
 import { acrossFactors } from '../validate-claims.js';
+import { sharedLevels } from '../shared-levels.js';
+import { UserError } from '../../errors.js';
 import { costSlope, withPerCost } from './per-cost.js';
 import { withWorthIt, worthItDirection } from './worth-it.js';
 
@@ -47,6 +49,34 @@ function promptSlopes(rows: ScoreRow[], factor: string): { prompt: string; slope
 }
 
 /**
+ * A cell's rows over the combinations of the other factors' levels that every dose level has: a level sampled at
+ * some doses only would make its own effect look like the dose's. Refuses when the doses share none.
+ */
+function balancedOverDoses(
+  claim: DoseResponseClaim,
+  where: string,
+  rows: ScoreRow[],
+  factors: string[],
+  loraFactors: string[],
+): { rows: ScoreRow[]; note?: string } {
+  const factor = claim.dose_response.factor;
+  const doses = [...new Set(rows.map((r) => r.levels[factor]))];
+  const groups = doses.map((d) => ({ label: `${factor}=${d}`, rows: rows.filter((r) => r.levels[factor] === d) }));
+  const shared = sharedLevels(
+    groups,
+    factors.filter((f) => f !== factor),
+    loraFactors,
+    `every ${factor} level`,
+  );
+  if (shared.disjoint)
+    throw new UserError(
+      `hypothesis "${claim.id}": dose_response over ${factor}${where ? ` (${where})` : ''}: ${shared.disjoint}; ` +
+        `restrict where: to levels every ${factor} level has, or leave out the ${factor} levels sampled apart`,
+    );
+  return shared.note ? { rows: rows.filter(shared.keeps), note: shared.note } : { rows };
+}
+
+/**
  * Dose-response per across level. At the prompt unit (the default) this is the summary-statistics approach: one
  * OLS slope per prompt, then a one-sample t test of the K slopes (K − 1 df). At the image unit: the OLS slope over
  * every image, significant only when its p and a prompt-cluster bootstrap CI agree.
@@ -60,19 +90,25 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
   const cellLevels: string[][] = [];
   const rows = acrossSelectors(scope, acrossFactors(claim)).map((level): TestRow => {
     const fixed = { ...where, ...level };
-    const inCell = scope.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage));
-    cellLevels.push(inCell.map((r) => r.levels[factor]));
     const testName = unit === 'prompt' ? `t on per-prompt slopes over ${factor}` : `OLS slope over ${factor}`;
     const base = { hypothesis: claim.id, metric: claim.metric, a: '', b: '', where: formatSelector(fixed), unit, test: testName };
+    const { rows: inCell, note: balanceNote } = balancedOverDoses(
+      claim,
+      base.where,
+      scope.filter((r) => matchesSelector(r, fixed, table.loraFactors, table.lineage)),
+      table.factors,
+      table.loraFactors,
+    );
+    cellLevels.push(inCell.map((r) => r.levels[factor]));
     const weights = inCell.map((r) => Number(r.levels[factor]));
-    if (new Set(weights).size < 2) return emptyTestRow(base, inCell.length, `needs at least two ${factor} levels`);
+    if (new Set(weights).size < 2) return emptyTestRow(base, inCell.length, joinNotes(`needs at least two ${factor} levels`, balanceNote)!);
     const seed = deriveSeed(ctx.seed, `${claim.id}:${base.where}`);
     if (unit === 'prompt') {
       const slopes = promptSlopes(inCell, factor);
       const k = slopes.length;
       const left = new Set(inCell.map((r) => r.prompt)).size - k;
       const leftNote = left ? `${left} prompt(s) with fewer than two ${factor} levels left out` : undefined;
-      if (k < 2) return emptyTestRow(base, inCell.length, joinNotes(`${k} prompt(s) with a slope: the test needs at least 2`, leftNote)!, k);
+      if (k < 2) return emptyTestRow(base, inCell.length, joinNotes(`${k} prompt(s) with a slope: the test needs at least 2`, leftNote, balanceNote)!, k);
       return guarded(
         base,
         inCell.length,
@@ -108,7 +144,7 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
             effectCiLow: effectCi.low,
             effectCiHigh: effectCi.high,
             verdict: 'inconclusive',
-            note: joinNotes(leftNote, effectCiNote(effectCi)),
+            note: joinNotes(balanceNote, leftNote, effectCiNote(effectCi)),
           };
         },
         k,
@@ -137,7 +173,7 @@ export function evaluateDoseResponse(claim: DoseResponseClaim, ctx: ClaimContext
         effectCiLow: NaN,
         effectCiHigh: NaN,
         verdict: 'inconclusive',
-        note: `image-level: ${inCell.length} images from ${new Set(inCell.map((r) => r.prompt)).size} prompt(s) treated as independent`,
+        note: joinNotes(balanceNote, `image-level: ${inCell.length} images from ${new Set(inCell.map((r) => r.prompt)).size} prompt(s) treated as independent`),
       };
     });
   });

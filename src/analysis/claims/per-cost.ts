@@ -1,4 +1,6 @@
 import type { FactorCosts } from '../../run/score-table.js';
+import { costOf } from '../../run/factor-costs.js';
+import { canonicalLevel } from '../../sweep/level.js';
 import type { Selector } from '../hypothesis-schema.js';
 import { isRelation } from '../selection.js';
 import type { TestRow } from '../test-row.js';
@@ -10,14 +12,13 @@ export function costDifference(a: Selector, b: Selector, costs: FactorCosts | un
     const v = s[f];
     if (v === undefined || isRelation(v)) return undefined;
     const levels = Array.isArray(v) ? v : [v];
-    return levels.length === 1 ? String(levels[0]) : undefined;
+    return levels.length === 1 ? canonicalLevel(String(levels[0])) : undefined;
   };
   const differing = Object.keys(costs).filter((f) => single(a, f) !== undefined && single(b, f) !== undefined && single(a, f) !== single(b, f));
   if (differing.length !== 1) return undefined;
   const factor = differing[0];
-  const levelCost = (level: string) => costs[factor][level] ?? costs[factor][String(Number(level))];
-  const ca = levelCost(single(a, factor)!);
-  const cb = levelCost(single(b, factor)!);
+  const ca = costOf(costs, factor, single(a, factor)!);
+  const cb = costOf(costs, factor, single(b, factor)!);
   if (ca === undefined || cb === undefined || ca === cb) return undefined;
   return { factor, difference: ca - cb };
 }
@@ -27,10 +28,10 @@ export function costDifference(a: Selector, b: Selector, costs: FactorCosts | un
  * With two levels it is the cost difference per unit of the factor.
  */
 export function costSlope(factor: string, levels: string[], costs: FactorCosts | undefined): { factor: string; difference: number } | undefined {
-  const table = costs?.[factor];
-  if (!table) return undefined;
-  const points = [...new Set(levels)].map((l) => [Number(l), table[l] ?? table[String(Number(l))]] as const);
-  if (points.length < 2 || points.some(([x, c]) => !Number.isFinite(x) || c === undefined)) return undefined;
+  if (!costs?.[factor]) return undefined;
+  const found = [...new Set(levels)].map((l) => [Number(l), costOf(costs, factor, l)] as const);
+  if (found.length < 2 || found.some(([x, c]) => !Number.isFinite(x) || c === undefined)) return undefined;
+  const points = found as (readonly [number, number])[];
   const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
   const mc = points.reduce((s, [, c]) => s + c, 0) / points.length;
   const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);

@@ -12,7 +12,9 @@ import { MIN_BOOTSTRAP_BLOCKS } from '../../stats/anova-type2.js';
 import type { ScoreRow } from '../../run/scores-csv.js';
 import type { Claim, Selector } from '../hypothesis-schema.js';
 import type { ScoreTable } from '../../run/score-table.js';
-import { levelOf, matchesSelector, pairing, type Pair } from '../selection.js';
+import { formatSelector, levelOf, matchesSelector, pairing, type Pair } from '../selection.js';
+import { sharedLevels } from '../shared-levels.js';
+import { UserError } from '../../errors.js';
 import { emptyTestRow, type CiMethod, type TestRow, type TestRowBase, type Verdict } from '../test-row.js';
 import { acrossFactors } from '../validate-claims.js';
 
@@ -129,6 +131,8 @@ export interface PairedSides {
   pairs: Pair[];
   /** Images on both sides, left out of the pairs. */
   shared: number;
+  /** Levels of the unfixed factors only one side has, which pairing leaves out. */
+  unshared?: string;
 }
 
 export function pairedSides(claim: Claim, table: ScoreTable, a: Selector, b: Selector): PairedSides[] {
@@ -141,7 +145,16 @@ export function pairedSides(claim: Claim, table: ScoreTable, a: Selector, b: Sel
     const keyFactors = table.factors.filter((f) => !pinned.has(f));
     const sideA = inScope.filter((r) => matchesSelector(r, { ...fixed, ...a }, table.loraFactors, table.lineage));
     const sideB = inScope.filter((r) => matchesSelector(r, { ...fixed, ...b }, table.loraFactors, table.lineage));
-    return { a, b, fixed, ...pairing(sideA, sideB, keyFactors) };
+    const sides = [
+      { label: `a (${formatSelector(a)})`, rows: sideA },
+      { label: `b (${formatSelector(b)})`, rows: sideB },
+    ];
+    const levels = sideA.length && sideB.length ? sharedLevels(sides, keyFactors, table.loraFactors, 'both sides') : undefined;
+    if (levels?.disjoint) {
+      const at = formatSelector(fixed);
+      throw new UserError(`hypothesis "${claim.id}"${at ? ` at ${at}` : ''}: the sides pair on the levels of ${keyFactors.join(', ')}, but ${levels.disjoint}`);
+    }
+    return { a, b, fixed, ...pairing(sideA, sideB, keyFactors), unshared: levels?.note };
   });
 }
 
@@ -224,6 +237,7 @@ export function meanDifferenceCI(
 export function pairingNote(side: PairedSides, u: PairedUnits): string | undefined {
   const notes: string[] = [];
   if (side.shared) notes.push(`${side.shared} weight-0 image(s) on both sides left out (identical by construction)`);
+  if (side.unshared) notes.push(side.unshared);
   if (u.unit === 'image') notes.push(`image-level: ${u.pairs} pairs from ${u.prompts} prompt(s) treated as independent`);
   return notes.length ? notes.join('; ') : undefined;
 }

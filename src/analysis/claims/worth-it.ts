@@ -1,5 +1,6 @@
 import { metricFor } from '../../../metrics/registry.js';
-import { levelsOf, type ScoreTable } from '../../run/score-table.js';
+import { levelsOf, type FactorCosts, type ScoreTable } from '../../run/score-table.js';
+import { costOf } from '../../run/factor-costs.js';
 import type { CompareClaim, DoseResponseClaim, WorthIt } from '../hypothesis-schema.js';
 import { joinNotes, type TestRow, type WorthItVerdict } from '../test-row.js';
 import { costDifference, costSlope } from './per-cost.js';
@@ -45,18 +46,18 @@ export function worthItProblems(claim: WorthItClaim, table: ScoreTable): string[
     const levels = levelsOf(table, factor);
     if (!costSlope(factor, levels, table.costs))
       problems.push(`needs costs: for ${factor}, with GPU-hours for each of its levels (costs given for: ${Object.keys(table.costs).join(', ') || 'none'})`);
-    else if (!linearCosts(levels, table.costs[factor]))
+    else if (!linearCosts(levels, factor, table.costs))
       problems.push(
         `needs costs that grow linearly with ${factor}, so that the metric's slope over the cost's slope is a gain per GPU-hour at every level; ` +
-          `${levels.map((l) => `${l}: ${table.costs![factor][l] ?? table.costs![factor][String(Number(l))]}`).join(', ')} do not: compare two levels instead`,
+          `${levels.map((l) => `${l}: ${costOf(table.costs, factor, l)}`).join(', ')} do not: compare two levels instead`,
       );
   }
   return problems;
 }
 
 /** Whether the cost of each level lies on one straight line through the levels (to rounding). */
-function linearCosts(levels: string[], costs: Record<string, number>): boolean {
-  const points = levels.map((l) => [Number(l), costs[l] ?? costs[String(Number(l))]] as const);
+function linearCosts(levels: string[], factor: string, costs: FactorCosts): boolean {
+  const points = levels.map((l) => [Number(l), costOf(costs, factor, l)!] as const);
   if (points.length <= 2) return true;
   const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
   const mc = points.reduce((s, [, c]) => s + c, 0) / points.length;
