@@ -22,11 +22,14 @@ try {
   const out = join(root, demoBaselineDir);
   mkdirSync(out, { recursive: true });
   copyFileSync(join(scratch, 'run', 'scores.csv'), join(out, 'scores.csv'));
-  // run.json as written, less what belongs to this machine: repository paths become relative, the store (not
-  // committed) and the timings are left out.
+  // run.json as written, less what belongs to this machine or this one run: repository paths become relative; the
+  // store and hash cache (not committed), the timings, the work counters and the thread count are left out.
   const runJson = JSON.parse(readFileSync(join(scratch, 'run', 'run.json'), 'utf8'));
   delete runJson.store;
+  delete runJson.hash_cache;
   delete runJson.timings;
+  delete runJson.work;
+  if (runJson.options) delete runJson.options.threads;
   const portable = JSON.stringify(runJson, (_, v) => (typeof v === 'string' && v.startsWith(root + '/') ? relative(root, v) : v), 2);
   writeFileSync(join(out, 'run.json'), portable + '\n');
   console.error(`wrote ${demoBaselineDir}/scores.csv and ${demoBaselineDir}/run.json; review the diff and commit them`);
