@@ -40,6 +40,14 @@ const inBatches = async (items, size, fn) => {
 };
 
 // One image after another within a stage, except where scoring itself works on a batch at once.
+// One image through every step first, so that no stage is charged for starting libvips or for compiling code.
+{
+  const warm = await readImageHeader(readFileSync(paths[0]), { path: paths[0] });
+  const image = await decodeFromHeader(warm, { opaqueAsRgb: true });
+  await clip.preprocessor.preprocess(image);
+  await detailOf(image);
+  sha256(warm.bytes);
+}
 const bytes = await stage('read', () => inBatches(paths, 1, (p) => Promise.all(p.map((f) => readFile(f)))));
 const shas = await stage('sha256', async () => bytes.map((b) => sha256(b)));
 const headers = await stage('header', async () => {

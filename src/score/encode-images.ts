@@ -41,6 +41,9 @@ export interface EncodeOptions {
   whilePreparing?: () => Promise<void>;
 }
 
+/** Images handed to the decoding workers before the first inference (see encodeImages). */
+const STARTUP_IMAGES = 64;
+
 /** A batch after reading, hashing and preprocessing: one tensor per encoder that still needs the image. */
 interface PreparedImage {
   sha: string;
@@ -165,15 +168,24 @@ export async function encodeImages(
   for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
   progress.start('scoring', files.length);
   try {
-    let next = batches.length ? await prepare(batches[0]) : undefined;
-    next?.done.catch(() => undefined);
+    // Batches handed to the workers and not yet encoded, oldest first. Creating the sessions holds this thread for
+    // about a second before the first inference, so the workers get STARTUP_IMAGES to decode meanwhile; after that
+    // one batch is prepared while the current one is encoded.
+    const ahead: { done: Promise<PreparedImage[]> }[] = [];
+    let handed = 0;
+    const handNext = async () => {
+      const next = await prepare(batches[handed++]);
+      // Handled when awaited; this keeps a --strict failure in a later batch from surfacing as an unhandled rejection.
+      next.done.catch(() => undefined);
+      ahead.push(next);
+    };
+    const startup = Math.max(1, Math.ceil((Number(process.env.LE_STARTUP ?? STARTUP_IMAGES)) / batchSize));
+    while (handed < Math.min(startup, batches.length)) await handNext();
     await options.whilePreparing?.();
     for (let b = 0; b < batches.length; b++) {
-      const prepared = await next!.done;
+      const prepared = await ahead.shift()!.done;
       // The next batch is read, hashed and handed to the workers before inference holds this thread.
-      next = b + 1 < batches.length ? await prepare(batches[b + 1]) : undefined;
-      // Handled when awaited; this keeps a --strict failure in the next batch from surfacing as an unhandled rejection.
-      next?.done.catch(() => undefined);
+      if (ahead.length === 0 && handed < batches.length) await handNext();
       const rows: { contentSha: string; modelSha: string; prepHash: string; vector: Float32Array }[] = [];
       for (const [i, enc] of encoders.entries()) {
         const items = prepared.filter((p) => p.tensors[i] !== undefined);
