@@ -56,8 +56,6 @@ export interface ChooseOptions {
   seed?: number;
   reps?: number;
   level?: number;
-  /** Family-wise error rate of the tests behind the choices (default 0.05). */
-  alpha?: number;
 }
 
 export interface FloorCheck {
@@ -347,7 +345,7 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
       chosen: chosenSet.has(i),
     };
   });
-  const alpha = options.alpha ?? CHOICE_ALPHA;
+  const alpha = CHOICE_ALPHA;
   const comparisons = testChoices(
     groupKeys.map((g) => {
       const w = pointWinners.get(g);
