@@ -430,6 +430,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
           floors: choice.floors,
           rule: choice.rule,
           bootstrap_reps: choice.reps,
+          test: choice.test,
           groups: choice.groups,
           candidates: choice.candidates,
           notes: choice.notes,

@@ -7,6 +7,16 @@ import type { ScoreRow } from '../run/scores-csv.js';
 import { MIN_BOOTSTRAP_BLOCKS } from '../stats/anova-type2.js';
 import { createRng, deriveSeed, quantileSorted } from '../stats/index.js';
 import { sharedLevels } from './shared-levels.js';
+import {
+  CHOICE_ALPHA,
+  CHOICE_CORRECTION,
+  CHOICE_TEST,
+  choiceStatusText,
+  choiceVerdict,
+  testChoices,
+  type ChoiceComparison,
+  type ChoiceStatus,
+} from './choice-test.js';
 
 /** Metrics whose floor defaults to their weight-0 mean minus the metric's regression margin. */
 export const RELATIVE_FLOOR_METRICS = ['prompt_fidelity'];
@@ -23,7 +33,8 @@ export const CHOOSE_RULE =
   'Among the combinations of the chosen factors (LoRA images only, pooled over the other factors, per level of any other LoRA factor such as base), ' +
   'pick the highest mean of the concept metric whose floors all hold: prompt fidelity must not fall below its weight-0 mean on the same prompts by more than ' +
   "the metric's regression margin unless an absolute floor is given; base preservation needs a stated absolute floor (its weight-0 value is 1 by construction, so no floor follows from it). " +
-  'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean, a tie shared equally. ' +
+  'A choice is clear only when the chosen candidate is better than every other feasible candidate of its group by a paired t test across prompts (each prompt the mean of its paired differences), two-sided, Holm-corrected over every comparison of every group at 0.05; otherwise it is the highest mean but not distinguishable from the candidates named. ' +
+  'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean, a tie shared equally; it is a per-group figure without correction for the number of groups, not a test. ' +
   "Floors rather than an F-score of concept and prompt fidelity (deepghs' automatic checkpoint choice): a weighted score lets a gain in concept buy any loss of prompt fidelity, a floor says how much loss is acceptable.";
 
 export interface FloorSpec {
@@ -77,6 +88,13 @@ export interface ChooseGroup {
   group: Record<string, string>;
   /** Levels of the chosen candidate; null when no candidate met every floor. */
   chosen: Record<string, string> | null;
+  /** Whether the chosen candidate is shown to be better than every other feasible one (clear) or not. */
+  status: ChoiceStatus;
+  /** The status in words, naming the candidates the chosen one is not distinguishable from, with p_adj. */
+  statusText: string;
+  /** The chosen candidate against each other feasible candidate of the group. */
+  comparisons: ChoiceComparison[];
+  /** Per-group share of replicates the chosen candidate was best in; not corrected for the number of groups. */
   pBest: number;
   /** Share of replicates where no candidate met every floor. */
   pNone: number;
@@ -93,6 +111,8 @@ export interface ChooseResult {
   rule: string;
   reps: number;
   level: number;
+  /** The test behind each group's status and its correction. */
+  test: { method: string; alpha: number; correction: string; comparisons: number };
   candidates: ChooseCandidate[];
   groups: ChooseGroup[];
   notes: string[];
@@ -222,19 +242,21 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
   }
   const inShared = (r: ScoreRow, c: { group: Record<string, string> }) => keptWithin.get(key(c.group, groupFactors))!(r);
   const floorRows = new Map(floorMetrics.map((m) => [m, rowsOf(m)]));
-  const candidates = [...candidateKeys.values()].map((c) => ({
-    ...c,
-    values: promptValues(
-      loraRows.filter((r) => matches(r, c) && inShared(r, c)),
-      otherFactors,
-    ),
-    floorValues: floorMetrics.map((m) =>
-      promptValues(
-        floorRows.get(m)!.filter((r) => matches(r, c) && inShared(r, c)),
-        otherFactors,
+  const candidates = [...candidateKeys.values()]
+    .map((c) => ({
+      ...c,
+      rows: loraRows.filter((r) => matches(r, c) && inShared(r, c)),
+    }))
+    .map((c) => ({
+      ...c,
+      values: promptValues(c.rows, otherFactors),
+      floorValues: floorMetrics.map((m) =>
+        promptValues(
+          floorRows.get(m)!.filter((r) => matches(r, c) && inShared(r, c)),
+          otherFactors,
+        ),
       ),
-    ),
-  }));
+    }));
   // The weight-0 reference covers the levels of the other factors (target, resolution, …) the candidates are compared on.
   const comparedRows = loraRows.filter((r) => inShared(r, { group: Object.fromEntries(groupFactors.map((g) => [g, r.levels[g]])) }));
   const comparedLevels = new Map(otherFactors.filter((f) => f !== 'weight').map((f) => [f, new Set(comparedRows.map((r) => r.levels[f] ?? ''))]));
@@ -348,44 +370,73 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
       chosen: chosenSet.has(i),
     };
   });
-  const groups: ChooseGroup[] = groupKeys.map((g) => {
+  const alpha = CHOICE_ALPHA;
+  const comparisons = testChoices(
+    groupKeys.map((g) => {
+      const w = pointWinners.get(g);
+      if (w === undefined) return null;
+      const others = candidates.filter((c, i) => i !== w && groupKey(c) === g && point[i].feasible);
+      return { chosen: candidates[w], others };
+    }),
+    otherFactors,
+    alpha,
+  );
+  const groups: ChooseGroup[] = groupKeys.map((g, gi) => {
     const w = pointWinners.get(g);
+    const verdict = choiceVerdict(w !== undefined, comparisons[gi]);
     const first = candidates.find((c) => groupKey(c) === g)!;
     const mine = out.filter((c) => groupKey(c) === g);
     const unmetFloors = activeFloors.map((f) => f.metric).filter((m) => mine.every((c) => c.floors.some((x) => x.metric === m && !x.pass)));
     return {
       group: first.group,
       chosen: w === undefined ? null : candidates[w].levels,
+      status: verdict.status,
+      statusText: choiceStatusText(verdict.status, comparisons[gi]),
+      comparisons: comparisons[gi],
       pBest: w === undefined ? NaN : out[w].pBest,
       pNone: share(noneCount.get(g)!),
       unmetFloors,
     };
   });
-  return { factors, groupFactors, metric, model, floors: activeFloors, rule: CHOOSE_RULE, reps: bootstrapReps, level, candidates: out, groups, notes };
+  const test = { method: CHOICE_TEST, alpha, correction: CHOICE_CORRECTION, comparisons: comparisons.flat().filter((c) => Number.isFinite(c.p)).length };
+  return { factors, groupFactors, metric, model, floors: activeFloors, rule: CHOOSE_RULE, reps: bootstrapReps, level, test, candidates: out, groups, notes };
 }
 
 const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(10)) : '');
 
-/** choose.csv: one row per candidate, with its floor checks, P(feasible), P(best) and whether it was chosen. */
+/**
+ * choose.csv: one row per candidate, with its floor checks, P(feasible), P(best), whether it was chosen (with its
+ * group's status), and for each other feasible candidate the test against the chosen one.
+ */
 export function chooseCsv(result: ChooseResult): string {
   const floorColumns = result.floors.flatMap((f) => [`${f.metric}_mean`, `${f.metric}_floor`]);
-  const rows = result.candidates.map((c) => [
-    ...result.groupFactors.map((f) => spreadsheetSafe(c.group[f] ?? '')),
-    ...result.factors.map((f) => spreadsheetSafe(c.levels[f] ?? '')),
-    result.metric,
-    c.prompts,
-    num(c.mean),
-    num(c.ciLow),
-    num(c.ciHigh),
-    ...result.floors.flatMap((f) => {
-      const check = c.floors.find((x) => x.metric === f.metric);
-      return [num(check?.mean ?? NaN), num(check?.floor ?? NaN)];
-    }),
-    String(c.feasible),
-    num(c.pFeasible),
-    num(c.pBest),
-    String(c.chosen),
-  ]);
+  const sameLevels = (a: Record<string, string>, b: Record<string, string>, fs: string[]) => fs.every((f) => (a[f] ?? '') === (b[f] ?? ''));
+  const groupOf = (c: ChooseCandidate) => result.groups.find((g) => sameLevels(g.group, c.group, result.groupFactors))!;
+  const rows = result.candidates.map((c) => {
+    const group = groupOf(c);
+    const vs = group.comparisons.find((x) => sameLevels(x.levels, c.levels, result.factors));
+    return [
+      ...result.groupFactors.map((f) => spreadsheetSafe(c.group[f] ?? '')),
+      ...result.factors.map((f) => spreadsheetSafe(c.levels[f] ?? '')),
+      result.metric,
+      c.prompts,
+      num(c.mean),
+      num(c.ciLow),
+      num(c.ciHigh),
+      ...result.floors.flatMap((f) => {
+        const check = c.floors.find((x) => x.metric === f.metric);
+        return [num(check?.mean ?? NaN), num(check?.floor ?? NaN)];
+      }),
+      String(c.feasible),
+      num(c.pFeasible),
+      num(c.pBest),
+      String(c.chosen),
+      c.chosen ? group.status : '',
+      num(vs?.difference ?? NaN),
+      num(vs?.p ?? NaN),
+      num(vs?.pAdj ?? NaN),
+    ];
+  });
   return stringify(rows, {
     header: true,
     columns: [
@@ -401,6 +452,10 @@ export function chooseCsv(result: ChooseResult): string {
       'p_feasible',
       'p_best',
       'chosen',
+      'status',
+      'difference_to_chosen',
+      'p_vs_chosen',
+      'p_adj_vs_chosen',
     ],
   });
 }

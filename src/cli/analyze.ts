@@ -82,6 +82,7 @@ export function register(program: Command): void {
     .action((run: string, opts) =>
       runCommand(async () => {
         const { analyze } = await import('../analysis/analyze.js');
+        const { choiceLine } = await import('../analysis/choice-test.js');
         const seed = Number(opts.seed);
         const reps = Number(opts.reps);
         if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got "${opts.seed}"`);
@@ -124,21 +125,17 @@ export function register(program: Command): void {
         }
         if (result.choice) {
           const label = result.choiceLabel;
+          const groups = result.choice.groups;
           if (label?.id || label?.claim)
             out.write(
-              `CHOICE       ${label.id ?? 'choose'}${claimTag(label.claim)} (${result.choice.factors.join(', ')}, ${result.choice.metric}): ${result.choice.groups.filter((g) => g.chosen).length} of ${result.choice.groups.length} group(s) chosen${label.description ? `: ${label.description}` : ''}\n`,
+              `CHOICE       ${label.id ?? 'choose'}${claimTag(label.claim)} (${result.choice.factors.join(', ')}, ${result.choice.metric}): ${groups.filter((g) => g.chosen).length} of ${groups.length} group(s) chosen, ${groups.filter((g) => g.status === 'clear').length} clear${label.description ? `: ${label.description}` : ''}\n`,
             );
-          for (const g of result.choice.groups) {
-            const within = Object.entries(g.group)
-              .map(([f, l]) => `${f}=${l}`)
-              .join(', ');
-            const chosen = g.chosen
-              ? Object.entries(g.chosen)
-                  .map(([f, l]) => `${f}=${l}`)
-                  .join(', ')
-              : `none meets every floor (no candidate meets ${g.unmetFloors.join(', ') || 'all of them at once'}; --choose-floor sets absolute floors)`;
-            out.write(`choose ${result.choice.metric}${within ? ` (${within})` : ''}: ${chosen}${g.chosen ? `, P(best) ${g.pBest.toFixed(2)}` : ''}\n`);
-          }
+          for (const g of groups) out.write(`${choiceLine(result.choice.metric, g)}\n`);
+          const t = result.choice.test;
+          if (groups.some((g) => g.chosen))
+            out.write(
+              `choose: clear = better than every other feasible candidate by a ${t.method}, ${t.correction} over ${t.comparisons} comparison(s) at ${t.alpha}; P(best) is per group and uncorrected\n`,
+            );
           for (const note of result.choice.notes) out.write(`choose: ${note}\n`);
         }
         out.write(`wrote ${result.files.join(', ')}\n`);

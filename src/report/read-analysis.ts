@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
 import type { CellEstimate } from '../analysis/cells.js';
-import type { ChooseCandidate, ChooseGroup, FloorSpec } from '../analysis/choose.js';
+import type { ChooseCandidate, ChooseGroup, ChooseResult, FloorSpec } from '../analysis/choose.js';
 import type { AnovaTerm } from '../stats/anova-type2.js';
 import type { CiMethod, TestRow, TestUnit, Verdict, WorthItVerdict } from '../analysis/test-row.js';
 import type { WorthItSummary } from '../analysis/claims/worth-it.js';
@@ -69,6 +69,9 @@ export interface ChooseSummary {
   floors: FloorSpec[];
   rule: string;
   bootstrap_reps: number;
+  /** The test behind each group's status: method, family-wise alpha, correction and the number of comparisons corrected together. */
+  test: ChooseResult['test'];
+  /** Per group: the choice, its status (clear, not distinguishable, untested, only feasible, none) and its comparisons. */
   groups: ChooseGroup[];
   candidates: ChooseCandidate[];
   notes: string[];

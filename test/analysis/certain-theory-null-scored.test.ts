@@ -27,7 +27,7 @@ describe('examples/certain-theory on the null world', () => {
     }
   });
 
-  it('chooses no checkpoint and weight with confidence where the planted world finds one', () => {
+  it('chooses no checkpoint and weight with confidence where the planted world finds one, and calls no choice clear', () => {
     const choose = world.summary.choose;
     expect(choose.factors).toEqual(['checkpoint', 'weight']);
     // The LoRA sampled at epochs 4, 8 and 10: six candidates equal but for noise, none best in 90 % of the replicates
@@ -42,6 +42,11 @@ describe('examples/certain-theory on the null world', () => {
     expect(confident.length).toBeLessThanOrEqual(4);
     const median = choose.groups.map((g) => g.pBest ?? 0).sort((a, b) => a - b)[10];
     expect(median).toBeLessThan(0.9);
+    // The test behind each choice, Holm-corrected over every comparison of every group, calls none of them clear,
+    // the groups with P(best) near 1 included.
+    expect(confident.length).toBeGreaterThan(0);
+    for (const g of choose.groups) expect(g.status, JSON.stringify(g.group)).toBe('not distinguishable');
+    expect(world.analyzeOut).toMatch(/CHOICE +best-checkpoint-and-weight .*: 20 of 20 group\(s\) chosen, 0 clear/);
   });
 
   it('shows no dominant factor where the planted world has one: base, resolution and weight explain next to nothing', () => {

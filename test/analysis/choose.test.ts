@@ -143,6 +143,10 @@ describe('analyze --choose and variance.csv', () => {
       'p_feasible',
       'p_best',
       'chosen',
+      'status',
+      'difference_to_chosen',
+      'p_vs_chosen',
+      'p_adj_vs_chosen',
     ]);
     expect(choose.filter((c) => c.chosen === 'true').map((c) => [c.checkpoint, c.weight])).toEqual([['e4', '1.2']]);
     const variance = parse(readFileSync(join(dir, 'variance.csv'), 'utf8'), { columns: true }) as Record<string, string>[];

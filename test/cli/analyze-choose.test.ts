@@ -17,7 +17,10 @@ describe('lora-eval analyze --choose', () => {
   it('prints the chosen checkpoint and weight with P(best), and the largest factor per metric', () => {
     const run = runCli(['analyze', csv, '--reps', '200', '--choose', 'checkpoint,weight', '--choose-floor', 'base_preservation=0.9']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/choose concept_detection \(base=nai\): checkpoint=e4, weight=1, P\(best\) (0\.9\d|1\.00)/);
+    expect(run.stdout).toMatch(
+      /choose concept_detection \(base=nai\): checkpoint=e4, weight=1, clear: better than each of the 7 other feasible candidates \(p_adj ≤ 0\.0\d+\), P\(best\) (0\.9\d|1\.00)/,
+    );
+    expect(run.stdout).toContain('choose: clear = better than every other feasible candidate by a paired t test on prompt means');
     expect(run.stdout).toMatch(/variance concept_detection \(m\): largest factor term checkpoint, partial η² 0\.9\d\d/);
     expect(run.stdout).toContain('choose.csv');
     const summary = JSON.parse(readFileSync(join(csv, '..', 'summary.json'), 'utf8'));
@@ -57,7 +60,8 @@ describe('lora-eval analyze --choose', () => {
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(fromFile.stdout).toMatch(/CHOICE +best-epoch \[claim images 7-12\] \(checkpoint, weight, concept_detection\)/);
     // An absolute prompt-fidelity floor of 28 leaves out weight 1.2 (fidelity 25), as the relative default does.
-    expect(fromFile.stdout).toMatch(/choose concept_detection \(base=nai\): checkpoint=e4, weight=1, P\(best\)/);
+    expect(fromFile.stdout).toMatch(/choose concept_detection \(base=nai\): checkpoint=e4, weight=1, clear: .*, P\(best\)/);
+    expect(fromFile.stdout).toMatch(/CHOICE +best-epoch .*: 1 of 1 group\(s\) chosen, 1 clear/);
     const summary = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
     expect(summary.choose).toMatchObject({ id: 'best-epoch', claim: 'images 7-12', factors: ['checkpoint', 'weight'] });
     expect(summary.choose.floors).toEqual([

@@ -22,7 +22,16 @@ export interface CertainTheorySummary {
     factors: string[];
     within: string[];
     floors: { metric: string; kind: string; value: number }[];
-    groups: { group: Record<string, string>; chosen: Record<string, string> | null; pBest: number | null; pNone: number; unmetFloors: string[] }[];
+    groups: {
+      group: Record<string, string>;
+      chosen: Record<string, string> | null;
+      status: string;
+      statusText: string;
+      comparisons: { levels: Record<string, string>; prompts: number; difference: number; p: number | null; pAdj: number | null }[];
+      pBest: number | null;
+      pNone: number;
+      unmetFloors: string[];
+    }[];
     candidates: { group: Record<string, string>; levels: Record<string, string>; pBest: number; feasible: boolean }[];
   };
   variance: { metrics: { metric: string; note?: string; terms?: { term: string; p: number; partialEta2: number; partialEta2High: number }[] }[] };

@@ -16,7 +16,13 @@ describe('report of analyze --choose and the variance decomposition', () => {
     const result = await writeReport({ run: dir });
     const html = readFileSync(result.html, 'utf8');
     expect(html).toContain('<h2 id="choose">Best checkpoint and weight</h2>');
-    expect(html).toMatch(/<strong>checkpoint e4, weight 1<\/strong>, P\(best\) (0\.9\d|1\.00)/);
+    // e4 at weight 1 beats e4 at 0.65 by 0.035 (noise 0.03, 10 prompts): clear after Holm over the 7 other feasible candidates.
+    expect(html).toMatch(
+      /<strong>checkpoint e4, weight 1<\/strong> <span class="status clear">clear: better than each of the 7 other feasible candidates \(p_adj ≤ 0\.0\d+\)<\/span>, P\(best\) (0\.9\d|1\.00)/,
+    );
+    expect(html).toContain('<td>chosen (clear)</td>');
+    expect(html).toMatch(/<td>vs chosen: p_adj [\d.e-]+ \(worse\)<\/td>/);
+    expect(html).toContain('holm-corrected over 7 comparison(s) at 0.05');
     expect(html).toContain('<tr class="chosen">');
     expect(html).toContain('<h2 id="variance">Which factor matters</h2>');
     expect(html).toMatch(/<figure id="chart-variance"><figcaption>Which factor matters[^<]*<\/figcaption><svg/);
