@@ -53,8 +53,8 @@ interface PreparedImage {
 /**
  * Reads, hashes, decodes, preprocesses and encodes images in batches. Each file is read once; images whose
  * vectors the store already holds are not decoded. Decoding and preprocessing run in worker threads, so that the
- * next batch is prepared while this thread runs inference on the current one; at most two batches are in memory,
- * and each batch's vectors are committed to the store in one transaction before the next batch is encoded.
+ * next batch is prepared while this thread runs inference on the current one; memory is bounded by the first
+ * STARTUP_IMAGES images (then by two batches), and each batch's vectors are committed to the store in one transaction before the next batch is encoded.
  */
 export async function encodeImages(
   files: ImageFile[],
@@ -179,7 +179,7 @@ export async function encodeImages(
       next.done.catch(() => undefined);
       ahead.push(next);
     };
-    const startup = Math.max(1, Math.ceil((Number(process.env.LE_STARTUP ?? STARTUP_IMAGES)) / batchSize));
+    const startup = Math.max(1, Math.ceil(STARTUP_IMAGES / batchSize));
     while (handed < Math.min(startup, batches.length)) await handNext();
     await options.whilePreparing?.();
     for (let b = 0; b < batches.length; b++) {
