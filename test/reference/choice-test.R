@@ -15,13 +15,7 @@
 if (!file.exists("test/reference/choice-test.R")) stop("run from the repository root: Rscript test/reference/choice-test.R")
 out_file <- "test/reference/choice-test-reference.json"
 
-num <- function(v) if (is.na(v)) "null" else sprintf("%.17g", v)
-str <- function(s) paste0('"', s, '"')
-obj <- function(...) {
-  fields <- list(...)
-  paste0("{", paste(sprintf('"%s": %s', names(fields), unlist(fields)), collapse = ", "), "}")
-}
-arr <- function(items) paste0("[", paste(items, collapse = ",\n"), "]")
+source("test/reference/json-writer.R")
 
 set.seed(20261207)
 bases <- c("b1", "b2", "b3", "b4")

@@ -14,13 +14,7 @@
 if (!file.exists("test/reference/worth-it.R")) stop("run from the repository root: Rscript test/reference/worth-it.R")
 out_file <- "test/reference/worth-it-reference.json"
 
-num <- function(v) if (is.na(v)) "null" else sprintf("%.17g", v)
-str <- function(s) paste0('"', s, '"')
-obj <- function(...) {
-  fields <- list(...)
-  paste0("{", paste(sprintf('"%s": %s', names(fields), unlist(fields)), collapse = ", "), "}")
-}
-arr <- function(items) paste0("[", paste(items, collapse = ",\n"), "]")
+source("test/reference/json-writer.R")
 
 set.seed(20261207)
 costs <- c("512" = 0.25, "768" = 0.55)
