@@ -97,7 +97,7 @@ export function parseYamlSource(text: string, file: string): YamlSource & { valu
   return { file, doc, lineOf, lineAt, value };
 }
 
-/** Two keys of one mapping that YAML reads as the same key, e.g. 1.0 and 1 (both the number 1), named as written. */
+/** Two keys of one mapping written differently that YAML reads as the same key, e.g. 1.0 and 1 (both the number 1). */
 function keysReadAlike(doc: Document.Parsed, file: string, lineAt: (offset: number) => number): SweepProblem | undefined {
   let problem: SweepProblem | undefined;
   visit(doc, {
@@ -108,16 +108,14 @@ function keysReadAlike(doc: Document.Parsed, file: string, lineAt: (offset: numb
         const key = String(pair.key.value);
         const written = pair.key.source ?? key;
         const earlier = seen.get(key);
-        if (earlier !== undefined) {
+        // A key written twice the same way is named well enough by YAML's own message.
+        if (earlier !== undefined && earlier !== written) {
           const field = fieldOf([...path, node], pair) || undefined;
           problem = {
             file,
             line: pair.key.range ? lineAt(pair.key.range[0]) : undefined,
             field,
-            message:
-              earlier === written
-                ? `key "${written}" is given twice: write it once`
-                : `keys "${earlier}" and "${written}" are read as the same key "${key}": write it once`,
+            message: `keys "${earlier}" and "${written}" are read as the same key "${key}": write it once`,
           };
           return visit.BREAK;
         }
