@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { refuseIdenticalImages } from '../score/identical-images.js';
 import { Store } from '../store/store.js';
@@ -37,6 +37,30 @@ function scoringSettings(run: RunJson): Record<string, unknown> {
   };
 }
 
+/**
+ * Why two runs' reference images differ, or undefined when they are the same images (by content, wherever they lie:
+ * shards run on machines that mount the sweep at different paths). Concept and style scores are measured against
+ * them, so shards scored against different references cannot be combined.
+ */
+function referencesDiffer(
+  label: string,
+  mine: { file: string; sha256: string }[] | undefined,
+  theirs: { file: string; sha256: string }[] | undefined,
+): string | undefined {
+  if (!mine || !theirs) return undefined;
+  const key = (refs: { sha256: string }[]) => refs.map((r) => r.sha256).sort().join(',');
+  if (key(mine) === key(theirs)) return undefined;
+  const theirShas = new Set(theirs.map((r) => r.sha256));
+  const myShas = new Set(mine.map((r) => r.sha256));
+  const onlyMine = mine.filter((r) => !theirShas.has(r.sha256));
+  const onlyTheirs = theirs.filter((r) => !myShas.has(r.sha256));
+  const example = onlyMine[0] ?? onlyTheirs[0];
+  return (
+    `${label}: ${mine.length} image(s) against ${theirs.length}, ${onlyMine.length} only in this run and ${onlyTheirs.length} only in the other` +
+    (example ? ` (e.g. ${basename(example.file)}, sha256 ${example.sha256.slice(0, 12)}…)` : ' (the same images, a different number of times)')
+  );
+}
+
 /** The lora-eval release and commit that scored a run: the code of the metrics themselves. */
 function scoredBy(run: RunJson): string {
   const tool = run.tool as { version?: string; git?: string | null } | undefined;
@@ -61,6 +85,13 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     if (scoredBy(r) !== scoredBy(first))
       throw new UserError(
         `${dirs[i]}: scored by ${scoredBy(r)}, ${dirs[0]} by ${scoredBy(first)}; scores of different versions need not agree: score every shard with one version`,
+      );
+    const references =
+      referencesDiffer('lora.references', r.references, first.references) ??
+      referencesDiffer('lora.style_references', r.style_references, first.style_references);
+    if (references)
+      throw new UserError(
+        `${dirs[i]}: scored against other reference images than ${dirs[0]} (${references}); concept and style scores depend on them: score every shard with the same reference images`,
       );
     const [mine, theirs] = [scoringSettings(r), scoringSettings(first)];
     for (const [setting, value] of Object.entries(mine)) {
@@ -129,6 +160,13 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   const counts: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.counts)) counts[k] = k.includes('reference') ? v : (counts[k] ?? 0) + v;
   counts.rows = rows.length;
+  // Each run counted the metrics its own images lacked. Shards hold disjoint images, so the merged run lacks the sum;
+  // unsharded runs each cover the whole sweep, so it lacks what the run that lacked most did.
+  const unavailable: Record<string, number> = {};
+  const sharded = shards.every((s) => s);
+  for (const r of runs)
+    for (const [reason, n] of Object.entries((r.unavailable ?? {}) as Record<string, number>))
+      unavailable[reason] = sharded ? (unavailable[reason] ?? 0) + n : Math.max(unavailable[reason] ?? 0, n);
   counts.failures = failures.length;
   const merged: RunJson = {
     ...first,
@@ -136,6 +174,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     merged_from: dirs,
     options: { ...first.options, shard: null },
     counts,
+    unavailable,
     failures,
     store: join(outDir, 'store.sqlite'),
     store_run: storeRun,
