@@ -48,7 +48,11 @@ function referencesDiffer(
   theirs: { file: string; sha256: string }[] | undefined,
 ): string | undefined {
   if (!mine || !theirs) return undefined;
-  const key = (refs: { sha256: string }[]) => refs.map((r) => r.sha256).sort().join(',');
+  const key = (refs: { sha256: string }[]) =>
+    refs
+      .map((r) => r.sha256)
+      .sort()
+      .join(',');
   if (key(mine) === key(theirs)) return undefined;
   const theirShas = new Set(theirs.map((r) => r.sha256));
   const myShas = new Set(mine.map((r) => r.sha256));

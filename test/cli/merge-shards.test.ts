@@ -18,7 +18,20 @@ describe('lora-eval merge', () => {
     rmSync(join(dir, 'c', 'refs', 'ref-01.png'));
     const lock = join(dir, 'lock.json');
     const score = (machine: string, shard: string, out: string) => {
-      const r = runCli(['score', join(dir, machine, 'sweep.yaml'), '--clip', CLIP, '--tagger', TAGGER, '--lock', lock, '--shard', shard, '--out', join(dir, out)]);
+      const r = runCli([
+        'score',
+        join(dir, machine, 'sweep.yaml'),
+        '--clip',
+        CLIP,
+        '--tagger',
+        TAGGER,
+        '--lock',
+        lock,
+        '--shard',
+        shard,
+        '--out',
+        join(dir, out),
+      ]);
       expect(r.code, r.stderr).toBe(0);
     };
     score('a', '0/2', 's0');
@@ -38,8 +51,10 @@ describe('lora-eval merge', () => {
     // The fixture tagger has no detail tag: no image has detail_tags, in either shard.
     expect(Object.values(whole.unavailable as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(runJson(join(dir, 'merged')).unavailable).toEqual(whole.unavailable);
-    expect(runJson(join(dir, 'merged')).style_references.map((r: { sha256: string }) => r.sha256).sort()).toEqual(
-      whole.style_references.map((r: { sha256: string }) => r.sha256).sort(),
-    );
+    expect(
+      runJson(join(dir, 'merged'))
+        .style_references.map((r: { sha256: string }) => r.sha256)
+        .sort(),
+    ).toEqual(whole.style_references.map((r: { sha256: string }) => r.sha256).sort());
   }, 240_000);
 });
