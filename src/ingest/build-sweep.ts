@@ -26,6 +26,8 @@ export interface IngestRecord {
   generation: GenerationInfo;
   /** Extra factor levels the image carries beyond its metadata (grid axes such as "Var. strength"). */
   extraLevels?: Record<string, string | number>;
+  /** The file's own pixel size, when read. */
+  pixelSize?: [number, number];
 }
 
 export interface BuildSweepOptions {
