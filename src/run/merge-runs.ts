@@ -116,6 +116,17 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     if (missing.length) throw new UserError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')}`);
   }
 
+  // The merged store must hold every run's embeddings: analyze reads distances and diversities from it.
+  const stores = dirs.map((dir, i) => {
+    const from = [join(dir, 'store.sqlite'), runs[i].store].find((f): f is string => f !== undefined && existsSync(f));
+    if (!from)
+      throw new UserError(
+        `${dir}: no store.sqlite, and the store its run.json names (${runs[i].store ?? 'none'}) is not there; the merged store would lack this run's embeddings ` +
+          "(concept distance, diversity and model distance would be computed from the other runs' images only): copy its store.sqlite into the folder",
+      );
+    return from;
+  });
+
   const outDir = resolve(out);
   mkdirSync(outDir, { recursive: true });
   const rows: ScoreRow[] = [];
@@ -152,10 +163,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   const storeRun = storeRunKey({ outDir, shard: null });
   const store = new Store(join(outDir, 'store.sqlite'));
   try {
-    dirs.forEach((dir, i) => {
-      const from = [join(dir, 'store.sqlite'), runs[i].store].find((f): f is string => f !== undefined && existsSync(f));
-      if (from) store.mergeFrom(from, storeRunOf(runs[i]), storeRun);
-    });
+    stores.forEach((from, i) => store.mergeFrom(from, storeRunOf(runs[i]), storeRun));
   } finally {
     store.close();
   }
