@@ -116,12 +116,13 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     if (missing.length) throw new UserError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')}`);
   }
 
-  // The merged store must hold every run's embeddings: analyze reads distances and diversities from it.
+  // The merged store must hold every run's embeddings: analyze reads distances and diversities from it. (A run whose
+  // run.json names no store, such as a committed baseline, adds none; analyze then finds its images missing.)
   const stores = dirs.map((dir, i) => {
     const from = [join(dir, 'store.sqlite'), runs[i].store].find((f): f is string => f !== undefined && existsSync(f));
-    if (!from)
+    if (!from && runs[i].store !== undefined)
       throw new UserError(
-        `${dir}: no store.sqlite, and the store its run.json names (${runs[i].store ?? 'none'}) is not there; the merged store would lack this run's embeddings ` +
+        `${dir}: no store.sqlite, and the store its run.json names (${runs[i].store}) is not there; the merged store would lack this run's embeddings ` +
           "(concept distance, diversity and model distance would be computed from the other runs' images only): copy its store.sqlite into the folder",
       );
     return from;
@@ -163,7 +164,9 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   const storeRun = storeRunKey({ outDir, shard: null });
   const store = new Store(join(outDir, 'store.sqlite'));
   try {
-    stores.forEach((from, i) => store.mergeFrom(from, storeRunOf(runs[i]), storeRun));
+    stores.forEach((from, i) => {
+      if (from) store.mergeFrom(from, storeRunOf(runs[i]), storeRun);
+    });
   } finally {
     store.close();
   }
