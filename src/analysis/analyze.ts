@@ -1,5 +1,5 @@
 import { sha256 } from '../store/hash.js';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../run/atomic-write.js';
@@ -78,6 +78,8 @@ export interface AnalyzeResult {
   /** The id, claim and description of the hypotheses file's choose: section, when the choice came with one. */
   choiceLabel?: { id?: string; claim?: string; description?: string };
   files: string[];
+  /** Outputs of an earlier analysis in the folder that this one does not make, removed so that none outlives its analysis. */
+  removed: string[];
 }
 
 /** The file's choose: section with the command-line options laid over it; undefined when neither asks for a choice. */
@@ -257,6 +259,33 @@ function requireSweepOfRun(file: string, sweep: z.infer<typeof SweepSchema>, tab
   }
 }
 
+/** Files analyze writes only when it has something for them (a choice, ratings, the run's store, an encoder). */
+const OPTIONAL_OUTPUTS = [
+  'choose.csv',
+  'agreement.csv',
+  'raters.csv',
+  'model-distance.csv',
+  'concept-distance.csv',
+  'diversity.csv',
+  'encoder-concept-distance.csv',
+  'encoder-diversity.csv',
+];
+
+/**
+ * Removes the optional outputs of an earlier analysis that this one did not write (a choose.csv from a run with
+ * --choose, analyzed again without): left beside the new summary.json they would pass for its results.
+ */
+function removeStaleOutputs(outDir: string, written: string[]): string[] {
+  const removed: string[] = [];
+  for (const name of OPTIONAL_OUTPUTS) {
+    const file = join(outDir, name);
+    if (written.includes(file) || !existsSync(file)) continue;
+    rmSync(file);
+    removed.push(file);
+  }
+  return removed;
+}
+
 /**
  * Turns a run's scores into answers: cell estimates with CIs over prompt means, the tests behind each declared
  * hypothesis (prompts as the unit unless a hypothesis says otherwise) with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
@@ -376,6 +405,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       ),
     );
   }
+  const removed = removeStaleOutputs(outDir, files);
   const summary = {
     tool: { name: 'lora-eval', version: TOOL_VERSION },
     created: new Date().toISOString(),
@@ -449,5 +479,5 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     rater_agreement: raterAgreement ?? null,
   };
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, raterAgreement, variance, choice, choiceLabel: choose?.label, files };
+  return { outDir, cells, tests, hypotheses, embeddings, encoderEmbeddings, raterAgreement, variance, choice, choiceLabel: choose?.label, files, removed };
 }

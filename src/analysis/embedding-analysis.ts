@@ -87,6 +87,14 @@ export function analyzeEmbeddings(table: ScoreTable, source: EmbeddingSource = '
       .map((img) => ({ ...img, vector: store.vector(img.sha256, modelSha, prep) }))
       .filter((img): img is typeof img & { vector: Float32Array } => img.vector !== undefined);
     if (images.length === 0) return { available: false, reason: `${table.storeFile} holds no embeddings of this run's images` };
+    // Distances and diversities of a part of the run would pass for the whole run's.
+    const embedded = new Set(images.map((img) => img.key));
+    const missing = [...scored.keys()].filter((key) => !embedded.has(key));
+    if (missing.length)
+      return {
+        available: false,
+        reason: `${table.storeFile} lacks the embeddings of ${missing.length} of the ${scored.size} scored images (e.g. ${missing[0]}); was a shard merged without its store? score the run again to rebuild them`,
+      };
 
     // model_distance: weight-0 images per target, keyed by prompt, seed and the other non-LoRA factors.
     const others = table.factors.filter((f) => f !== 'target' && !table.loraFactors.includes(f) && f !== 'weight');

@@ -25,7 +25,7 @@ export interface MetricAgreement {
   metricTies: number;
   /** Rater could not tell: left out of `agreement`, kept as 0 in τ. */
   cantTell: number;
-  /** Kendall's τ-b between the metric difference (left − right) and the choice (+1 left, 0 can't tell, −1 right), with R's cor.test p-value. */
+  /** Kendall's τ-b over distinct pairs between the metric difference and the mean choice (+1 one image, 0 can't tell, −1 the other), with R's cor.test p-value. */
   tauB: number;
   tauStatistic: number;
   tauP: number;
@@ -83,6 +83,26 @@ function unitOf(r: Rating): { unit: string; value: string } {
   return { unit: JSON.stringify([r.task, a, b]), value: r.choice === 'cant_tell' ? 'cant_tell' : r.choice === 'left' ? r.left : r.right };
 }
 
+/**
+ * Each distinct pair once, oriented by its image names: the metric difference and the mean of every answer given to it
+ * (+1 first image, −1 second, 0 can't tell). Raters shown the same pairs (one --seed gives all of them the same) and
+ * the repeats answer one pair several times with one metric difference; counted as independent observations they
+ * made τ's test reject a true null in about 22 % of simulated studies at α = 0.05 (3 raters, 60 pairs, 15 % repeats).
+ */
+function choicesByPair(rated: Rating[], byImage: Map<string, number>): { difference: number; choice: number }[] {
+  const pairs = new Map<string, { difference: number; sum: number; n: number }>();
+  for (const r of rated) {
+    const flip = r.right < r.left;
+    const [a, b] = flip ? [r.right, r.left] : [r.left, r.right];
+    const key = JSON.stringify([a, b]);
+    const pair = pairs.get(key) ?? { difference: byImage.get(a)! - byImage.get(b)!, sum: 0, n: 0 };
+    pair.sum += flip ? -CHOICE_SIGN[r.choice] : CHOICE_SIGN[r.choice];
+    pair.n++;
+    pairs.set(key, pair);
+  }
+  return [...pairs.values()].map((p) => ({ difference: p.difference, choice: p.sum / p.n }));
+}
+
 function metricAgreements(table: ScoreTable, ratings: Rating[], options: { seed: number; reps: number }): MetricAgreement[] {
   const values = new Map<string, Map<string, number>>();
   for (const row of table.rows) {
@@ -107,8 +127,12 @@ function metricAgreements(table: ScoreTable, ratings: Rating[], options: { seed:
       const ci = ciOf(hits, prompts, options);
       const notes: string[] = [];
       let tau = { tau: NaN, statistic: NaN, p: NaN, method: '' };
+      const pairs = choicesByPair(rated, byImage);
       try {
-        const k = kendall(difference, sign);
+        const k = kendall(
+          pairs.map((p) => p.difference),
+          pairs.map((p) => p.choice),
+        );
         tau = { tau: k.tau, statistic: k.statistic, p: k.p, method: k.exact ? 'exact' : 'normal approximation' };
       } catch (e) {
         notes.push(`tau not computable: ${(e as Error).message.replace(/^kendall: /, '')}`);

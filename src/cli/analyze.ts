@@ -139,6 +139,7 @@ export function register(program: Command): void {
           for (const note of result.choice.notes) out.write(`choose: ${note}\n`);
         }
         out.write(`wrote ${result.files.join(', ')}\n`);
+        if (result.removed.length) out.write(`removed ${result.removed.join(', ')}: left by an earlier analysis, this one made none\n`);
         return EXIT.ok;
       }),
     );

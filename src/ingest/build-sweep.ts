@@ -15,6 +15,7 @@ import type { GenerationInfo } from './generation.js';
 import type { LoraLibrary } from './lora-library.js';
 import { resolveBases } from './lora-bases.js';
 import { modelStem, sameLoraName } from './lora-tags.js';
+import { refuseNamesOfTwoFiles } from './one-file-per-name.js';
 import { nameSdScriptsNetworks, placeImage, StudiedLoras, type Placed } from './place-image.js';
 
 export { factorName } from './place-image.js';
@@ -25,6 +26,8 @@ export interface IngestRecord {
   generation: GenerationInfo;
   /** Extra factor levels the image carries beyond its metadata (grid axes such as "Var. strength"). */
   extraLevels?: Record<string, string | number>;
+  /** The file's own pixel size, when read. */
+  pixelSize?: [number, number];
 }
 
 export interface BuildSweepOptions {
@@ -125,6 +128,7 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     else placed.push(result);
   }
 
+  refuseNamesOfTwoFiles(placed, sweepDir);
   const bases = await resolveBases(placed, baseOf, options.library);
   notes.push(...bases.notes);
   const baseOfLora = bases.baseOfLora;

@@ -131,7 +131,10 @@ export async function ingestFolder(folder: string | undefined, options: IngestOp
       if (slicing.has(r.file)) continue;
       if (r.error !== undefined) problems.push({ file: r.file, reason: r.error });
       else if (r.meta!.isGrid) problems.push({ file: r.file, reason: 'an X/Y/Z plot grid (many images in one): slice it with --grid' });
-      else records.set(r.file, { path: r.file, generation: r.meta!.generation });
+      else {
+        const { width, height } = r.meta!;
+        records.set(r.file, { path: r.file, generation: r.meta!.generation, ...(width && height ? { pixelSize: [width, height] as [number, number] } : {}) });
+      }
     }
     if (files.length === 0) notes.push(`no images (${IMAGE_EXTENSIONS.join(', ')}) found in ${folder}`);
   }

@@ -7,6 +7,8 @@ export interface PlaceableRecord {
   path: string;
   generation: GenerationInfo;
   extraLevels?: Record<string, string | number>;
+  /** The file's own pixel size, when read: what is scored, whatever size the metadata records. */
+  pixelSize?: [number, number];
 }
 
 export interface Placed {
@@ -41,6 +43,7 @@ export class StudiedLoras {
 /** Settings recorded as extra factors when they differ between images. */
 const SETTING_FACTORS: { name: string; read: (g: GenerationInfo) => string | number | undefined }[] = [
   { name: 'clip_skip', read: (g) => g.clipSkip },
+  // A1111's "Size" is the first pass's: a hires-fixed image is larger. The file's own size wins (placeImage).
   { name: 'resolution', read: (g) => (g.width && g.height ? `${g.width}x${g.height}` : undefined) },
   { name: 'steps', read: (g) => g.steps },
   { name: 'cfg', read: (g) => g.cfg },
@@ -109,6 +112,7 @@ export function placeImage(
 
   const settings: Record<string, string | number | undefined> = {};
   for (const f of SETTING_FACTORS) settings[f.name] = f.read(g);
+  if (record.pixelSize) settings.resolution = `${record.pixelSize[0]}x${record.pixelSize[1]}`;
   for (const [k, v] of Object.entries(record.extraLevels ?? {})) settings[factorName(k)] = v;
   return {
     record,

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { fromSpreadsheetSafe, spreadsheetSafe } from '../report/csv-safe.js';
+import { firstNonUtf8Line, NOT_UTF8 } from '../utf8-text.js';
 import { isTaskName, TASK_NAMES, type TaskName } from './tasks.js';
 
 export const RATINGS_COLUMNS = ['rater', 'task', 'left', 'right', 'left_sha256', 'right_sha256', 'choice', 'time'] as const;
@@ -79,7 +80,10 @@ function syncFolder(folder: string): void {
 
 /** Every record of a ratings.csv in file order, validated; a malformed line is refused with its number. */
 export function readRatingRecords(file: string): RatingRecord[] {
-  const text = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  const badLine = firstNonUtf8Line(bytes);
+  if (badLine !== undefined) throw new RatingsCsvError(`${file}:${badLine}: ${NOT_UTF8}`);
+  const text = bytes.toString('utf8');
   if (text.length > 0 && !text.endsWith('\n')) {
     const lineNo = text.split('\n').length;
     throw new RatingsCsvError(`${file}:${lineNo}: the last line is incomplete (a write was cut off); remove it to go on`);

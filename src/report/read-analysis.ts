@@ -11,6 +11,7 @@ import { readRunJson } from '../run/run-json.js';
 import { readRunScores } from '../run/run-scores.js';
 import { sha256 } from '../store/hash.js';
 import { fromSpreadsheetSafe as text } from './csv-safe.js';
+import { firstNonUtf8Line, NOT_UTF8 } from '../utf8-text.js';
 
 /** The rows of cells.csv and tests.csv, read back as analyze wrote them. */
 export type CellRow = CellEstimate;
@@ -114,8 +115,11 @@ const num = (v: string) => (v === '' ? NaN : Number(v));
 const ciMethod = (v: string | undefined): CiMethod | '' => (v === 't' || v === 'prompt bootstrap' ? v : '');
 
 function readCsv(file: string): Record<string, string>[] {
+  const bytes = readFileSync(file);
+  const badLine = firstNonUtf8Line(bytes);
+  if (badLine !== undefined) throw new UserError(`${file}:${badLine}: ${NOT_UTF8}; run "lora-eval analyze" again`);
   try {
-    return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+    return parse(bytes.toString('utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   } catch (e) {
     if (e instanceof CsvError) throw new UserError(`${file}: malformed CSV (truncated or damaged file?): ${e.message}; run "lora-eval analyze" again`);
     throw e;

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { refuseIdenticalImages } from '../score/identical-images.js';
 import { Store } from '../store/store.js';
@@ -37,6 +37,34 @@ function scoringSettings(run: RunJson): Record<string, unknown> {
   };
 }
 
+/**
+ * Why two runs' reference images differ, or undefined when they are the same images (by content, wherever they lie:
+ * shards run on machines that mount the sweep at different paths). Concept and style scores are measured against
+ * them, so shards scored against different references cannot be combined.
+ */
+function referencesDiffer(
+  label: string,
+  mine: { file: string; sha256: string }[] | undefined,
+  theirs: { file: string; sha256: string }[] | undefined,
+): string | undefined {
+  if (!mine || !theirs) return undefined;
+  const key = (refs: { sha256: string }[]) =>
+    refs
+      .map((r) => r.sha256)
+      .sort()
+      .join(',');
+  if (key(mine) === key(theirs)) return undefined;
+  const theirShas = new Set(theirs.map((r) => r.sha256));
+  const myShas = new Set(mine.map((r) => r.sha256));
+  const onlyMine = mine.filter((r) => !theirShas.has(r.sha256));
+  const onlyTheirs = theirs.filter((r) => !myShas.has(r.sha256));
+  const example = onlyMine[0] ?? onlyTheirs[0];
+  return (
+    `${label}: ${mine.length} image(s) against ${theirs.length}, ${onlyMine.length} only in this run and ${onlyTheirs.length} only in the other` +
+    (example ? ` (e.g. ${basename(example.file)}, sha256 ${example.sha256.slice(0, 12)}…)` : ' (the same images, a different number of times)')
+  );
+}
+
 /** The lora-eval release and commit that scored a run: the code of the metrics themselves. */
 function scoredBy(run: RunJson): string {
   const tool = run.tool as { version?: string; git?: string | null } | undefined;
@@ -62,6 +90,13 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
       throw new UserError(
         `${dirs[i]}: scored by ${scoredBy(r)}, ${dirs[0]} by ${scoredBy(first)}; scores of different versions need not agree: score every shard with one version`,
       );
+    const references =
+      referencesDiffer('lora.references', r.references, first.references) ??
+      referencesDiffer('lora.style_references', r.style_references, first.style_references);
+    if (references)
+      throw new UserError(
+        `${dirs[i]}: scored against other reference images than ${dirs[0]} (${references}); concept and style scores depend on them: score every shard with the same reference images`,
+      );
     const [mine, theirs] = [scoringSettings(r), scoringSettings(first)];
     for (const [setting, value] of Object.entries(mine)) {
       if (value !== theirs[setting])
@@ -80,6 +115,18 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
     if (missing.length) throw new UserError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')}`);
   }
+
+  // The merged store must hold every run's embeddings: analyze reads distances and diversities from it. (A run whose
+  // run.json names no store, such as a committed baseline, adds none; analyze then finds its images missing.)
+  const stores = dirs.map((dir, i) => {
+    const from = [join(dir, 'store.sqlite'), runs[i].store].find((f): f is string => f !== undefined && existsSync(f));
+    if (!from && runs[i].store !== undefined)
+      throw new UserError(
+        `${dir}: no store.sqlite, and the store its run.json names (${runs[i].store}) is not there; the merged store would lack this run's embeddings ` +
+          "(concept distance, diversity and model distance would be computed from the other runs' images only): copy its store.sqlite into the folder",
+      );
+    return from;
+  });
 
   const outDir = resolve(out);
   mkdirSync(outDir, { recursive: true });
@@ -117,8 +164,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   const storeRun = storeRunKey({ outDir, shard: null });
   const store = new Store(join(outDir, 'store.sqlite'));
   try {
-    dirs.forEach((dir, i) => {
-      const from = [join(dir, 'store.sqlite'), runs[i].store].find((f): f is string => f !== undefined && existsSync(f));
+    stores.forEach((from, i) => {
       if (from) store.mergeFrom(from, storeRunOf(runs[i]), storeRun);
     });
   } finally {
@@ -129,6 +175,13 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   const counts: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.counts)) counts[k] = k.includes('reference') ? v : (counts[k] ?? 0) + v;
   counts.rows = rows.length;
+  // Each run counted the metrics its own images lacked. Shards hold disjoint images, so the merged run lacks the sum;
+  // unsharded runs each cover the whole sweep, so it lacks what the run that lacked most did.
+  const unavailable: Record<string, number> = {};
+  const sharded = shards.every((s) => s);
+  for (const r of runs)
+    for (const [reason, n] of Object.entries((r.unavailable ?? {}) as Record<string, number>))
+      unavailable[reason] = sharded ? (unavailable[reason] ?? 0) + n : Math.max(unavailable[reason] ?? 0, n);
   counts.failures = failures.length;
   const merged: RunJson = {
     ...first,
@@ -136,6 +189,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     merged_from: dirs,
     options: { ...first.options, shard: null },
     counts,
+    unavailable,
     failures,
     store: join(outDir, 'store.sqlite'),
     store_run: storeRun,

@@ -35,7 +35,10 @@ export interface RunJson {
   /** The sha256 cache of the model and image files the run read (absent in older runs); rate checks images through it. */
   hash_cache?: string;
   scores?: ScoresRecord;
+  /** The reference images the concept metrics compared with (those that could be encoded). */
   references?: { file: string; sha256: string }[];
+  /** The style reference images style_retention's centroid was made of (absent in runs before it was recorded). */
+  style_references?: { file: string; sha256: string }[];
   counts: Record<string, number>;
   failures: Failure[];
   [key: string]: unknown;

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { canonicalLevel } from '../sweep/level.js';
 import { tryParseSeed, type Seed } from '../sweep/seed.js';
 import { fromSpreadsheetSafe, spreadsheetSafe } from '../report/csv-safe.js';
+import { firstNonUtf8Line, NOT_UTF8 } from '../utf8-text.js';
 
 /** One tidy row of scores.csv: one image × metric × model. */
 export interface ScoreRow {
@@ -85,6 +86,8 @@ export function readScoresCsv(file: string): { factors: string[]; rows: ScoreRow
  * dropped), each named with its line.
  */
 export function parseScoresCsv(bytes: Buffer | string, file: string): { factors: string[]; rows: ScoreRow[] } {
+  const badLine = typeof bytes === 'string' ? undefined : firstNonUtf8Line(bytes);
+  if (badLine !== undefined) throw new ScoresCsvError(`${file}:${badLine}: ${NOT_UTF8}`);
   const records = parse(bytes, { columns: false, skip_empty_lines: true, bom: true }) as string[][];
   if (records.length === 0) throw new ScoresCsvError(`${file}: empty file`);
   const header = records[0];

@@ -337,6 +337,7 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       hash_cache: hashes.file,
       scores: scoresRecord,
       references: loaded.references.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
+      style_references: loaded.styleReferences.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
       counts: {
         images: images.length,
         scored,

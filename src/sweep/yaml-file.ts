@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { firstNonUtf8Line } from '../utf8-text.js';
 import { readFileSync, statSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { ZodError } from 'zod';
@@ -38,18 +38,8 @@ export function readYamlText(file: string): string {
     if (e instanceof SweepError) throw e;
     throw new SweepError([{ file, message: `cannot read: ${(e as Error).message}` }]);
   }
-  if (!isUtf8(bytes)) {
-    // A newline byte never occurs inside a multi-byte UTF-8 sequence, so the first line that fails holds the error.
-    let start = 0;
-    let line = 1;
-    for (;;) {
-      const end = bytes.indexOf(0x0a, start);
-      if (!isUtf8(bytes.subarray(start, end < 0 ? bytes.length : end))) break;
-      start = end + 1;
-      line++;
-    }
-    throw new SweepError([{ file, line, message: 'not UTF-8 text: save the file as UTF-8' }]);
-  }
+  const line = firstNonUtf8Line(bytes);
+  if (line !== undefined) throw new SweepError([{ file, line, message: 'not UTF-8 text: save the file as UTF-8' }]);
   return bytes.toString('utf8');
 }
 

@@ -106,20 +106,35 @@ describe('agreement of metrics with raters', () => {
     expect(rev.tauB).toBeCloseTo(-m.tauB, 12);
   });
 
-  it("Kendall's τ-b is cor.test's on the metric difference against the choice (+1 left, 0 can't tell, −1 right)", () => {
+  it("Kendall's τ-b is cor.test's over distinct pairs: the metric difference against the mean choice (+1, 0 can't tell, −1)", () => {
     const table = loadScoreTable(join(dir, 'scores.csv'));
     const result = raterAgreement(table, join(dir, 'ratings.csv'), { seed: 1, reps: 200 });
     const m = result.metrics.find((x) => x.metric === 'm')!;
     const stored = new Map(table.rows.filter((r) => r.metric === 'm').map((r) => [r.image, r.value]));
     const standing = records().filter((r, i, all) => r.choice !== 'undo' && !(all[i + 1]?.choice === 'undo'));
-    const v = (img: string) => stored.get(img)!;
+    // ann and bob answer the same 20 pairs and ann 5 of them twice (sides swapped): 21 distinct pairs, not 46 answers.
+    const pairs = new Map<string, { difference: number; choices: number[] }>();
+    for (const r of standing) {
+      const [a, b] = [r.left, r.right].sort();
+      const toward = r.choice === 'cant_tell' ? 0 : (r.choice === 'left' ? r.left : r.right) === a ? 1 : -1;
+      const key = `${a}|${b}`;
+      pairs.set(key, { difference: stored.get(a)! - stored.get(b)!, choices: [...(pairs.get(key)?.choices ?? []), toward] });
+    }
+    expect(pairs.size).toBe(21);
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     const reference = kendall(
-      standing.map((r) => v(r.left) - v(r.right)),
-      standing.map((r) => (r.choice === 'left' ? 1 : r.choice === 'right' ? -1 : 0)),
+      [...pairs.values()].map((p) => p.difference),
+      [...pairs.values()].map((p) => mean(p.choices)),
     );
     expect(m.tauB).toBeCloseTo(reference.tau, 12);
     expect(m.tauP).toBeCloseTo(reference.p, 12);
     expect(m.tauMethod).toBe('normal approximation');
+    // Counted answer by answer, the same data would claim more certainty than 21 pairs give.
+    const perAnswer = kendall(
+      standing.map((r) => stored.get(r.left)! - stored.get(r.right)!),
+      standing.map((r) => (r.choice === 'left' ? 1 : r.choice === 'right' ? -1 : 0)),
+    );
+    expect(perAnswer.p).toBeLessThan(m.tauP / 10);
   });
 
   it('measures people against each other and against themselves', () => {

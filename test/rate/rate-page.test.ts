@@ -279,8 +279,9 @@ describe('lora-eval rate on the scored demo run', () => {
       expect(high).toBeGreaterThanOrEqual(1 - FLIP);
       expect(high - low).toBeLessThan(0.25);
       expect(agreement).toBeGreaterThan(0.7);
-      expect(Number(row.tau_b)).toBeGreaterThan(0.4);
-      expect(Number(row.tau_p)).toBeLessThan(1e-6);
+      // τ-b runs over the 60 distinct pairs, each with the mean of its three raters' (and repeats') answers.
+      expect(Number(row.tau_b)).toBeGreaterThan(0.3);
+      expect(Number(row.tau_p)).toBeLessThan(1e-3);
       const summary = JSON.parse(readFileSync(join(plan.runDir, 'summary.json'), 'utf8'));
       const task = summary.rater_agreement.tasks[0];
       expect(task.raters).toHaveLength(3);
