@@ -204,19 +204,28 @@ async function main(options: BenchOptions): Promise<void> {
     const threads = cores - 1;
     const spareSweep = sweepOf(options.spareImages);
     const pairs: { raw: RawRun; score: ScoreRun }[] = [];
-    for (const [i, order] of [['raw', 'score'], ['score', 'raw']].entries()) {
+    for (const [i, order] of [
+      ['raw', 'score'],
+      ['score', 'raw'],
+    ].entries()) {
       const pair: Partial<(typeof pairs)[number]> = {};
       for (const step of order) {
         log(`one core left to decoding ${i + 1}/2: ${step} over ${spareSweep.images.length} images, inference on ${threads} thread${threads > 1 ? 's' : ''}`);
         if (step === 'raw') pair.raw = await rawRun(spareSweep.images.length, threads);
         else {
           const dir = join(scratch, `spare-${i + 1}`);
-          pair.score = await runScore(cli, model.dir, spareSweep, { out: join(dir, 'out'), lock: lockIn(join(dir, 'lock'), warmLock) }, {
-            batch: options.batch,
-            scratch,
-            expectEncoded: 'all',
-            threads,
-          });
+          pair.score = await runScore(
+            cli,
+            model.dir,
+            spareSweep,
+            { out: join(dir, 'out'), lock: lockIn(join(dir, 'lock'), warmLock) },
+            {
+              batch: options.batch,
+              scratch,
+              expectEncoded: 'all',
+              threads,
+            },
+          );
         }
       }
       pairs.push(pair as (typeof pairs)[number]);

@@ -46,5 +46,13 @@ for (let b = 0; done < images; b++) {
 const seconds = (performance.now() - t) / 1000;
 const cpu = process.cpuUsage(cpu0);
 console.log(
-  JSON.stringify({ images: done, batch, threads: threads ?? null, seconds, imagesPerSecond: done / seconds, loadSeconds: loadS, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / done }),
+  JSON.stringify({
+    images: done,
+    batch,
+    threads: threads ?? null,
+    seconds,
+    imagesPerSecond: done / seconds,
+    loadSeconds: loadS,
+    cpuMsPerImage: (cpu.user + cpu.system) / 1000 / done,
+  }),
 );

@@ -45,3 +45,15 @@ export function preprocessorFromSpec(spec: PreprocessSpec): ImagePreprocessor {
       return detailPreprocessor(spec.resampler);
   }
 }
+
+/** Bytes of one image's float32 tensor under this preprocessing. */
+export function tensorBytes(spec: PreprocessSpec): number {
+  switch (spec.kind) {
+    case 'clip':
+      return preprocessorFromParams(spec.params, spec).inputShape.reduce((a, b) => a * b, 4);
+    case 'wd-tagger':
+      return spec.size * spec.size * 3 * 4;
+    case 'detail':
+      return 4;
+  }
+}

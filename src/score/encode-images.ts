@@ -4,6 +4,7 @@ import { sha256 } from '../store/hash.js';
 import type { Store } from '../store/store.js';
 import { strictStop, type Failure } from './failures.js';
 import type { ImageEncoder } from './image-encoder.js';
+import { tensorBytes } from '../imaging/preprocess-spec.js';
 import { PreparePool, PrepareWorkerStopped, type PrepareReply } from './prepare-pool.js';
 import type { Progress } from './progress.js';
 
@@ -41,8 +42,13 @@ export interface EncodeOptions {
   whilePreparing?: () => Promise<void>;
 }
 
-/** Images handed to the decoding workers before the first inference (see encodeImages). */
-const STARTUP_IMAGES = 64;
+/**
+ * Tensor bytes handed to the decoding workers before the first inference. Creating the sessions and encoding the
+ * prompts hold this thread for a second or more; a ViT-B/32's worth of 224² images this size keeps a worker busy
+ * about as long. At most MAX_STARTUP_IMAGES, at least one batch.
+ */
+const STARTUP_TENSOR_BYTES = 96 * 2 ** 20;
+const MAX_STARTUP_IMAGES = 256;
 
 /** A batch after reading, hashing and preprocessing: one tensor per encoder that still needs the image. */
 interface PreparedImage {
@@ -53,8 +59,9 @@ interface PreparedImage {
 /**
  * Reads, hashes, decodes, preprocesses and encodes images in batches. Each file is read once; images whose
  * vectors the store already holds are not decoded. Decoding and preprocessing run in worker threads, so that the
- * next batch is prepared while this thread runs inference on the current one; memory is bounded by the first
- * STARTUP_IMAGES images (then by two batches), and each batch's vectors are committed to the store in one transaction before the next batch is encoded.
+ * next batch is prepared while this thread runs inference on the current one. At most two batches are in memory,
+ * except for the tensors handed out at the start (STARTUP_TENSOR_BYTES); each batch's vectors are committed to the
+ * store in one transaction before the next batch is encoded.
  */
 export async function encodeImages(
   files: ImageFile[],
@@ -168,9 +175,8 @@ export async function encodeImages(
   for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
   progress.start('scoring', files.length);
   try {
-    // Batches handed to the workers and not yet encoded, oldest first. Creating the sessions holds this thread for
-    // about a second before the first inference, so the workers get STARTUP_IMAGES to decode meanwhile; after that
-    // one batch is prepared while the current one is encoded.
+    // Batches handed to the workers and not yet encoded, oldest first: the first few while the sessions are created
+    // (STARTUP_TENSOR_BYTES), then one batch prepared while the current one is encoded.
     const ahead: { done: Promise<PreparedImage[]> }[] = [];
     let handed = 0;
     const handNext = async () => {
@@ -179,7 +185,9 @@ export async function encodeImages(
       next.done.catch(() => undefined);
       ahead.push(next);
     };
-    const startup = Math.max(1, Math.ceil(STARTUP_IMAGES / batchSize));
+    const perImage = encoders.reduce((sum, e) => sum + tensorBytes(e.preprocessing), 0);
+    const startupImages = Math.min(MAX_STARTUP_IMAGES, Math.floor(STARTUP_TENSOR_BYTES / Math.max(1, perImage)));
+    const startup = Math.max(1, Math.floor(startupImages / batchSize));
     while (handed < Math.min(startup, batches.length)) await handNext();
     await options.whilePreparing?.();
     for (let b = 0; b < batches.length; b++) {
