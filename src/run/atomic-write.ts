@@ -3,7 +3,6 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { fileError, isSystemError } from '../file-error.js';
 
-
 /**
  * Writes a file so that readers see either the old content or the complete new one, never a cut file: the bytes go to
  * a temporary file in the same folder (same file system, so the rename is atomic), are flushed to disk, and only then

@@ -69,7 +69,9 @@ describe('a finished run survives a re-score that cannot write', () => {
       const run = spawnSync('unshare', ['-r', '-m', 'bash', '-c', script], { encoding: 'utf8', timeout: 240_000 });
       expect(run.status, run.stderr).toBe(0);
       expect(Number(readFileSync(join(dir, 'rc'), 'utf8'))).toBe(1);
-      expect(readFileSync(join(dir, 'stderr'), 'utf8')).toContain(`error: cannot write ${mount}/run/scores.csv: no space left on device (ENOSPC); free some space and run again; the file was left as it was`);
+      expect(readFileSync(join(dir, 'stderr'), 'utf8')).toContain(
+        `error: cannot write ${mount}/run/scores.csv: no space left on device (ENOSPC); free some space and run again; the file was left as it was`,
+      );
       for (const f of ['scores.csv', 'run.json']) expect(readFileSync(join(dir, 'after', f)).equals(readFileSync(join(dir, 'before', f)))).toBe(true);
       expect(leftovers(join(dir, 'after'))).toEqual([]);
       expect(loadScoreTable(join(dir, 'after')).rows.length).toBe(readRunJson(join(dir, 'after'))!.scores!.rows);
@@ -87,9 +89,7 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(file, 'utf8')).toBe('new\n');
     expect(readdirSync(dir)).toEqual(['a.txt']);
     expect(() => writeFileAtomic('/dev/null', 'x')).not.toThrow();
-    expect(() => writeFileAtomic(join(dir, 'missing', 'b.txt'), 'x')).toThrow(
-      `cannot write ${join(dir, 'missing', 'b.txt')}: no such file or folder (ENOENT)`,
-    );
+    expect(() => writeFileAtomic(join(dir, 'missing', 'b.txt'), 'x')).toThrow(`cannot write ${join(dir, 'missing', 'b.txt')}: no such file or folder (ENOENT)`);
   });
 });
 
