@@ -14,7 +14,7 @@ import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-fil
 import { analyzeEmbeddings, runEncoder, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, isCompound, type ChooseSection, type Claim, type Hypothesis } from './hypothesis-schema.js';
 import { UserError } from '../errors.js';
-import { SweepSchema } from '../sweep/schema.js';
+import { SweepSchema, type PromptKind } from '../sweep/schema.js';
 import { ancestorsOf } from '../sweep/lineage.js';
 import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import { canonicalLevel } from '../sweep/level.js';
@@ -258,6 +258,21 @@ function requireSweepOfRun(file: string, sweep: z.infer<typeof SweepSchema>, tab
 }
 
 /**
+ * The kinds the --sweep gives the run's prompts (a choice refuses a prompt it needs that the sweep lacks). Where
+ * run.json recorded kinds too they must agree: a prompt whose kind changed would move it in or out of the choice.
+ */
+function promptKindsOfSweep(file: string, sweep: z.infer<typeof SweepSchema>, table: ScoreTable): Record<string, PromptKind> {
+  const kinds = Object.fromEntries(sweep.prompts.map((p) => [p.id, p.kind]));
+  const recorded = table.promptKinds ?? {};
+  const changed = Object.keys(recorded).filter((p) => p in kinds && kinds[p] !== recorded[p]);
+  if (changed.length)
+    throw new UserError(
+      `--sweep ${file}: prompt "${changed[0]}" is of kind ${kinds[changed[0]]}, but the run recorded it as ${recorded[changed[0]]} (run.json sweep.prompt_kinds); give the sweep the run was scored from`,
+    );
+  return kinds;
+}
+
+/**
  * Turns a run's scores into answers: cell estimates with CIs over prompt means, the tests behind each declared
  * hypothesis (prompts as the unit unless a hypothesis says otherwise) with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
  * model distances and Vendi diversity. Writes cells.csv, tests.csv,
@@ -275,6 +290,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     requireSweepOfRun(options.sweep, sweep, table);
     table.lineage = sweep.models ?? table.lineage;
     table.costs = sweep.costs ? canonicalCosts(sweep.costs, `--sweep ${options.sweep}`) : table.costs;
+    table.promptKinds = promptKindsOfSweep(options.sweep, sweep, table);
   }
   // A circular ancestry is refused before any claim reads it.
   for (const model of Object.keys(table.lineage ?? {})) ancestorsOf(table.lineage!, model, options.sweep ?? 'run.json sweep.models');
