@@ -20,7 +20,8 @@ import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../run/sco
 import { canonicalLevel } from '../sweep/level.js';
 import { canonicalCosts } from '../run/factor-costs.js';
 import type { z } from 'zod';
-import type { CiMethod, TestRow } from './test-row.js';
+import { joinNotes, type CiMethod, type TestRow } from './test-row.js';
+import { mixedPromptsNote } from './concept-prompts.js';
 import { validateClaims } from './validate-claims.js';
 import { WORTH_IT_RULE, worthItDirection, worthItSummary, type WorthItClaim, type WorthItSummary } from './claims/worth-it.js';
 import { VARIANCE_MODEL, varianceCsv, varianceDecompositions, type VarianceDecomposition } from './variance-decomposition.js';
@@ -61,6 +62,8 @@ export interface HypothesisResult extends HypothesisVerdict {
   parts?: HypothesisResult[];
   /** Whether the gain is worth its GPU-hours, for a claim with worth_it. */
   worth_it?: WorthItSummary;
+  /** A claim on a concept metric that mixes concept prompts with others (see mixedPromptsNote). */
+  note?: string;
 }
 
 export interface AnalyzeResult {
@@ -310,7 +313,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
   const resultOf = (claim: Claim): HypothesisResult => {
-    const rows = evaluate(claim, ctx);
+    const promptNote = mixedPromptsNote(claim, table);
+    const rows = evaluate(claim, ctx).map((r) => (promptNote ? { ...r, note: joinNotes(r.note, promptNote) } : r));
     tests.push(...rows);
     const units = [...new Set(rows.map((r) => r.unit))];
     const worthIt = 'worth_it' in claim && claim.worth_it ? claim.worth_it : undefined;
@@ -324,6 +328,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       units: rows.map((r) => r.nUnits),
       ...hypothesisVerdict(rows),
       ...(worthIt ? { worth_it: worthItSummary(rows, worthIt, worthItDirection(claim as WorthItClaim)!) } : {}),
+      ...(promptNote ? { note: promptNote } : {}),
     };
   };
   const hypotheses: HypothesisResult[] = entries.map((entry) => {

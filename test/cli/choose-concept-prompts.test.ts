@@ -129,4 +129,23 @@ describe('analyze --choose on the concept prompts', () => {
     expect(fromFile.code).toBe(2);
     expect(fromFile.stderr).toContain(`choose.factors: none of the 12 prompts with concept_detection is of kind concept`);
   });
+
+  it('a claim on a concept metric over every prompt says it mixes in leakage; one that names its prompts does not', () => {
+    const dir = scoresRun(leakWorld(), FACTORS, undefined, KINDS);
+    const claim = (id: string, where: string) =>
+      `  - id: ${id}\n    metric: concept_detection\n    compare: { a: { checkpoint: A }, b: { checkpoint: B } }\n    where: ${where}\n    expect: greater\n    test: t\n`;
+    const file = writeFile(dir, 'h.yaml', `hypotheses:\n${claim('every-prompt', '{ weight: 1 }')}${claim('concept-prompts', `{ weight: 1, prompt: [${CONCEPT.join(', ')}] }`)}`);
+    const run = runCli(['analyze', join(dir, 'scores.csv'), '--reps', '200', '--hypotheses', file]);
+    expect(run.code, run.stderr).toBe(0);
+    const note =
+      'concept_detection over 6 concept and 6 other prompt(s) (u0, u1, u2, u3, u4, u5), where it measures leakage rather than fidelity; where: { prompt: [c0, c1, c2, c3, c4, c5] } tests the concept prompts alone';
+    expect(run.stdout).toContain(`every-prompt (compare, concept_detection): 0 supported, 0 refuted, 1 inconclusive of 1 test(s)\n  note: ${note}\n`);
+    // Diluted by the leakage, where B shows the character more, the claim is not borne out; on the concept prompts it is.
+    expect(run.stdout).toMatch(/SUPPORTED +concept-prompts \(compare, concept_detection\): 1 supported/);
+    const tests = parse(readFileSync(join(dir, 'tests.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(tests.find((t) => t.hypothesis === 'every-prompt')!.note).toContain(note);
+    expect(tests.find((t) => t.hypothesis === 'concept-prompts')!.note).toBe('');
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.hypotheses.find((h: { id: string }) => h.id === 'every-prompt').note).toBe(note);
+  });
 });
