@@ -4,12 +4,12 @@
  * wilcox.test and p.adjust on the same data (test/reference/choice-test.R); a planted world where some groups have a
  * clearly better weight; and null worlds where no candidate differs, whose rate of any clear choice must stay at alpha.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { chooseBest, type ChooseGroup } from '../../src/analysis/choose.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
+import type { ScoreRow } from '../../src/run/scores-csv.js';
 import type { ScoreTable } from '../../src/run/score-table.js';
 import { choiceWorld, nativeRows, type ChoiceWorld } from '../helpers/choice-world.js';
 import { runCli } from '../helpers/cli.js';
