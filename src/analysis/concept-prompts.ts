@@ -7,7 +7,14 @@ import { matchesSelector } from './selection.js';
  * Metrics of the LoRA's concept: scored on every prompt, they measure fidelity on a concept prompt and leakage on a
  * style or unrelated one.
  */
-const CONCEPT_METRICS = new Set(['concept_detection', 'concept_detection_delta', 'concept_probability', 'concept_similarity', 'character_similarity', 'character_match']);
+const CONCEPT_METRICS = new Set([
+  'concept_detection',
+  'concept_detection_delta',
+  'concept_probability',
+  'concept_similarity',
+  'character_similarity',
+  'character_match',
+]);
 
 export function isConceptMetric(metric: string): boolean {
   return CONCEPT_METRICS.has(metric) || metric.startsWith('concept_tag:');
@@ -22,7 +29,13 @@ export function mixedPromptsNote(claim: Claim, table: ScoreTable): string | unde
   const kinds = table.promptKinds;
   const where = claim.where ?? {};
   if (!kinds || !isConceptMetric(claim.metric) || 'prompt' in where) return undefined;
-  const prompts = [...new Set(metricRows(claim, table).filter((r) => matchesSelector(r, where, table.loraFactors, table.lineage)).map((r) => r.prompt))];
+  const prompts = [
+    ...new Set(
+      metricRows(claim, table)
+        .filter((r) => matchesSelector(r, where, table.loraFactors, table.lineage))
+        .map((r) => r.prompt),
+    ),
+  ];
   const concept = prompts.filter((p) => kinds[p] === 'concept');
   const others = prompts.filter((p) => kinds[p] !== 'concept');
   if (concept.length === 0 || others.length === 0) return undefined;

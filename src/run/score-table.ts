@@ -53,7 +53,18 @@ export function loadScoreTable(input: string): ScoreTable {
   const costs = recorded && canonicalCosts(recorded, `${join(dirname(csv), 'run.json')} sweep`);
   // The run.json beside a scores.csv records its prompts' kinds even when the file was given by path.
   const promptKinds = besideRun?.sweep?.prompt_kinds;
-  return { source: csv, runDir: isDir ? path : undefined, run, storeFile, factors: parsed.factors, loraFactors, rows: parsed.rows, lineage, costs, promptKinds };
+  return {
+    source: csv,
+    runDir: isDir ? path : undefined,
+    run,
+    storeFile,
+    factors: parsed.factors,
+    loraFactors,
+    rows: parsed.rows,
+    lineage,
+    costs,
+    promptKinds,
+  };
 }
 
 /** Distinct non-blank levels of a factor, in order of first appearance. */

@@ -62,7 +62,9 @@ describe('analyze --choose on the concept prompts', () => {
     const run = choose(join(dir, 'scores.csv'));
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/choose concept_detection: checkpoint=A, clear: better than checkpoint=B \(p_adj [\d.e-]+\), P\(best\) 1\.00/);
-    expect(run.stdout).toContain('choose: concept_detection is averaged over the 6 concept prompts; 6 prompt(s) of other kinds left out (u0, u1, u2, u3, u4, u5)');
+    expect(run.stdout).toContain(
+      'choose: concept_detection is averaged over the 6 concept prompts; 6 prompt(s) of other kinds left out (u0, u1, u2, u3, u4, u5)',
+    );
     const csv = parse(readFileSync(join(dir, 'choose.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     const of = (c: string) => csv.find((x) => x.checkpoint === c)!;
     expect(of('A').chosen).toBe('true');
@@ -134,7 +136,11 @@ describe('analyze --choose on the concept prompts', () => {
     const dir = scoresRun(leakWorld(), FACTORS, undefined, KINDS);
     const claim = (id: string, where: string) =>
       `  - id: ${id}\n    metric: concept_detection\n    compare: { a: { checkpoint: A }, b: { checkpoint: B } }\n    where: ${where}\n    expect: greater\n    test: t\n`;
-    const file = writeFile(dir, 'h.yaml', `hypotheses:\n${claim('every-prompt', '{ weight: 1 }')}${claim('concept-prompts', `{ weight: 1, prompt: [${CONCEPT.join(', ')}] }`)}`);
+    const file = writeFile(
+      dir,
+      'h.yaml',
+      `hypotheses:\n${claim('every-prompt', '{ weight: 1 }')}${claim('concept-prompts', `{ weight: 1, prompt: [${CONCEPT.join(', ')}] }`)}`,
+    );
     const run = runCli(['analyze', join(dir, 'scores.csv'), '--reps', '200', '--hypotheses', file]);
     expect(run.code, run.stderr).toBe(0);
     const note =

@@ -36,7 +36,10 @@ describe('merge', () => {
     // A shard whose run.json records another kind for a prompt is refused, naming the prompt.
     cpSync(join(dir, 's1-fast'), join(dir, 's1-kinds'), { recursive: true });
     const shardJson = JSON.parse(readFileSync(join(dir, 's1-kinds', 'run.json'), 'utf8'));
-    writeFileSync(join(dir, 's1-kinds', 'run.json'), JSON.stringify({ ...shardJson, sweep: { ...shardJson.sweep, prompt_kinds: { ...kinds, cafe: 'concept' } } }));
+    writeFileSync(
+      join(dir, 's1-kinds', 'run.json'),
+      JSON.stringify({ ...shardJson, sweep: { ...shardJson.sweep, prompt_kinds: { ...kinds, cafe: 'concept' } } }),
+    );
     expect(() => mergeRuns([join(dir, 's0-fast'), join(dir, 's1-kinds')], join(dir, 'merged-kinds'))).toThrow(
       `${join(dir, 's1-kinds')}: records prompt "cafe" with another kind (run.json sweep.prompt_kinds) than ${join(dir, 's0-fast')} ("concept" vs "unrelated")`,
     );
