@@ -37,7 +37,7 @@ export function mixedPromptsNote(claim: Claim, table: ScoreTable): string | unde
     ),
   ];
   const concept = prompts.filter((p) => kinds[p] === 'concept');
-  const others = prompts.filter((p) => kinds[p] !== 'concept');
+  const others = prompts.filter((p) => p in kinds && kinds[p] !== 'concept');
   if (concept.length === 0 || others.length === 0) return undefined;
   return (
     `${claim.metric} over ${concept.length} concept and ${others.length} other prompt(s) (${others.join(', ')}), where it measures leakage rather than fidelity; ` +
