@@ -272,7 +272,7 @@ function promptKindsOfSweep(file: string, sweep: z.infer<typeof SweepSchema>, ta
     throw new UserError(
       `--sweep ${file}: prompt "${changed[0]}" is of kind ${kinds[changed[0]]}, but the run recorded it as ${recorded[changed[0]]} (run.json sweep.prompt_kinds); give the sweep the run was scored from`,
     );
-  return kinds;
+  return { ...recorded, ...kinds };
 }
 
 /**
