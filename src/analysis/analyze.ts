@@ -14,13 +14,14 @@ import { writeRaterAgreement, type RaterAgreementSummary } from './agreement-fil
 import { analyzeEmbeddings, runEncoder, type EmbeddingAnalysis } from './embedding-analysis.js';
 import { claimType, HypothesesSchema, isCompound, type ChooseSection, type Claim, type Hypothesis } from './hypothesis-schema.js';
 import { UserError } from '../errors.js';
-import { SweepSchema } from '../sweep/schema.js';
+import { SweepSchema, type PromptKind } from '../sweep/schema.js';
 import { ancestorsOf } from '../sweep/lineage.js';
 import { levelsOf, loadScoreTable, metricsOf, type ScoreTable } from '../run/score-table.js';
 import { canonicalLevel } from '../sweep/level.js';
 import { canonicalCosts } from '../run/factor-costs.js';
 import type { z } from 'zod';
-import type { CiMethod, TestRow } from './test-row.js';
+import { joinNotes, type CiMethod, type TestRow } from './test-row.js';
+import { mixedPromptsNote } from './concept-prompts.js';
 import { validateClaims } from './validate-claims.js';
 import { WORTH_IT_RULE, worthItDirection, worthItSummary, type WorthItClaim, type WorthItSummary } from './claims/worth-it.js';
 import { VARIANCE_MODEL, varianceCsv, varianceDecompositions, type VarianceDecomposition } from './variance-decomposition.js';
@@ -61,6 +62,8 @@ export interface HypothesisResult extends HypothesisVerdict {
   parts?: HypothesisResult[];
   /** Whether the gain is worth its GPU-hours, for a claim with worth_it. */
   worth_it?: WorthItSummary;
+  /** A claim on a concept metric that mixes concept prompts with others (see mixedPromptsNote). */
+  note?: string;
 }
 
 export interface AnalyzeResult {
@@ -287,6 +290,21 @@ function removeStaleOutputs(outDir: string, written: string[]): string[] {
 }
 
 /**
+ * The kinds the --sweep gives the run's prompts (a choice refuses a prompt it needs that the sweep lacks). Where
+ * run.json recorded kinds too they must agree: a prompt whose kind changed would move it in or out of the choice.
+ */
+function promptKindsOfSweep(file: string, sweep: z.infer<typeof SweepSchema>, table: ScoreTable): Record<string, PromptKind> {
+  const kinds = Object.fromEntries(sweep.prompts.map((p) => [p.id, p.kind]));
+  const recorded = table.promptKinds ?? {};
+  const changed = Object.keys(recorded).filter((p) => p in kinds && kinds[p] !== recorded[p]);
+  if (changed.length)
+    throw new UserError(
+      `--sweep ${file}: prompt "${changed[0]}" is of kind ${kinds[changed[0]]}, but the run recorded it as ${recorded[changed[0]]} (run.json sweep.prompt_kinds); give the sweep the run was scored from`,
+    );
+  return { ...recorded, ...kinds };
+}
+
+/**
  * Turns a run's scores into answers: cell estimates with CIs over prompt means, the tests behind each declared
  * hypothesis (prompts as the unit unless a hypothesis says otherwise) with corrected p-values, effect sizes and verdicts, and, when the run's store is at hand,
  * model distances and Vendi diversity. Writes cells.csv, tests.csv,
@@ -304,6 +322,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     requireSweepOfRun(options.sweep, sweep, table);
     table.lineage = sweep.models ?? table.lineage;
     table.costs = sweep.costs ? canonicalCosts(sweep.costs, `--sweep ${options.sweep}`) : table.costs;
+    table.promptKinds = promptKindsOfSweep(options.sweep, sweep, table);
   }
   // A circular ancestry is refused before any claim reads it.
   for (const model of Object.keys(table.lineage ?? {})) ancestorsOf(table.lineage!, model, options.sweep ?? 'run.json sweep.models');
@@ -323,7 +342,8 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   const ctx: ClaimContext = { table, seed, reps, ci, modelDistance: embeddings.available ? embeddings.distance : undefined };
   const tests: TestRow[] = [];
   const resultOf = (claim: Claim): HypothesisResult => {
-    const rows = evaluate(claim, ctx);
+    const promptNote = mixedPromptsNote(claim, table);
+    const rows = evaluate(claim, ctx).map((r) => (promptNote ? { ...r, note: joinNotes(r.note, promptNote) } : r));
     tests.push(...rows);
     const units = [...new Set(rows.map((r) => r.unit))];
     const worthIt = 'worth_it' in claim && claim.worth_it ? claim.worth_it : undefined;
@@ -337,6 +357,7 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
       units: rows.map((r) => r.nUnits),
       ...hypothesisVerdict(rows),
       ...(worthIt ? { worth_it: worthItSummary(rows, worthIt, worthItDirection(claim as WorthItClaim)!) } : {}),
+      ...(promptNote ? { note: promptNote } : {}),
     };
   };
   const hypotheses: HypothesisResult[] = entries.map((entry) => {

@@ -31,7 +31,8 @@ export const CHOOSE_METRICS = ['concept_detection', 'concept_similarity'];
 
 export const CHOOSE_RULE =
   'Among the combinations of the chosen factors (LoRA images only, pooled over the other factors, per level of any other LoRA factor such as base), ' +
-  'pick the highest mean of the concept metric whose floors all hold: prompt fidelity must not fall below its weight-0 mean on the same prompts by more than ' +
+  'pick the highest mean of the concept metric over the prompts of kind concept only (on a style or unrelated prompt a detection of the concept is leakage, not fidelity) among those whose floors all hold, ' +
+  'each floor on the prompts its metric is scored on (prompt fidelity on every prompt, base preservation on the unrelated ones): prompt fidelity must not fall below its weight-0 mean on the same prompts by more than ' +
   "the metric's regression margin unless an absolute floor is given; base preservation needs a stated absolute floor (its weight-0 value is 1 by construction, so no floor follows from it). " +
   'A choice is clear only when the chosen candidate is better than every other feasible candidate of its group by a paired t test across prompts (each prompt the mean of its paired differences), two-sided, Holm-corrected over every comparison of every group at 0.05; otherwise it is the highest mean but not distinguishable from the candidates named. ' +
   'P(best) is the share of prompt bootstrap replicates (prompts resampled within the prompts of each kind, every mean and floor recomputed) in which a candidate is the feasible one with the highest mean, a tie shared equally; it is a per-group figure without correction for the number of groups, not a test. ' +
@@ -150,6 +151,30 @@ function weightedMean(values: Map<string, number>, counts: Map<string, number>):
   return n ? sum / n : NaN;
 }
 
+/**
+ * The prompts of kind concept among those scored with the concept metric, and the others (left out of the choice).
+ * Without recorded kinds the choice would average leakage into the concept metric, so it is refused.
+ */
+function conceptPromptsOf(table: ScoreTable, metric: string, label: string): { prompts: Set<string>; leftOut: string[] } {
+  const scored = [...new Set(table.rows.filter((r) => r.metric === metric).map((r) => r.prompt))];
+  const kinds = table.promptKinds;
+  if (!kinds)
+    throw new UserError(
+      `${label}: ${table.source} comes without prompt kinds (run.json sweep.prompt_kinds, recorded by "lora-eval score"), and the choice averages ${metric} over the concept prompts only: score the run again, or give analyze --sweep the sweep it was scored from`,
+    );
+  const unknown = scored.filter((p) => !(p in kinds));
+  if (unknown.length)
+    throw new UserError(
+      `${label}: prompt ${unknown.map((p) => `"${p}"`).join(', ')} has ${metric} scores but no recorded kind (run.json sweep.prompt_kinds or the --sweep's prompts); give analyze --sweep the sweep the run was scored from`,
+    );
+  const prompts = new Set(scored.filter((p) => kinds[p] === 'concept'));
+  if (prompts.size === 0)
+    throw new UserError(
+      `${label}: none of the ${scored.length} prompts with ${metric} is of kind concept (they are ${[...new Set(scored.map((p) => kinds[p]))].join(', ')}); the choice maximizes ${metric} on concept prompts, where the LoRA is asked for`,
+    );
+  return { prompts, leftOut: scored.filter((p) => !prompts.has(p)) };
+}
+
 const key = (levels: Record<string, string>, factors: string[]) => JSON.stringify(factors.map((f) => levels[f] ?? ''));
 
 /**
@@ -208,9 +233,15 @@ export function chooseBest(table: ScoreTable, options: ChooseOptions): ChooseRes
     return table.rows.filter((r) => r.metric === m && r.model === (m === metric ? model : ms[0]) && Number.isFinite(r.value));
   };
 
-  // Candidates: every combination of the chosen factors (and group) that has LoRA rows of the concept metric.
-  const loraRows = rowsOf(metric).filter((r) => !isNative(r));
-  if (loraRows.length === 0) throw new UserError(`--choose: no ${metric} rows with a LoRA applied (weight > 0)`);
+  // Candidates: every combination of the chosen factors (and group) that has LoRA rows of the concept metric on a
+  // concept prompt. concept_detection is scored on every prompt, and on an unrelated prompt a detection is leakage.
+  const concept = conceptPromptsOf(table, metric, label.factors);
+  if (concept.leftOut.length)
+    notes.push(
+      `${metric} is averaged over the ${concept.prompts.size} concept prompts; ${concept.leftOut.length} prompt(s) of other kinds left out (${concept.leftOut.join(', ')})`,
+    );
+  const loraRows = rowsOf(metric).filter((r) => !isNative(r) && concept.prompts.has(r.prompt));
+  if (loraRows.length === 0) throw new UserError(`--choose: no ${metric} rows with a LoRA applied (weight > 0) on a concept prompt`);
   const candidateKeys = new Map<string, { group: Record<string, string>; levels: Record<string, string> }>();
   for (const r of loraRows) {
     const group = Object.fromEntries(groupFactors.map((f) => [f, r.levels[f]]));

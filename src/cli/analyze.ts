@@ -103,9 +103,11 @@ export function register(program: Command): void {
           out.write(
             `${h.verdict.toUpperCase().padEnd(12)} ${h.id}${claimTag(h.claim)} (${h.type}, ${h.metric}): ${h.supported} supported, ${h.refuted} refuted, ${h.inconclusive} inconclusive of ${h.tests} test(s)${h.notRun ? `, ${h.notRun} could not run` : ''}\n`,
           );
+          if (h.note) out.write(`  note: ${h.note}\n`);
           if (h.worth_it) out.write(`  ${worthItLine(h.worth_it)}\n`);
           for (const part of h.parts ?? []) {
             out.write(`  ${part.verdict.toUpperCase().padEnd(12)} ${part.id} (${part.type}, ${part.metric})\n`);
+            if (part.note) out.write(`    note: ${part.note}\n`);
             if (part.worth_it) out.write(`    ${worthItLine(part.worth_it)}\n`);
             for (const t of result.tests.filter((t) => t.hypothesis === part.id)) out.write(`    ${testLine(t)}\n`);
           }

@@ -72,6 +72,15 @@ function scoredBy(run: RunJson): string {
   return `lora-eval ${tool.version}${tool.git ? ` (git ${tool.git.slice(0, 12)})` : ''}`;
 }
 
+/** What run.json records per prompt id: check pairs by the texts, analyze --choose selects by the kinds. */
+const PROMPT_RECORDS = ['prompt_texts', 'prompt_kinds'] as const;
+
+/** The first prompt id both records have with different values; a run that recorded none is not compared. */
+function differingPrompt(a: Record<string, string> | undefined, b: Record<string, string> | undefined): string | undefined {
+  if (!a || !b) return undefined;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].find((id) => a[id] !== b[id]);
+}
+
 /**
  * Combines the run folders of a sharded score (`--shard i/N` on N machines) into one: scores.csv, run.json and the
  * store. The runs must share the sweep and the model files; a shard that is missing or given twice is named.
@@ -97,6 +106,14 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
       throw new UserError(
         `${dirs[i]}: scored against other reference images than ${dirs[0]} (${references}); concept and style scores depend on them: score every shard with the same reference images`,
       );
+    for (const field of PROMPT_RECORDS) {
+      const differs = differingPrompt(r.sweep[field], first.sweep[field]);
+      if (differs !== undefined)
+        throw new UserError(
+          `${dirs[i]}: records prompt "${differs}" with another ${field === 'prompt_kinds' ? 'kind' : 'text'} (run.json sweep.${field}) than ${dirs[0]} ` +
+            `(${JSON.stringify(r.sweep[field]?.[differs])} vs ${JSON.stringify(first.sweep[field]?.[differs])}); merge combines runs of one sweep`,
+        );
+    }
     const [mine, theirs] = [scoringSettings(r), scoringSettings(first)];
     for (const [setting, value] of Object.entries(mine)) {
       if (value !== theirs[setting])
@@ -183,8 +200,15 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     for (const [reason, n] of Object.entries((r.unavailable ?? {}) as Record<string, number>))
       unavailable[reason] = sharded ? (unavailable[reason] ?? 0) + n : Math.max(unavailable[reason] ?? 0, n);
   counts.failures = failures.length;
+  // A run scored before a prompt record existed lacks it; the record of any other run of the same sweep stands for it.
+  const sweep = { ...first.sweep };
+  for (const field of PROMPT_RECORDS) {
+    const recorded = runs.find((r) => r.sweep[field])?.sweep[field];
+    if (recorded) Object.assign(sweep, { [field]: recorded });
+  }
   const merged: RunJson = {
     ...first,
+    sweep,
     created: new Date().toISOString(),
     merged_from: dirs,
     options: { ...first.options, shard: null },

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Failure } from '../score/failures.js';
+import type { PromptKind } from '../sweep/schema.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 export const RUN_JSON = 'run.json';
@@ -21,7 +22,19 @@ export interface ModelFileRecord {
 
 /** run.json as score and merge write it; older runs may lack the fields marked optional. */
 export interface RunJson {
-  sweep: { file: string; root: string; name: string; sha256: string; factors: string[]; lora_factors?: string[]; [key: string]: unknown };
+  sweep: {
+    file: string;
+    root: string;
+    name: string;
+    sha256: string;
+    factors: string[];
+    lora_factors?: string[];
+    /** Prompt id → text (absent in older runs). */
+    prompt_texts?: Record<string, string>;
+    /** Prompt id → kind: concept, style or unrelated (absent in older runs). */
+    prompt_kinds?: Record<string, PromptKind>;
+    [key: string]: unknown;
+  };
   models: ModelFileRecord[];
   /** Tokenizer, preprocessing and tag-list files of the models (absent in runs before they were pinned). */
   model_files?: ModelFileRecord[];

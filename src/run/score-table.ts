@@ -6,6 +6,7 @@ import { readRunScores, SCORES_CSV } from './run-scores.js';
 import type { ScoreRow } from './scores-csv.js';
 import type { ModelLineage } from '../sweep/lineage.js';
 import { canonicalCosts } from './factor-costs.js';
+import type { PromptKind } from '../sweep/schema.js';
 
 /** The scores of one run, as analyze, report and check read them. */
 export interface ScoreTable {
@@ -25,6 +26,8 @@ export interface ScoreTable {
   lineage?: ModelLineage;
   /** GPU-hours per factor level (the sweep's costs:), likewise. */
   costs?: FactorCosts;
+  /** Prompt id → kind (concept, style, unrelated), when the run recorded them or analyze was given the sweep. */
+  promptKinds?: Record<string, PromptKind>;
 }
 
 /** GPU-hours per level of a factor. */
@@ -48,7 +51,20 @@ export function loadScoreTable(input: string): ScoreTable {
   const lineage = run?.sweep?.models as ModelLineage | undefined;
   const recorded = run?.sweep?.costs as FactorCosts | undefined;
   const costs = recorded && canonicalCosts(recorded, `${join(dirname(csv), 'run.json')} sweep`);
-  return { source: csv, runDir: isDir ? path : undefined, run, storeFile, factors: parsed.factors, loraFactors, rows: parsed.rows, lineage, costs };
+  // The run.json beside a scores.csv records its prompts' kinds even when the file was given by path.
+  const promptKinds = besideRun?.sweep?.prompt_kinds;
+  return {
+    source: csv,
+    runDir: isDir ? path : undefined,
+    run,
+    storeFile,
+    factors: parsed.factors,
+    loraFactors,
+    rows: parsed.rows,
+    lineage,
+    costs,
+    promptKinds,
+  };
 }
 
 /** Distinct non-blank levels of a factor, in order of first appearance. */

@@ -286,6 +286,8 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
         lora_factors: loaded.loraFactors,
         // check pairs images by prompt id; the texts let it refuse an id whose prompt changed.
         prompt_texts: Object.fromEntries(sweep.prompts.map((p) => [p.id, p.text])),
+        // analyze --choose averages the concept metric over the concept prompts only; scores.csv does not say which they are.
+        prompt_kinds: Object.fromEntries(sweep.prompts.map((p) => [p.id, p.kind])),
         ...(sweep.models ? { models: sweep.models } : {}),
         ...(sweep.costs ? { costs: sweep.costs } : {}),
       },

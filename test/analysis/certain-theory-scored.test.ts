@@ -57,15 +57,19 @@ describe('examples/certain-theory on scored fixture images', () => {
     // The candidates with more of the character (epoch 8 and 10 at weight 1) move unrelated images past the floor.
     const infeasible = choose.candidates.filter((c) => isCheckpointLora(c.group) && !c.feasible).map((c) => `${c.levels.checkpoint}/${c.levels.weight}`);
     expect(infeasible.sort()).toEqual(['e10/0.65', 'e10/1', 'e8/1']);
-    // The two feasible epoch-4 candidates show the character less, but on 12 prompts and with 14 comparisons corrected
-    // together that is not shown: the choice is the highest mean, not a clear one.
+    // The two feasible epoch-4 candidates show the character less, but on the 8 concept prompts and with 14 comparisons
+    // corrected together that is not shown: the choice is the highest mean, not a clear one.
     expect(sampled.status).toBe('not distinguishable');
     expect(sampled.comparisons.map((c) => `${c.levels.checkpoint}/${c.levels.weight}`).sort()).toEqual(['e4/0.65', 'e4/1']);
     for (const c of sampled.comparisons) {
-      expect(c.prompts).toBe(12);
+      expect(c.prompts).toBe(8);
       expect(c.difference).toBeGreaterThan(0);
       expect(c.pAdj).toBeGreaterThan(0.05);
     }
+    // Only the concept prompts count: on the others a detection of the character would be leakage.
+    expect(world.analyzeOut).toContain(
+      'choose: concept_detection is averaged over the 8 concept prompts; 4 prompt(s) of other kinds left out (classroom, garden, street, mountains)',
+    );
     expect(world.analyzeOut).toMatch(
       /choose concept_detection \(base=anylora, clip_skip=2, resolution=512\): checkpoint=e8, weight=0.65 \(highest mean\), not distinguishable from checkpoint=e4, weight=0.65 \(p_adj 0\.\d+\), checkpoint=e4, weight=1 \(p_adj 0\.\d+\), P\(best\) (0\.9\d|1\.00)/,
     );

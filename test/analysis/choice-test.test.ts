@@ -4,16 +4,17 @@
  * wilcox.test and p.adjust on the same data (test/reference/choice-test.R); a planted world where some groups have a
  * clearly better weight; and null worlds where no candidate differs, whose rate of any clear choice must stay at alpha.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { chooseBest, type ChooseGroup } from '../../src/analysis/choose.js';
-import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
+import type { ScoreRow } from '../../src/run/scores-csv.js';
 import type { ScoreTable } from '../../src/run/score-table.js';
 import { choiceWorld, nativeRows, type ChoiceWorld } from '../helpers/choice-world.js';
 import { runCli } from '../helpers/cli.js';
 import { plantedSweep } from '../helpers/planted-sweep.js';
+import { conceptKinds, scoresCsvOf } from '../helpers/score-run.js';
 import { tempDir } from '../helpers/tmp.js';
 
 interface Reference {
@@ -25,8 +26,7 @@ const reference = JSON.parse(readFileSync(new URL('../reference/choice-test-refe
 /** Writes a table as scores.csv and runs analyze --choose weight on it; returns stdout and summary.json's choose. */
 function analyzeChoice(table: ScoreTable) {
   const dir = tempDir();
-  writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(table.rows, table.factors));
-  const run = runCli(['analyze', join(dir, 'scores.csv'), '--reps', '200', '--choose', 'weight']);
+  const run = runCli(['analyze', scoresCsvOf(table, dir), '--reps', '200', '--choose', 'weight']);
   expect(run.code, run.stderr).toBe(0);
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
   const csv = parse(readFileSync(join(dir, 'choose.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
@@ -46,7 +46,8 @@ describe('the test behind a choice, against R', () => {
     model: 'm',
     value: r.value,
   }));
-  const table: ScoreTable = { source: 'reference', factors: ['base', 'weight'], loraFactors: ['base'], rows: [...rows, ...nativeRows(8, 2)] };
+  const all = [...rows, ...nativeRows(8, 2)];
+  const table: ScoreTable = { source: 'reference', factors: ['base', 'weight'], loraFactors: ['base'], rows: all, promptKinds: conceptKinds(all) };
 
   it("gives R's p and Holm p_adj for each comparison, and calls clear only the groups whose every comparison holds", () => {
     const { stdout, choose, csv } = analyzeChoice(table);

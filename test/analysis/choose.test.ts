@@ -1,12 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/analyze.js';
 import { chooseBest } from '../../src/analysis/choose.js';
 import { UserError } from '../../src/errors.js';
-import { formatScoresCsv } from '../../src/run/scores-csv.js';
 import { plantedSweep as world } from '../helpers/planted-sweep.js';
+import { scoresCsvOf } from '../helpers/score-run.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const epoch = (c: string) => Number(c.slice(1));
@@ -122,8 +122,7 @@ describe('analyze --choose and variance.csv', () => {
   it('writes choose.csv, variance.csv and their summary.json fields', () => {
     const table = world({ concept: (_b, c, w) => 0.3 + 0.1 * epoch(c) + 0.1 * w });
     const dir = tempDir();
-    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(table.rows, table.factors));
-    const result = analyze({ input: join(dir, 'scores.csv'), reps: 200, choose: { factors: ['checkpoint', 'weight'], floors } });
+    const result = analyze({ input: scoresCsvOf(table, dir), reps: 200, choose: { factors: ['checkpoint', 'weight'], floors } });
     const choose = parse(readFileSync(join(dir, 'choose.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(choose).toHaveLength(12);
     expect(Object.keys(choose[0])).toEqual([

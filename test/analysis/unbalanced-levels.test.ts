@@ -11,7 +11,7 @@ import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
 import { runCli } from '../helpers/cli.js';
 import { plantedSweep } from '../helpers/planted-sweep.js';
-import { scoreRow, scoresRun, writeFile } from '../helpers/score-run.js';
+import { conceptKinds, scoreRow, scoresRun, writeFile } from '../helpers/score-run.js';
 
 const PROMPTS = Array.from({ length: 10 }, (_, i) => `p${i}`);
 const RESOLUTION_GAIN = 0.3;
@@ -28,7 +28,7 @@ function run(cells: [weight: string, resolution: string][]): string {
         rows.push(scoreRow({ resolution, target: 't', weight }, prompt, seed, 'concept_detection', 'm', value));
       }
     });
-  return scoresRun(rows, ['resolution', 'target', 'weight']);
+  return scoresRun(rows, ['resolution', 'target', 'weight'], undefined, conceptKinds(rows));
 }
 
 const UNBALANCED: [string, string][] = [

@@ -1,17 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatScoresCsv } from '../../src/run/scores-csv.js';
 import { runCli } from '../helpers/cli.js';
 import { plantedSweep } from '../helpers/planted-sweep.js';
+import { scoresCsvOf } from '../helpers/score-run.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('lora-eval analyze --choose', () => {
   let csv: string;
   beforeAll(() => {
     const table = plantedSweep({ concept: (_b, c, w) => 0.3 + 0.1 * Number(c.slice(1)) + 0.1 * w, fidelity: (_c, w) => (w > 1 ? 25 : 30) });
-    csv = join(tempDir(), 'scores.csv');
-    writeFileSync(csv, formatScoresCsv(table.rows, table.factors));
+    csv = scoresCsvOf(table);
   });
 
   it('prints the chosen checkpoint and weight with P(best), and the largest factor per metric', () => {

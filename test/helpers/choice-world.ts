@@ -1,6 +1,7 @@
 import type { ScoreTable } from '../../src/run/score-table.js';
 import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
+import { conceptKinds } from './score-run.js';
 
 export interface ChoiceWorld {
   /** Groups the choice is made within (levels of base). */
@@ -20,7 +21,7 @@ export interface ChoiceWorld {
   seed: number;
 }
 
-/** base × weight × prompt × seed concept_detection rows (LoRA images only), per-prompt effects shared by every candidate. */
+/** base × weight × prompt × seed concept_detection rows (LoRA images only), per-prompt effects shared by every candidate; every prompt a concept prompt. */
 export function choiceWorld(w: ChoiceWorld): ScoreTable {
   const rng = createRng(w.seed);
   const rows: ScoreRow[] = [];
@@ -46,7 +47,8 @@ export function choiceWorld(w: ChoiceWorld): ScoreTable {
       }
     }
   }
-  return { source: 'planted', factors: ['base', 'weight'], loraFactors: ['base'], rows: [...rows, ...nativeRows(w.prompts, w.seeds)] };
+  const all = [...rows, ...nativeRows(w.prompts, w.seeds)];
+  return { source: 'planted', factors: ['base', 'weight'], loraFactors: ['base'], rows: all, promptKinds: conceptKinds(all) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ScoreTable } from '../../src/run/score-table.js';
 import type { ScoreRow } from '../../src/run/scores-csv.js';
 import { createRng } from '../../src/stats/index.js';
+import { conceptKinds } from './score-run.js';
 
 const PROMPTS = Array.from({ length: 10 }, (_, i) => `p${i}`);
 const CHECKPOINTS = ['e1', 'e2', 'e3', 'e4'];
@@ -18,7 +19,7 @@ export interface PlantedSweep {
   checkpoints?: string[] | null;
 }
 
-/** A sweep of base × target × checkpoint × weight with per-prompt effects and noise, as scores rows. */
+/** A sweep of base × target × checkpoint × weight with per-prompt effects and noise, as scores rows; every prompt a concept prompt. */
 export function plantedSweep(w: PlantedSweep): ScoreTable {
   const rng = createRng(w.seed ?? 4);
   const noise = w.noise ?? 0.03;
@@ -62,5 +63,5 @@ export function plantedSweep(w: PlantedSweep): ScoreTable {
       }
     }
   }
-  return { source: 'planted', factors, loraFactors: factors.filter((f) => f === 'base' || f === 'checkpoint'), rows };
+  return { source: 'planted', factors, loraFactors: factors.filter((f) => f === 'base' || f === 'checkpoint'), rows, promptKinds: conceptKinds(rows) };
 }

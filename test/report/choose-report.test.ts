@@ -5,14 +5,14 @@ import { analyze } from '../../src/analysis/analyze.js';
 import { formatScoresCsv } from '../../src/run/scores-csv.js';
 import { writeReport } from '../../src/report/report.js';
 import { plantedSweep } from '../helpers/planted-sweep.js';
+import { scoresCsvOf } from '../helpers/score-run.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('report of analyze --choose and the variance decomposition', () => {
   it('shows the chosen checkpoint and weight and the partial η² chart', async () => {
     const table = plantedSweep({ concept: (_b, c, w) => 0.3 + 0.1 * Number(c.slice(1)) + 0.1 * w, fidelity: (_c, w) => (w > 1 ? 25 : 30) });
     const dir = tempDir();
-    writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(table.rows, table.factors));
-    analyze({ input: join(dir, 'scores.csv'), reps: 200, choose: { factors: ['checkpoint', 'weight'], floors: { base_preservation: 0.99 } } });
+    analyze({ input: scoresCsvOf(table, dir), reps: 200, choose: { factors: ['checkpoint', 'weight'], floors: { base_preservation: 0.99 } } });
     const result = await writeReport({ run: dir });
     const html = readFileSync(result.html, 'utf8');
     expect(html).toContain('<h2 id="choose">Best checkpoint and weight</h2>');

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeRuns } from '../../src/run/merge-runs.js';
@@ -28,6 +28,21 @@ describe('merge', () => {
     const run = readRunJson(join(dir, 'merged'))!;
     expect(run.scores?.rows).toBe(merged.rows);
     expect(loadScoreTable(join(dir, 'merged')).rows).toHaveLength(merged.rows);
+    // The prompt kinds that score records (analyze --choose reads them) survive the merge.
+    const kinds = { portrait: 'concept', garden: 'concept', closeup: 'concept', cafe: 'unrelated', house: 'unrelated' };
+    expect(readRunJson(join(dir, 's1-fast'))!.sweep.prompt_kinds).toEqual(kinds);
+    expect(loadScoreTable(join(dir, 'merged')).promptKinds).toEqual(kinds);
+
+    // A shard whose run.json records another kind for a prompt is refused, naming the prompt.
+    cpSync(join(dir, 's1-fast'), join(dir, 's1-kinds'), { recursive: true });
+    const shardJson = JSON.parse(readFileSync(join(dir, 's1-kinds', 'run.json'), 'utf8'));
+    writeFileSync(
+      join(dir, 's1-kinds', 'run.json'),
+      JSON.stringify({ ...shardJson, sweep: { ...shardJson.sweep, prompt_kinds: { ...kinds, cafe: 'concept' } } }),
+    );
+    expect(() => mergeRuns([join(dir, 's0-fast'), join(dir, 's1-kinds')], join(dir, 'merged-kinds'))).toThrow(
+      `${join(dir, 's1-kinds')}: records prompt "cafe" with another kind (run.json sweep.prompt_kinds) than ${join(dir, 's0-fast')} ("concept" vs "unrelated")`,
+    );
 
     const csv = join(dir, 's1-fast', 'scores.csv');
     const lines = readFileSync(csv, 'utf8').split('\n');
