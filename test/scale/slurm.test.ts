@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readScoresCsv } from '../../src/run/scores-csv.js';
+import { TEXT_PREP_PREFIX } from '../../src/score/encode-texts.js';
 import { runCli } from '../helpers/cli.js';
 import { slurmUnavailable, startSlurmCluster, until, waitForArray, type SlurmCluster } from '../helpers/slurm-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -36,14 +37,15 @@ function expectSameScores(mergedCsv: string, wholeCsv: string): void {
   }
 }
 
-/** Embeddings a shard has committed to its store so far (each batch is one transaction). */
-function storedVectors(shardDir: string): number | undefined {
+/** Image embeddings a shard has committed to its store so far (each batch is one transaction). */
+function storedImageVectors(shardDir: string): number | undefined {
   const file = join(shardDir, 'store.sqlite');
   if (!existsSync(file)) return undefined;
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const { n } = db.prepare('SELECT count(*) AS n FROM vectors').get() as { n: number };
+      // Image vectors only: the prompts' are stored first, before any image is encoded.
+      const { n } = db.prepare('SELECT count(*) AS n FROM vectors WHERE prep_hash NOT LIKE ?').get(`${TEXT_PREP_PREFIX}%`) as { n: number };
       return n > 0 ? n : undefined;
     } finally {
       db.close();
@@ -117,7 +119,7 @@ if (unavailable && !required) {
         () => {
           if (existsSync(join(shardDir(KILLED), 'run.json'))) throw new Error(`task ${KILLED} finished before it could be killed`);
           if (cluster!.run('squeue', ['-h', '-j', job]).trim() === '') throw new Error(`the array ended before task ${KILLED} stored a batch:\n${logsText()}`);
-          return storedVectors(shardDir(KILLED));
+          return storedImageVectors(shardDir(KILLED));
         },
         () => `\n${logsText()}`,
       );
