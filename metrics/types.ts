@@ -13,7 +13,7 @@ export interface ClipInputs {
   references: Float32Array[];
   /** Centroid of the style reference embeddings (μ_S), not re-normalized; absent when none could be encoded. */
   styleCentroid?: Float64Array;
-  /** Median length ‖μ_S − E(x0)‖ of the style axis over the weight-0 images scored with this run; set by computeMetrics. */
+  /** Median length ‖μ_S − E(x0)‖ of the style axis over the sweep's weight-0 images (whichever shard is scored); set by computeMetrics. */
   medianStyleAxisLength?: number;
 }
 

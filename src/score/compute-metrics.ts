@@ -38,31 +38,17 @@ export function nativeKey(image: SweepImage, loraFactors: string[]): string {
   return JSON.stringify([levels, image.prompt, image.seed]);
 }
 
-/** Median ‖μ_S − E(x0)‖ over the distinct weight-0 images the LoRA images are measured against. */
-function medianAxisLength(prepared: { native?: SweepImage; inputs?: ImageInputs }[]): number | undefined {
-  const lengths = new Map<string, number>();
-  for (const { native, inputs } of prepared) {
-    const { native: x0, styleCentroid } = inputs?.clip ?? {};
-    if (!native || !x0 || !styleCentroid || lengths.has(native.key)) continue;
-    let sum = 0;
-    for (let i = 0; i < x0.length; i++) sum += (styleCentroid[i] - x0[i]) ** 2;
-    lengths.set(native.key, Math.sqrt(sum));
-  }
-  if (lengths.size === 0) return undefined;
-  const sorted = [...lengths.values()].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /**
  * Runs every registered metric that applies to each image. `inputsOf` gives an image's vectors (undefined when it
  * could not be encoded) given its weight-0 counterpart; metrics that cannot be computed are counted with the reason.
+ * `medianStyleAxisLength` is the sweep's (see style-axis.ts), whichever share of it `images` is.
  */
 export function computeMetrics(
   loaded: LoadedSweep,
   images: SweepImage[],
   models: RunModels,
   inputsOf: (image: SweepImage, native: SweepImage | undefined) => ImageInputs | undefined,
+  medianStyleAxisLength: number | undefined,
 ): MetricRows {
   const natives = new Map(loaded.images.filter((i) => i.native).map((n) => [nativeKey(n, loaded.loraFactors), n]));
   const rows: ScoreRow[] = [];
@@ -72,7 +58,6 @@ export function computeMetrics(
     const native = image.native ? undefined : natives.get(nativeKey(image, loaded.loraFactors));
     return { image, native, inputs: inputsOf(image, native) };
   });
-  const medianStyleAxisLength = medianAxisLength(prepared);
   for (const { image, inputs } of prepared) {
     if (!inputs) continue;
     scored++;

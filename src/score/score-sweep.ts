@@ -30,6 +30,7 @@ import type { LoadedSweep } from '../sweep/types.js';
 import { TOOL_VERSION, gitSha } from '../version.js';
 import { DETAIL_MODEL, detailEncoder } from './detail-encoder.js';
 import { computeMetrics } from './compute-metrics.js';
+import { medianStyleAxisLength } from './style-axis.js';
 import { encodeImages, type ImageFile } from './encode-images.js';
 import { encodeTexts } from './encode-texts.js';
 import { strictStop, type Failure } from './failures.js';
@@ -237,19 +238,25 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
 
     t = Date.now();
     const models = { clip: clip.id, tagger: tagger?.model, encoder: encoder?.id, ccip: ccip?.id, pixels: DETAIL_MODEL };
-    const { rows, unavailable, scored } = computeMetrics(loaded, images, models, (image, native) => {
-      const sha = encoded.shas.get(image.path);
-      const vector = vectorOf(image, clipVectors);
-      if (!sha || !vector) return undefined;
-      return {
-        sha,
-        clip: { image: vector, native: vectorOf(native, clipVectors), promptText: textVectors.get(texts.get(image.prompt)!)!, references, styleCentroid },
-        tagger: tagger?.inputsFor(vectorOf(image, taggerVectors), vectorOf(native, taggerVectors)),
-        pixels: { detail: vectorOf(image, detailValues)?.[0] },
-        encoder: encoderVectors && embeddingInputs(vectorOf(image, encoderVectors), vectorOf(native, encoderVectors), encoderRefs),
-        ccip: ccip && ccipDifferences?.has(sha) ? { differences: ccipDifferences.get(sha)!, threshold: ccip.threshold } : undefined,
-      };
-    });
+    const { rows, unavailable, scored } = computeMetrics(
+      loaded,
+      images,
+      models,
+      (image, native) => {
+        const sha = encoded.shas.get(image.path);
+        const vector = vectorOf(image, clipVectors);
+        if (!sha || !vector) return undefined;
+        return {
+          sha,
+          clip: { image: vector, native: vectorOf(native, clipVectors), promptText: textVectors.get(texts.get(image.prompt)!)!, references, styleCentroid },
+          tagger: tagger?.inputsFor(vectorOf(image, taggerVectors), vectorOf(native, taggerVectors)),
+          pixels: { detail: vectorOf(image, detailValues)?.[0] },
+          encoder: encoderVectors && embeddingInputs(vectorOf(image, encoderVectors), vectorOf(native, encoderVectors), encoderRefs),
+          ccip: ccip && ccipDifferences?.has(sha) ? { differences: ccipDifferences.get(sha)!, threshold: ccip.threshold } : undefined,
+        };
+      },
+      medianStyleAxisLength(loaded, (native) => vectorOf(native, clipVectors), styleCentroid),
+    );
     lap('metrics_ms', t);
     for (const [reason, count] of unavailable) progress.warn(`${count} image(s) without ${reason}`);
 
