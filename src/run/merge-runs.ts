@@ -65,6 +65,26 @@ function referencesDiffer(
   );
 }
 
+/**
+ * Every weight-0 image the runs read, refused when two runs read different bytes under one name: the deltas and the
+ * style axis of each run were measured against its own copy, so the merged scores would mix two references.
+ */
+function sameNatives(runs: RunJson[], dirs: string[]): NonNullable<RunJson['natives']> | undefined {
+  const seen = new Map<string, { native: NonNullable<RunJson['natives']>[number]; dir: string }>();
+  runs.forEach((r, i) => {
+    for (const native of r.natives ?? []) {
+      const earlier = seen.get(native.image);
+      if (!earlier) seen.set(native.image, { native, dir: dirs[i] });
+      else if (earlier.native.sha256 !== native.sha256)
+        throw new UserError(
+          `${dirs[i]}: weight-0 image ${native.image} has sha256 ${native.sha256} there and ${earlier.native.sha256} in ${earlier.dir}; ` +
+            'deltas and style_retention are measured against it: score every shard with the same weight-0 images',
+        );
+    }
+  });
+  return runs.some((r) => r.natives) ? [...seen.values()].map((s) => s.native) : undefined;
+}
+
 /** The lora-eval release and commit that scored a run: the code of the metrics themselves. */
 function scoredBy(run: RunJson): string {
   const tool = run.tool as { version?: string; git?: string | null } | undefined;
@@ -120,6 +140,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
         throw new UserError(`${dirs[i]}: scored with another ${setting} than ${dirs[0]} (${JSON.stringify(value)} vs ${JSON.stringify(theirs[setting])})`);
     }
   });
+  const natives = sameNatives(runs, dirs);
   const shards = runs.map((r) => r.options.shard);
   if (shards.every((s) => s)) {
     const count = shards[0]!.count;
@@ -218,6 +239,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     store: join(outDir, 'store.sqlite'),
     store_run: storeRun,
     scores,
+    ...(natives ? { natives } : {}),
   };
   writeRunJson(outDir, merged);
   return { outDir, rows: rows.length, runs: dirs.length, failures: failures.length };

@@ -52,6 +52,11 @@ export interface RunJson {
   references?: { file: string; sha256: string }[];
   /** The style reference images style_retention's centroid was made of (absent in runs before it was recorded). */
   style_references?: { file: string; sha256: string }[];
+  /**
+   * The weight-0 images the run encoded: a shard's own and every other one of the sweep, which its deltas and the
+   * style axis median read (absent in runs before it was recorded).
+   */
+  natives?: { image: string; file: string; sha256: string }[];
   counts: Record<string, number>;
   failures: Failure[];
   [key: string]: unknown;

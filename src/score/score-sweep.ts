@@ -347,6 +347,9 @@ export async function scoreSweep(options: ScoreOptions): Promise<ScoreResult> {
       scores: scoresRecord,
       references: loaded.references.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
       style_references: loaded.styleReferences.filter((p) => encoded.shas.has(p)).map((p) => ({ file: p, sha256: encoded.shas.get(p)! })),
+      natives: [...images, ...neededNatives]
+        .filter((i) => i.native && encoded.shas.has(i.path))
+        .map((i) => ({ image: i.key, file: i.path, sha256: encoded.shas.get(i.path)! })),
       counts: {
         images: images.length,
         scored,

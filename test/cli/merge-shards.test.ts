@@ -1,4 +1,6 @@
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,5 +94,54 @@ describe('lora-eval merge', () => {
     expect(partial.stdout).toContain(
       `model distance and diversity unavailable: ${join(dir, 'whole', 'store.sqlite')} lacks the embeddings of 1 of the 20 scored images (e.g. ${key})`,
     );
+  }, 240_000);
+
+  it('refuses shards that read different bytes for one weight-0 image, naming the shard, the image and both sha256', async () => {
+    const dir = tempDir();
+    smallSweep(join(dir, 'a'));
+    cpSync(join(dir, 'a'), join(dir, 'b'), { recursive: true });
+    // Machine b holds the same picture re-encoded: other bytes, which its deltas and style axis are measured against.
+    const native = 'native/anything/portrait-1.png';
+    writeFileSync(
+      join(dir, 'b', native),
+      await sharp(join(dir, 'a', native))
+        .png({ compressionLevel: 1 })
+        .toBuffer(),
+    );
+    const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    const [mine, theirs] = [sha(join(dir, 'a', native)), sha(join(dir, 'b', native))];
+    expect(mine).not.toBe(theirs);
+    const lock = join(dir, 'lock.json');
+    for (const [machine, shard] of [
+      ['a', 0],
+      ['b', 1],
+      ['a', 1],
+    ] as const) {
+      const r = runCli([
+        'score',
+        join(dir, machine, 'sweep.yaml'),
+        '--clip',
+        CLIP,
+        '--lock',
+        lock,
+        '--shard',
+        `${shard}/2`,
+        '--out',
+        join(dir, `${machine}${shard}`),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // Each shard records every weight-0 image of the sweep, its own and those its images are compared with.
+    expect(runJson(join(dir, 'b1')).natives.map((n: { image: string }) => n.image)).toHaveLength(10);
+    expect(runJson(join(dir, 'b1')).natives.find((n: { image: string }) => n.image === native).sha256).toBe(theirs);
+
+    const refused = runCli(['merge', join(dir, 'a0'), join(dir, 'b1'), '--out', join(dir, 'mixed')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${join(dir, 'b1')}: weight-0 image ${native} has sha256 ${theirs} there and ${mine} in ${join(dir, 'a0')}`);
+    expect(existsSync(join(dir, 'mixed', 'run.json'))).toBe(false);
+
+    const merged = runCli(['merge', join(dir, 'a0'), join(dir, 'a1'), '--out', join(dir, 'merged')]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(runJson(join(dir, 'merged')).natives).toHaveLength(10);
   }, 240_000);
 });
