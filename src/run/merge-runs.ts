@@ -85,6 +85,22 @@ function sameNatives(runs: RunJson[], dirs: string[]): NonNullable<RunJson['nati
   return runs.some((r) => r.natives) ? [...seen.values()].map((s) => s.native) : undefined;
 }
 
+/**
+ * Unsharded runs each scored the whole sweep; runs that scored different images (a file missing or unreadable on one
+ * machine) would leave the merged run's counts and failures describing neither.
+ */
+function refuseOtherImages(imagesOf: Set<string>[], dirs: string[]): void {
+  imagesOf.forEach((images, i) => {
+    const onlyHere = [...images].filter((image) => !imagesOf[0].has(image));
+    const onlyThere = [...imagesOf[0]].filter((image) => !images.has(image));
+    if (onlyHere.length || onlyThere.length)
+      throw new UserError(
+        `${dirs[i]}: an unsharded run that scored other images than ${dirs[0]} (${onlyHere.length} only here, ${onlyThere.length} only there, ` +
+          `e.g. ${onlyHere[0] ?? onlyThere[0]}); merge combines unsharded runs of the same images, or the shards of one split`,
+      );
+  });
+}
+
 /** The lora-eval release and commit that scored a run: the code of the metrics themselves. */
 function scoredBy(run: RunJson): string {
   const tool = run.tool as { version?: string; git?: string | null } | undefined;
@@ -142,7 +158,14 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   });
   const natives = sameNatives(runs, dirs);
   const shards = runs.map((r) => r.options.shard);
-  if (shards.every((s) => s)) {
+  const sharded = shards.every((s) => s);
+  const shardAt = shards.findIndex((s) => s);
+  if (!sharded && shardAt >= 0)
+    throw new UserError(
+      `${dirs[shardAt]}: shard ${shards[shardAt]!.index}/${shards[shardAt]!.count}, and ${dirs[shards.findIndex((s) => !s)]} an unsharded run; ` +
+        'merge combines the shards of one split, or unsharded runs of the whole sweep',
+    );
+  if (sharded) {
     const count = shards[0]!.count;
     const seen = new Map<number, string>();
     shards.forEach((s, i) => {
@@ -173,9 +196,11 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
   // and refused when they do not: picking either value would be a silent choice.
   const seenRows = new Map<string, { row: ScoreRow; dir: string }>();
   let factors: string[] | undefined;
+  const imagesOf: Set<string>[] = [];
   for (const [i, dir] of dirs.entries()) {
     const table = readRunScores(join(dir, SCORES_CSV), runs[i], dir);
     factors ??= table.factors;
+    imagesOf.push(new Set(table.rows.map((r) => r.image)));
     for (const r of table.rows) {
       const key = JSON.stringify([r.image, r.metric, r.model]);
       const earlier = seenRows.get(key);
@@ -190,6 +215,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
       rows.push(r);
     }
   }
+  if (!sharded) refuseOtherImages(imagesOf, dirs);
   // Each shard checked its own images; two shards may still hold the same file under two names.
   const shaOf = new Map(rows.map((r) => [r.image, r.sha256]));
   refuseIdenticalImages(
@@ -209,14 +235,19 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
     store.close();
   }
 
-  const failures = runs.flatMap((r) => r.failures);
-  const counts: Record<string, number> = {};
-  for (const r of runs) for (const [k, v] of Object.entries(r.counts)) counts[k] = k.includes('reference') ? v : (counts[k] ?? 0) + v;
+  // Shards count disjoint images, so their counts add up. Unsharded runs scored the same images (refused otherwise):
+  // the merged run holds them once, and each failure once; only the encoder work done (encoded, cached) adds up.
+  const failures = sharded ? runs.flatMap((r) => r.failures) : [...new Map(runs.flatMap((r) => r.failures).map((f) => [JSON.stringify(f), f])).values()];
+  const counts: Record<string, number> = sharded ? {} : { ...first.counts, encoded: 0, cached: 0 };
+  for (const r of runs)
+    for (const [k, v] of Object.entries(r.counts)) {
+      if (sharded) counts[k] = k.includes('reference') ? v : (counts[k] ?? 0) + v;
+      else if (k === 'encoded' || k === 'cached') counts[k] += v;
+    }
   counts.rows = rows.length;
   // Each run counted the metrics its own images lacked. Shards hold disjoint images, so the merged run lacks the sum;
   // unsharded runs each cover the whole sweep, so it lacks what the run that lacked most did.
   const unavailable: Record<string, number> = {};
-  const sharded = shards.every((s) => s);
   for (const r of runs)
     for (const [reason, n] of Object.entries((r.unavailable ?? {}) as Record<string, number>))
       unavailable[reason] = sharded ? (unavailable[reason] ?? 0) + n : Math.max(unavailable[reason] ?? 0, n);

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeRuns } from '../../src/run/merge-runs.js';
@@ -58,6 +58,26 @@ describe('merge', () => {
     await scoreSweep({ sweep, clip: CLIP, out: join(dir, 'b'), lock });
     const single = loadScoreTable(join(dir, 'a')).rows.length;
     expect(mergeRuns([join(dir, 'a'), join(dir, 'b')], join(dir, 'same')).rows).toBe(single);
+    // Both runs scored the same 20 images: the merged run counts them once, as each run did.
+    const counts = readRunJson(join(dir, 'same'))!.counts;
+    expect(readRunJson(join(dir, 'a'))!.counts).toMatchObject({ images: 20, scored: 20 });
+    expect(counts).toMatchObject({ images: 20, scored: 20, rows: single, failures: 0 });
+    // The encoder work of both runs: b read every vector a had stored.
+    expect(counts.encoded + counts.cached).toBe(readRunJson(join(dir, 'a'))!.counts.encoded * 2);
+
+    // An unsharded run on a machine that lacks one image scored other images: counts of the merge would describe neither.
+    cpSync(join(dir, 'sweep'), join(dir, 'sweep-less'), { recursive: true });
+    rmSync(join(dir, 'sweep-less', 'anylora/anything/w1/cafe-1.png'));
+    // (Its vectors read from a's store, so that the scores both runs have agree to the last digit.)
+    await scoreSweep({ sweep: join(dir, 'sweep-less', 'sweep.yaml'), clip: CLIP, out: join(dir, 'less'), lock, store: join(dir, 'a', 'store.sqlite') });
+    expect(() => mergeRuns([join(dir, 'a'), join(dir, 'less')], join(dir, 'fewer'))).toThrow(
+      `${join(dir, 'less')}: an unsharded run that scored other images than ${join(dir, 'a')} (0 only here, 1 only there, e.g. anylora/anything/w1/cafe-1.png)`,
+    );
+    // Nor do a shard and an unsharded run combine.
+    await scoreSweep({ sweep, clip: CLIP, out: join(dir, 's0'), lock, shard: { index: 0, count: 2 } });
+    expect(() => mergeRuns([join(dir, 's0'), join(dir, 'a')], join(dir, 'mixed'))).toThrow(
+      `${join(dir, 's0')}: shard 0/2, and ${join(dir, 'a')} an unsharded run`,
+    );
 
     // b's first score moved, with run.json re-recording the file as a scoring run would.
     const { factors, rows } = readScoresCsv(join(dir, 'b', 'scores.csv'));
