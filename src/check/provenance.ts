@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScoreTable } from '../run/score-table.js';
 import { UserError } from '../errors.js';
-import { differingSettings, referencesDiffer, scoringSettings } from '../run/scoring-settings.js';
+import { DETAIL_TAGS_SETTING, differingSettings, referencesDiffer, scoringSettings } from '../run/scoring-settings.js';
 import type { ModelFile, SideModels } from './types.js';
 
 /** The models a run was scored with: run.json's model files (when it has one) and the model column of scores.csv. */
@@ -44,12 +44,16 @@ export function modelChange(run: SideModels, baseline: SideModels): string | und
 
 /**
  * Why the two sides were scored with other settings than each other (resize engine, thresholds, preprocessing,
- * tokenizer and tag-list files, reference images), or undefined when every setting both run.json record agrees.
+ * tokenizer and tag-list files, reference images, the tags of detail_tags when it is checked), or undefined when
+ * every setting both run.json record agrees.
  */
-export function settingsChange(run: ScoreTable, baseline: ScoreTable): string | undefined {
+export function settingsChange(run: ScoreTable, baseline: ScoreTable, metrics: string[]): string | undefined {
   if (!run.run || !baseline.run) return undefined;
   const [mine, theirs] = [scoringSettings(run.run, 'unknown'), scoringSettings(baseline.run, 'unknown')];
-  const differ = differingSettings(mine, theirs).map((name) => `${name}: run ${JSON.stringify(mine[name])}, baseline ${JSON.stringify(theirs[name])}`);
+  const relevant = (name: string) => name !== DETAIL_TAGS_SETTING || metrics.includes('detail_tags');
+  const differ = differingSettings(mine, theirs)
+    .filter(relevant)
+    .map((name) => `${name}: run ${JSON.stringify(mine[name])}, baseline ${JSON.stringify(theirs[name])}`);
   const references = [
     referencesDiffer('lora.references', run.run.references, baseline.run.references),
     referencesDiffer('lora.style_references', run.run.style_references, baseline.run.style_references),

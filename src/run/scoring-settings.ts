@@ -6,6 +6,9 @@
 import { basename } from 'node:path';
 import type { RunJson } from './run-json.js';
 
+/** The tags detail_tags takes its largest probability over: another list is another metric. */
+export const DETAIL_TAGS_SETTING = 'detail_tags tags (tagger.detail_tags)';
+
 /**
  * Each setting as run.json records it. `unrecorded: 'default'` reads a field an older run lacks as the value runs had
  * before it was recorded; `'unknown'` leaves it undefined, so that it is compared only where both runs record it.
@@ -23,6 +26,7 @@ export function scoringSettings(run: RunJson, unrecorded: 'default' | 'unknown')
     'DINOv2 preprocessing': encoder === null ? null : orDefault(encoder?.preprocessing, null),
     'CCIP preprocessing and threshold': ccip ? JSON.stringify([ccip.preprocessing, ccip.threshold]) : orDefault(ccip, null),
     'tokenizer, preprocessing and tag-list files': orDefault(run.model_files?.map((m) => m.sha256).join(','), ''),
+    [DETAIL_TAGS_SETTING]: run.tagger === null ? null : run.tagger?.detail_tags?.join(','),
   };
 }
 

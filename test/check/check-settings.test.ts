@@ -11,20 +11,21 @@ import { formatScoresCsv, type ScoreRow } from '../../src/run/scores-csv.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-function rows(): ScoreRow[] {
+function rows(metrics = ['style_retention']): ScoreRow[] {
   const out: ScoreRow[] = [];
-  for (const prompt of ['p1', 'p2', 'p3', 'p4'])
-    for (const seed of [1, 2])
-      out.push({
-        image: `t1/w1/${prompt}-${seed}.png`,
-        sha256: `${prompt}|${seed}`,
-        levels: { target: 't1', weight: '1' },
-        prompt,
-        seed: String(seed),
-        metric: 'style_retention',
-        model: 'clip',
-        value: 0.5 + 0.01 * seed + 0.001 * Number(prompt.slice(1)),
-      });
+  for (const metric of metrics)
+    for (const prompt of ['p1', 'p2', 'p3', 'p4'])
+      for (const seed of [1, 2])
+        out.push({
+          image: `t1/w1/${prompt}-${seed}.png`,
+          sha256: `${prompt}|${seed}`,
+          levels: { target: 't1', weight: '1' },
+          prompt,
+          seed: String(seed),
+          metric,
+          model: metric === 'detail_tags' ? 'tagger' : 'clip',
+          value: 0.5 + 0.01 * seed + 0.001 * Number(prompt.slice(1)),
+        });
   return out;
 }
 
@@ -46,9 +47,9 @@ function runJson(change: Record<string, unknown> = {}, options: Record<string, u
   };
 }
 
-function write(json: object): string {
+function write(json: object, metrics?: string[]): string {
   const dir = tempDir();
-  writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows(), ['target', 'weight']));
+  writeFileSync(join(dir, 'scores.csv'), formatScoresCsv(rows(metrics), ['target', 'weight']));
   writeFileSync(join(dir, 'run.json'), JSON.stringify(json));
   return dir;
 }
@@ -73,10 +74,24 @@ describe('check: scoring settings of the run and the baseline', () => {
       [runJson({}, { tag_thresholds: 'mcut' }), /tagger thresholds \(--mcut\): run "mcut", baseline "threshold"/],
       [runJson({ clip: { id: 'clip', preprocessing: 'clip-prep-2' } }), /CLIP preprocessing: run "clip-prep-2", baseline "clip-prep-1"/],
       [runJson({ tagger: { id: 'tagger', preprocessing: 'tagger-prep-2' } }), /tagger preprocessing: run "tagger-prep-2", baseline "tagger-prep-1"/],
-      [runJson({ model_files: [{ file: '/models/clip/tokenizer.json', sha256: '9'.repeat(64) }] }), /tokenizer, preprocessing and tag-list files: run "9{64}", baseline "f{64}"/],
+      [
+        runJson({ model_files: [{ file: '/models/clip/tokenizer.json', sha256: '9'.repeat(64) }] }),
+        /tokenizer, preprocessing and tag-list files: run "9{64}", baseline "f{64}"/,
+      ],
       [runJson({ references: [REFS[0]] }), /lora\.references: 1 image\(s\) against 2, 0 only in this run and 1 only in the other \(e\.g\. b\.png/],
     ];
     for (const [json, message] of cases) expect(() => checkRuns({ run: write(json), baseline })).toThrow(message);
+  });
+
+  it('refuses another detail_tags tag list when detail_tags is checked, and not when only other metrics are', () => {
+    const both = ['style_retention', 'detail_tags'];
+    const tagger = (tags: string[]) => runJson({ tagger: { id: 'tagger', preprocessing: 'tagger-prep-1', detail_tags: tags } });
+    const base = write(tagger(['scenery', 'landscape']), both);
+    const run = write(tagger(['scenery', 'landscape', 'cityscape']), both);
+    expect(() => checkRuns({ run, baseline: base })).toThrow(
+      /detail_tags tags \(tagger\.detail_tags\): run "scenery,landscape,cityscape", baseline "scenery,landscape"/,
+    );
+    expect(checkRuns({ run, baseline: base, metrics: ['style_retention'] }).passed).toBe(true);
   });
 
   it('compares them with --allow-model-change, saying what differs', () => {

@@ -79,7 +79,18 @@ describe('ingest: the text-encoder multiplier', () => {
     mkdirSync(images, { recursive: true });
     await comfy(images, 'a', 0.8, 0.8, '5', 1);
     await comfy(images, 'b', 0.8, 0.4, '5', 2);
-    const r = await run(['ingest', images, '--out', join(dir, 'sweep.yaml'), '--lora', 'anis_nai', '--base-of', 'anis_nai=nai', '--references', await refs(join(dir, 'refs'))]);
+    const r = await run([
+      'ingest',
+      images,
+      '--out',
+      join(dir, 'sweep.yaml'),
+      '--lora',
+      'anis_nai',
+      '--base-of',
+      'anis_nai=nai',
+      '--references',
+      await refs(join(dir, 'refs')),
+    ]);
     expect(r.stderr).not.toMatch(/same cell/);
     expect(r.code).toBe(0);
     const sweep = parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8'));
@@ -93,7 +104,18 @@ describe('ingest: the text-encoder multiplier', () => {
     mkdirSync(images, { recursive: true });
     await comfy(images, 'a', 0.5, 1, '5', 1);
     await comfy(images, 'b', 1, 1, '5', 2);
-    const r = await run(['ingest', images, '--out', join(dir, 'sweep.yaml'), '--lora', 'anis_nai', '--base-of', 'anis_nai=nai', '--references', await refs(join(dir, 'refs'))]);
+    const r = await run([
+      'ingest',
+      images,
+      '--out',
+      join(dir, 'sweep.yaml'),
+      '--lora',
+      'anis_nai',
+      '--base-of',
+      'anis_nai=nai',
+      '--references',
+      await refs(join(dir, 'refs')),
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/the text-encoder multiplier is not the weight \(the UNet multiplier\): weight 0\.5 with text encoder 1/);
     expect(parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8')).factors.te_weight).toBeUndefined();
@@ -106,7 +128,18 @@ describe('ingest: the text-encoder multiplier', () => {
     await comfy(images, 'native', 0, 0, '5', 1);
     await comfy(images, 'clip-only', 0, 1, '6', 2);
     await comfy(images, 'lora', 1, 1, '5', 3);
-    const r = await run(['ingest', images, '--out', join(dir, 'sweep.yaml'), '--lora', 'anis_nai', '--base-of', 'anis_nai=nai', '--references', await refs(join(dir, 'refs'))]);
+    const r = await run([
+      'ingest',
+      images,
+      '--out',
+      join(dir, 'sweep.yaml'),
+      '--lora',
+      'anis_nai',
+      '--base-of',
+      'anis_nai=nai',
+      '--references',
+      await refs(join(dir, 'refs')),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/clip-only\.png: LoRA .*anis_nai.* has UNet weight 0 but text-encoder multiplier 1: not the target's native output/);
     expect(parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8')).images).toHaveLength(2);
