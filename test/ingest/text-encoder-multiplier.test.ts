@@ -44,6 +44,14 @@ async function comfy(dir: string, name: string, model: number, clip: number, see
   writeFileSync(join(dir, `${name}.png`), await pngWithText(16, 16, n, [{ keyword: 'prompt', text: graph }]));
 }
 
+/** The same graph with the studied LoRA in a LoraLoaderModelOnly node: the text encoder does not get it. */
+async function comfyModelOnly(dir: string, name: string, model: number, seed: string, n: number): Promise<void> {
+  const graph = JSON.parse(comfyGraph({ ckpt: 'anything-v4.5.safetensors', lora: ['loras/anis_nai.safetensors', model, model], seed, text: 'anis, 1girl' }));
+  graph['11'] = { class_type: 'LoraLoaderModelOnly', inputs: { lora_name: 'loras/anis_nai.safetensors', strength_model: model, model: ['12', 0] } };
+  graph['10'].inputs.clip = ['12', 1];
+  writeFileSync(join(dir, `${name}.png`), await pngWithText(16, 16, n, [{ keyword: 'prompt', text: JSON.stringify(graph) }]));
+}
+
 async function refs(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'ref.png'), await noisePng(8, 8, 1));
@@ -96,6 +104,30 @@ describe('ingest: the text-encoder multiplier', () => {
     const sweep = parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8'));
     expect(sweep.factors.te_weight).toEqual([0.4, 0.8]);
     expect(sweep.images).toHaveLength(2);
+  });
+
+  it('ComfyUI: a LoraLoaderModelOnly image has text-encoder multiplier 0, apart from a LoraLoader image of the same strength', async () => {
+    const dir = join(root, 'model-only');
+    const images = join(dir, 'out');
+    mkdirSync(images, { recursive: true });
+    await comfy(images, 'both', 0.8, 0.8, '5', 1);
+    await comfyModelOnly(images, 'model-only', 0.8, '6', 2);
+    const r = await run([
+      'ingest',
+      images,
+      '--out',
+      join(dir, 'sweep.yaml'),
+      '--lora',
+      'anis_nai',
+      '--base-of',
+      'anis_nai=nai',
+      '--references',
+      await refs(join(dir, 'refs')),
+    ]);
+    expect(r.code).toBe(0);
+    const sweep = parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8'));
+    expect(sweep.factors.te_weight).toEqual([0, 0.8]);
+    expect(sweep.images.find((i: { path: string }) => i.path.endsWith('model-only.png')).te_weight).toBe(0);
   });
 
   it('notes a text-encoder multiplier that is the same at every weight but not the weight, without adding a factor', async () => {
