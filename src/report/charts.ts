@@ -51,6 +51,11 @@ function averagedOver(cells: CellRow[], keep: string[]): { factors: string[]; ti
   };
 }
 
+/** Distinct levels in numeric order. */
+function numericOrder(levels: string[]): string[] {
+  return [...new Set(levels)].sort((a, b) => Number(a) - Number(b));
+}
+
 /** Base × target heatmap of a metric, one panel per LoRA weight, cell mean printed, CI in the tooltip. */
 export function heatmapChart(metric: string, cells: CellRow[]): ChartSpec | undefined {
   const shown = cells.filter((c) => c.metric === metric && c.levels.base && c.levels.target && Number(c.levels.weight) > 0);
@@ -64,7 +69,8 @@ export function heatmapChart(metric: string, cells: CellRow[]): ChartSpec | unde
       $schema: SCHEMA,
       config,
       data: { values: rows },
-      facet: { column: { field: 'weight', type: 'ordinal', title: 'LoRA weight' } },
+      // Levels are text: sorted as text, weight 10 would come before 2.
+      facet: { column: { field: 'weight', type: 'ordinal', title: 'LoRA weight', sort: numericOrder(rows.map((r) => String(r.weight))) } },
       spec: {
         width: { step: 64 },
         height: { step: 34 },
