@@ -167,9 +167,17 @@ export function forestChart(tests: TestCsvRow[]): ChartSpec | undefined {
       verdict: t.verdict,
     }));
   if (rows.length === 0) return undefined;
+  const undrawn = tests.filter((t) => !Number.isFinite(t.estimate));
+  const undrawnNote = undrawn.length
+    ? `; ${undrawn.length} of ${tests.length} tests ${undrawn.length === 1 ? 'has' : 'have'} no estimate and ${undrawn.length === 1 ? 'is' : 'are'} not drawn (` +
+      `${undrawn
+        .slice(0, 5)
+        .map((t) => `${t.hypothesis} ${t.where}`.trim())
+        .join(', ')}${undrawn.length > 5 ? ', …' : ''}; see the tests table)`
+    : '';
   return {
     name: 'forest',
-    title: 'Effects behind each hypothesis (estimate with its CI over the K units; method and level in the tooltip)',
+    title: `Effects behind each hypothesis (estimate with its CI over the K units; method and level in the tooltip)${undrawnNote}`,
     spec: {
       $schema: SCHEMA,
       config,
