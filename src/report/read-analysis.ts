@@ -196,7 +196,6 @@ export function readAnalysis(runDir: string): Analysis {
   if (missing.length) throw new UserError(`${runDir}: no ${missing.join(', ')} (run "lora-eval analyze ${runDir}" first)`);
   const summary = readJson<Analysis['summary']>(join(runDir, 'summary.json'));
   checkAnalysisIsCurrent(runDir, summary.analyzed_scores);
-  checkOutputsMatchSummary(runDir, summary.outputs);
   const factors = summary.factors;
   const cells = readCsv(join(runDir, 'cells.csv')).map((r) => ({
     metric: r.metric,
@@ -239,5 +238,7 @@ export function readAnalysis(runDir: string): Analysis {
     ...worthItColumns(r),
     note: r.note ?? '',
   }));
+  // After parsing, so that a damaged file is named as damaged; a well-formed one of another analysis is caught here.
+  checkOutputsMatchSummary(runDir, summary.outputs);
   return { runDir, factors, cells, tests, summary };
 }
