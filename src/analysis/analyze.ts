@@ -377,9 +377,11 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
   });
 
   const files: string[] = [];
+  const outputs: Record<string, string> = {};
   const write = (name: string, content: string) => {
     writeFileAtomic(join(outDir, name), content);
     files.push(join(outDir, name));
+    outputs[name] = sha256(content);
   };
   write('cells.csv', cellsCsv(cells, table));
   write('tests.csv', testsCsv(tests));
@@ -433,6 +435,9 @@ export function analyze(options: AnalyzeOptions): AnalyzeResult {
     source: table.source,
     // What report checks the run's scores.csv against, so that an analysis of earlier scores is never reported as this one.
     analyzed_scores: { file: table.source, rows: table.rows.length, sha256: sha256(readFileSync(table.source)) },
+    // sha256 of each file written beside it: report refuses a cells.csv or tests.csv of another analysis (one that
+    // stopped before writing its summary.json) or edited since.
+    outputs,
     provenance: table.run
       ? { tool: table.run.tool, sweep: table.run.sweep, models: table.run.models, model_files: table.run.model_files ?? [], scores: table.run.scores ?? null }
       : null,

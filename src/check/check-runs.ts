@@ -4,7 +4,7 @@ import { canonicalLevel } from '../sweep/level.js';
 import { metricFor, metricRegistry } from '../../metrics/registry.js';
 import { decideMetric } from './decide.js';
 import { pairGroups, type Comparison } from './pairing.js';
-import { modelChange, modelsOf } from './provenance.js';
+import { modelChange, modelsOf, settingsChange } from './provenance.js';
 import { rescoreCheck, type Tolerance } from './rescore.js';
 import type { CheckReport, CheckResult, InconclusivePolicy } from './types.js';
 
@@ -138,12 +138,13 @@ export function checkRuns(options: CheckOptions): CheckReport {
   const { asked, checked, problems } = chooseMetrics(run, baseline, options);
 
   const models = { run: modelsOf(run, checked), baseline: modelsOf(baseline, checked), changed: false };
-  const change = modelChange(models.run, models.baseline);
+  const change = [modelChange(models.run, models.baseline), settingsChange(run, baseline, checked)].filter((c) => c !== undefined).join('; ') || undefined;
   if (change && !options.allowModelChange) throw new UserError(`${change}; pass --allow-model-change to compare them anyway`);
   models.changed = change !== undefined;
   const notes: string[] = change ? [`${change} (allowed by --allow-model-change)`] : [];
   const unhashed = (['run', 'baseline'] as const).filter((side) => !models[side].files.length);
-  if (unhashed.length) notes.push(`no run.json for the ${unhashed.join(' and the ')}: model files not compared, only the scores' model column`);
+  if (unhashed.length)
+    notes.push(`no run.json for the ${unhashed.join(' and the ')}: model files and scoring settings not compared, only the scores' model column`);
 
   const report: CheckReport = {
     mode: options.tolerance ? 'tolerance' : 'statistical',

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScoreTable } from '../run/score-table.js';
 import { UserError } from '../errors.js';
+import { DETAIL_TAGS_SETTING, differingSettings, referencesDiffer, scoringSettings } from '../run/scoring-settings.js';
 import type { ModelFile, SideModels } from './types.js';
 
 /** The models a run was scored with: run.json's model files (when it has one) and the model column of scores.csv. */
@@ -39,4 +40,24 @@ export function modelChange(run: SideModels, baseline: SideModels): string | und
   if (run.ids.join(',') !== baseline.ids.join(','))
     return `the run was scored with other models than the baseline: run ${run.ids.join(', ') || '(none)'}; baseline ${baseline.ids.join(', ') || '(none)'} (scores.csv model column)`;
   return undefined;
+}
+
+/**
+ * Why the two sides were scored with other settings than each other (resize engine, thresholds, preprocessing,
+ * tokenizer and tag-list files, reference images, the tags of detail_tags when it is checked), or undefined when
+ * every setting both run.json record agrees.
+ */
+export function settingsChange(run: ScoreTable, baseline: ScoreTable, metrics: string[]): string | undefined {
+  if (!run.run || !baseline.run) return undefined;
+  const [mine, theirs] = [scoringSettings(run.run, 'unknown'), scoringSettings(baseline.run, 'unknown')];
+  const relevant = (name: string) => name !== DETAIL_TAGS_SETTING || metrics.includes('detail_tags');
+  const differ = differingSettings(mine, theirs)
+    .filter(relevant)
+    .map((name) => `${name}: run ${JSON.stringify(mine[name])}, baseline ${JSON.stringify(theirs[name])}`);
+  const references = [
+    referencesDiffer('lora.references', run.run.references, baseline.run.references),
+    referencesDiffer('lora.style_references', run.run.style_references, baseline.run.style_references),
+  ].filter((r) => r !== undefined);
+  const all = [...differ, ...references];
+  return all.length ? `the run was scored with other settings than the baseline (run.json): ${all.join('; ')}` : undefined;
 }

@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option('--compare <factor[=level]>', "compare the run's levels of a factor with this baseline level (without one: each baseline level in turn)")
     .option('--inconclusive <fail|pass>', 'whether a group that could not be decided fails the gate', 'fail')
     .option('--allow-missing', 'report baseline groups (or images) missing from the run instead of failing')
-    .option('--allow-model-change', 'compare runs scored with different model files')
+    .option('--allow-model-change', 'compare runs scored with different model files or scoring settings (resize engine, thresholds, preprocessing, references)')
     .option('--tolerance <eps|metric=eps...>', 'exact re-score check: every image scored in both runs must stay within eps (one for all and/or per metric)')
     .option('--higher-is-better <metric...>', 'metrics not in the metric registry for which higher values are better')
     .option('--lower-is-better <metric...>', 'metrics not in the metric registry for which lower values are better')

@@ -101,6 +101,36 @@ function commonDir(paths: string[]): string {
   return dir;
 }
 
+/** The factor holding the LoRA's text-encoder multiplier when it is not the same at every weight. */
+const TE_WEIGHT = 'te_weight';
+
+/**
+ * Whether the text-encoder multiplier must be a factor: images of one LoRA and weight (the UNet multiplier) made with
+ * different text-encoder multipliers differ, and pooling them would credit the weight with the difference.
+ */
+function textEncoderWeights(placed: Placed[]): { isFactor: boolean; note?: string } {
+  const perWeight = new Map<string, Set<number>>();
+  for (const p of placed) {
+    if (!(p.weight > 0) || p.textEncoderWeight === undefined) continue;
+    const key = JSON.stringify([p.lora, p.weight]);
+    perWeight.set(key, (perWeight.get(key) ?? new Set()).add(p.textEncoderWeight));
+  }
+  const pairs = [...perWeight].map(([key, tes]) => ({ weight: (JSON.parse(key) as [string, number])[1], tes: [...tes].sort((a, b) => a - b) }));
+  const varied = pairs.find((x) => x.tes.length > 1);
+  if (varied)
+    return {
+      isFactor: true,
+      note: `images of weight ${varied.weight} were made with text-encoder multipliers ${varied.tes.join(', ')}: added as factor ${TE_WEIGHT} (weight is the UNet multiplier)`,
+    };
+  const differ = pairs.filter((x) => x.tes[0] !== x.weight);
+  if (differ.length)
+    return {
+      isFactor: false,
+      note: `the text-encoder multiplier is not the weight (the UNet multiplier): ${differ.map((x) => `weight ${x.weight} with text encoder ${x.tes[0]}`).join(', ')}`,
+    };
+  return { isFactor: false };
+}
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function buildSweep(records: IngestRecord[], options: BuildSweepOptions): Promise<BuiltSweep> {
@@ -139,6 +169,8 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
   const lorasPerBase = new Map<string, Set<string>>();
   for (const p of placed) if (p.lora) lorasPerBase.set(baseOfLora.get(p.lora)!, (lorasPerBase.get(baseOfLora.get(p.lora)!) ?? new Set()).add(p.lora));
   const needLoraFactor = [...lorasPerBase.values()].some((s) => s.size > 1);
+  const textEncoder = textEncoderWeights(placed);
+  if (textEncoder.note) notes.push(textEncoder.note);
 
   // Prompts.
   const promptIds = new Map<string, string>();
@@ -173,6 +205,7 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
     if (p.weight > 0 && p.lora) {
       levels.base = baseOfLora.get(p.lora)!;
       if (needLoraFactor) levels.lora = p.lora;
+      if (textEncoder.isFactor) levels[TE_WEIGHT] = p.textEncoderWeight!;
     }
     for (const name of varying) levels[name] = p.settings[name] ?? 'unknown';
     const id = promptIds.get(p.promptText)!;
@@ -206,7 +239,7 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
   for (const img of images) img.path = posixRelative(base, img.path);
   if (root) notes.push(`images are outside the sweep file's folder: root is set to ${posixRelative(sweepDir, root) || '.'}`);
 
-  const factorOrder = ['base', 'target', 'weight', ...(needLoraFactor ? ['lora'] : []), ...varying];
+  const factorOrder = ['base', 'target', 'weight', ...(needLoraFactor ? ['lora'] : []), ...(textEncoder.isFactor ? [TE_WEIGHT] : []), ...varying];
   const factors: Record<string, (string | number)[]> = {};
   for (const name of factorOrder) {
     const levels = levelsUsed.get(name);
@@ -238,7 +271,7 @@ export async function buildSweep(records: IngestRecord[], options: BuildSweepOpt
       references: posixRelative(sweepDir, references) || '.',
     },
     factors,
-    lora_factors: ['base', 'lora'].filter((f) => f in factors),
+    lora_factors: ['base', 'lora', TE_WEIGHT].filter((f) => f in factors),
     prompts,
     seeds: [...new Set(images.map((i) => i.seed))].sort(compareSeeds),
     images,

@@ -18,6 +18,8 @@ export interface Placed {
   /** The studied LoRA applied (weight > 0), by its canonical name. */
   lora?: string;
   loraHash?: string;
+  /** Text-encoder (CLIP) multiplier of the studied LoRA where it is applied; `weight` is the UNet one. */
+  textEncoderWeight?: number;
   seed: Seed;
   /** Prompt with the studied LoRA's tags removed: what groups images into prompts. */
   promptText: string;
@@ -61,7 +63,7 @@ export function factorName(label: string): string {
   return RESERVED.has(id) ? `${id}_setting` : id;
 }
 
-const RESERVED = new Set(['image', 'sha256', 'prompt', 'seed', 'metric', 'model', 'value', 'path', 'target', 'weight', 'base', 'lora']);
+const RESERVED = new Set(['image', 'sha256', 'prompt', 'seed', 'metric', 'model', 'value', 'path', 'target', 'weight', 'base', 'lora', 'te_weight']);
 
 /** sd-scripts records network multipliers (--am) but not the network files: names them after --lora, in order. */
 export function nameSdScriptsNetworks(g: GenerationInfo, loras: string[] | undefined): GenerationInfo {
@@ -71,6 +73,11 @@ export function nameSdScriptsNetworks(g: GenerationInfo, loras: string[] | undef
     return l.via === 'metadata-list' && index ? { ...l, name: loras[Number(index[1]) - 1] ?? l.name } : l;
   });
   return { ...g, loras: named };
+}
+
+/** "1" when both multipliers agree, else "unet 1 / text encoder 0.5". */
+function multiplierLabel(use: LoraUse): string {
+  return use.clipWeight === undefined || use.clipWeight === use.weight ? String(use.weight) : `unet ${use.weight} / text encoder ${use.clipWeight}`;
 }
 
 export function placeImage(
@@ -84,8 +91,8 @@ export function placeImage(
   if (names.length > 1) {
     return { reason: `applies ${names.length} of the studied LoRAs (${names.join(', ')}); a sweep image applies one (name the one under study with --lora)` };
   }
-  const weights = [...new Set(uses.map((u) => u.weight))];
-  if (weights.length > 1) return { reason: `applies LoRA ${names[0]} with different weights (${weights.join(', ')})` };
+  const multipliers = [...new Set(uses.map((u) => multiplierLabel(u)))];
+  if (multipliers.length > 1) return { reason: `applies LoRA ${names[0]} with different weights (${multipliers.join(', ')})` };
 
   let use: LoraUse | undefined = uses[0];
   let weight = 0;
@@ -97,6 +104,13 @@ export function placeImage(
   }
   if (!Number.isFinite(weight)) return { reason: `LoRA ${use?.name} has a multiplier that is not a number` };
   if (weight < 0) return { reason: `LoRA ${use?.name} has a negative weight ${weight}; sweep weights are ≥ 0` };
+  const textEncoderWeight = use ? (use.clipWeight ?? use.weight) : 0;
+  if (!Number.isFinite(textEncoderWeight)) return { reason: `LoRA ${use?.name} has a text-encoder multiplier that is not a number` };
+  // Weight 0 stands for the target's native output; a LoRA still applied to the text encoder changes the image.
+  if (weight === 0 && textEncoderWeight !== 0)
+    return {
+      reason: `LoRA ${use?.name} has UNet weight 0 but text-encoder multiplier ${textEncoderWeight}: not the target's native output, which weight 0 stands for`,
+    };
 
   const target = g.checkpoint ? modelStem(g.checkpoint) : defaults.defaultTarget;
   if (!target) {
@@ -120,6 +134,7 @@ export function placeImage(
     weight: weight === 0 ? 0 : weight,
     lora: weight > 0 && use ? studied.canonical(use.name) : undefined,
     loraHash: use?.hash,
+    textEncoderWeight: weight > 0 ? textEncoderWeight : undefined,
     seed,
     promptText,
     loraApplied: uses.some((u) => u.via === 'prompt-tag') || (weight > 0 && use !== undefined),

@@ -150,7 +150,8 @@ function modelChain(graph: Graph, value: unknown): ModelChain {
     const inputs = node.inputs;
     if (typeof inputs.lora_name === 'string') {
       const weight = numberOrUndefined(literal(graph, inputs.strength_model ?? inputs.strength ?? inputs.lora_strength, ['value', 'float']));
-      const clipWeight = numberOrUndefined(literal(graph, inputs.strength_clip, ['value', 'float']));
+      // A loader without a clip input (LoraLoaderModelOnly) leaves the text encoder without the LoRA.
+      const clipWeight = 'clip' in inputs ? numberOrUndefined(literal(graph, inputs.strength_clip, ['value', 'float'])) : 0;
       chain.loras.unshift({
         name: inputs.lora_name,
         weight: weight ?? 1,

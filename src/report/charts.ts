@@ -34,21 +34,43 @@ function collapse(cells: CellRow[], keep: string[]): Record<string, string | num
   }));
 }
 
+/**
+ * The factors a chart averages over (those besides `keep` with more than one level among its cells), and how its
+ * title and CI labels say so: a mean over clip skip or checkpoint is not one cell's, and the widest of several
+ * cells' CIs is not a CI of that mean.
+ */
+function averagedOver(cells: CellRow[], keep: string[]): { factors: string[]; titleNote: string; ciLow: string; ciHigh: string } {
+  const names = [...new Set(cells.flatMap((c) => Object.keys(c.levels)))].filter((f) => !keep.includes(f));
+  const factors = names.filter((f) => new Set(cells.map((c) => c.levels[f] ?? '')).size > 1);
+  if (!factors.length) return { factors, titleNote: '', ciLow: '95% CI low', ciHigh: '95% CI high' };
+  return {
+    factors,
+    titleNote: ` (each value the mean of the cells over ${factors.join(', ')}; CI bounds the widest of theirs)`,
+    ciLow: `lowest 95% CI low of the cells over ${factors.join(', ')}`,
+    ciHigh: `highest 95% CI high of the cells over ${factors.join(', ')}`,
+  };
+}
+
+/** Distinct levels in numeric order. */
+function numericOrder(levels: string[]): string[] {
+  return [...new Set(levels)].sort((a, b) => Number(a) - Number(b));
+}
+
 /** Base × target heatmap of a metric, one panel per LoRA weight, cell mean printed, CI in the tooltip. */
 export function heatmapChart(metric: string, cells: CellRow[]): ChartSpec | undefined {
-  const rows = collapse(
-    cells.filter((c) => c.metric === metric && c.levels.base && c.levels.target && Number(c.levels.weight) > 0),
-    ['base', 'target', 'weight'],
-  );
+  const shown = cells.filter((c) => c.metric === metric && c.levels.base && c.levels.target && Number(c.levels.weight) > 0);
+  const rows = collapse(shown, ['base', 'target', 'weight']);
   if (rows.length === 0) return undefined;
+  const averaged = averagedOver(shown, ['base', 'target', 'weight']);
   return {
     name: `heatmap-${metric}`,
-    title: `${metric}: base × target at each LoRA weight`,
+    title: `${metric}: base × target at each LoRA weight${averaged.titleNote}`,
     spec: {
       $schema: SCHEMA,
       config,
       data: { values: rows },
-      facet: { column: { field: 'weight', type: 'ordinal', title: 'LoRA weight' } },
+      // Levels are text: sorted as text, weight 10 would come before 2.
+      facet: { column: { field: 'weight', type: 'ordinal', title: 'LoRA weight', sort: numericOrder(rows.map((r) => String(r.weight))) } },
       spec: {
         width: { step: 64 },
         height: { step: 34 },
@@ -65,8 +87,8 @@ export function heatmapChart(metric: string, cells: CellRow[]): ChartSpec | unde
                 { field: 'base' },
                 { field: 'target' },
                 { field: 'mean', format: '.3f' },
-                { field: 'ci_low', title: '95% CI low', format: '.3f' },
-                { field: 'ci_high', title: '95% CI high', format: '.3f' },
+                { field: 'ci_low', title: averaged.ciLow, format: '.3f' },
+                { field: 'ci_high', title: averaged.ciHigh, format: '.3f' },
                 { field: 'n' },
               ],
             },
@@ -87,9 +109,14 @@ export function doseChart(metric: string, cells: CellRow[]): ChartSpec | undefin
   const expanded = mine.flatMap((c) => (c.levels.base ? [c] : bases.map((base) => ({ ...c, levels: { ...c.levels, base } }))));
   const rows = collapse(expanded, ['base', 'target', 'weight']).map((r) => ({ ...r, weight: Number(r.weight) }));
   if (new Set(rows.map((r) => r.weight)).size < 2) return undefined;
+  // Weight-0 cells are blank in the LoRA-only factors: only the LoRA cells say what else is averaged.
+  const averaged = averagedOver(
+    mine.filter((c) => c.levels.base),
+    ['base', 'target', 'weight'],
+  );
   return {
     name: `dose-${metric}`,
-    title: `${metric} against LoRA weight, by base, per target`,
+    title: `${metric} against LoRA weight, by base, per target${averaged.titleNote}`,
     spec: {
       $schema: SCHEMA,
       config,
@@ -112,8 +139,8 @@ export function doseChart(metric: string, cells: CellRow[]): ChartSpec | undefin
                 { field: 'base' },
                 { field: 'weight' },
                 { field: 'mean', format: '.3f' },
-                { field: 'ci_low', format: '.3f' },
-                { field: 'ci_high', format: '.3f' },
+                { field: 'ci_low', title: averaged.ciLow, format: '.3f' },
+                { field: 'ci_high', title: averaged.ciHigh, format: '.3f' },
               ],
             },
           },
@@ -140,9 +167,17 @@ export function forestChart(tests: TestCsvRow[]): ChartSpec | undefined {
       verdict: t.verdict,
     }));
   if (rows.length === 0) return undefined;
+  const undrawn = tests.filter((t) => !Number.isFinite(t.estimate));
+  const undrawnNote = undrawn.length
+    ? `; ${undrawn.length} of ${tests.length} tests ${undrawn.length === 1 ? 'has' : 'have'} no estimate and ${undrawn.length === 1 ? 'is' : 'are'} not drawn (` +
+      `${undrawn
+        .slice(0, 5)
+        .map((t) => `${t.hypothesis} ${t.where}`.trim())
+        .join(', ')}${undrawn.length > 5 ? ', …' : ''}; see the tests table)`
+    : '';
   return {
     name: 'forest',
-    title: 'Effects behind each hypothesis (estimate with its CI over the K units; method and level in the tooltip)',
+    title: `Effects behind each hypothesis (estimate with its CI over the K units; method and level in the tooltip)${undrawnNote}`,
     spec: {
       $schema: SCHEMA,
       config,

@@ -88,6 +88,8 @@ export interface Analysis {
     source: string;
     /** The scores.csv the analysis read (absent in analyses written before it was recorded). */
     analyzed_scores?: { file: string; rows: number; sha256: string };
+    /** sha256 of each file analyze wrote beside summary.json (absent in analyses written before it was recorded). */
+    outputs?: Record<string, string>;
     provenance: {
       tool?: { version?: string; git?: string };
       sweep?: { name?: string; sha256?: string; file?: string };
@@ -166,6 +168,28 @@ function checkAnalysisIsCurrent(runDir: string, analyzed: Analysis['summary']['a
   );
 }
 
+/** The files of an analysis that report reads besides summary.json. */
+const REPORTED_FILES = ['cells.csv', 'tests.csv'];
+
+/**
+ * Refuses a cells.csv or tests.csv that is not the one summary.json was written with (an analysis that stopped after
+ * writing them, an edit): its numbers would be reported under the other analysis's verdicts and provenance.
+ */
+function checkOutputsMatchSummary(runDir: string, outputs: Record<string, string> | undefined): void {
+  if (!outputs) return;
+  for (const name of REPORTED_FILES) {
+    const recorded = outputs[name];
+    const file = join(runDir, name);
+    if (recorded === undefined) throw new UserError(`${join(runDir, 'summary.json')}: records no sha256 of ${name} (outputs); run "lora-eval analyze" again`);
+    const current = sha256(readFileSync(file));
+    if (current !== recorded)
+      throw new UserError(
+        `${file}: not the file ${join(runDir, 'summary.json')} was written with (sha256 ${current.slice(0, 12)}…; summary.json records ${recorded.slice(0, 12)}…): ` +
+          `it was changed, or written by an analysis that stopped before its summary.json; run "lora-eval analyze" again before reporting`,
+      );
+  }
+}
+
 /** Reads what `lora-eval analyze` wrote into a run folder: cells.csv, tests.csv and summary.json. */
 export function readAnalysis(runDir: string): Analysis {
   const missing = ['cells.csv', 'tests.csv', 'summary.json'].filter((f) => !existsSync(join(runDir, f)));
@@ -214,5 +238,7 @@ export function readAnalysis(runDir: string): Analysis {
     ...worthItColumns(r),
     note: r.note ?? '',
   }));
+  // After parsing, so that a damaged file is named as damaged; a well-formed one of another analysis is caught here.
+  checkOutputsMatchSummary(runDir, summary.outputs);
   return { runDir, factors, cells, tests, summary };
 }

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { refuseIdenticalImages } from '../score/identical-images.js';
 import { Store } from '../store/store.js';
 import { readRunJson, writeRunJson, type RunJson } from './run-json.js';
 import { readRunScores, SCORES_CSV, writeScoresCsv } from './run-scores.js';
 import type { ScoreRow } from './scores-csv.js';
+import { referencesDiffer, scoringSettings } from './scoring-settings.js';
 import { storeRunKey, storeRunOf } from './store-run.js';
 
 export interface MergeResult {
@@ -19,50 +20,6 @@ function readRun(dir: string): RunJson {
   const run = readRunJson(dir);
   if (!run) throw new UserError(`${dir}: no run.json (expected a folder written by "lora-eval score")`);
   return run;
-}
-
-/** Settings that change the scores besides the model files: shards scored with different ones cannot be combined. */
-function scoringSettings(run: RunJson): Record<string, unknown> {
-  return {
-    'resize engine (--exact-resize)': run.options.resampler ?? 'fast',
-    'tagger thresholds (--mcut)': run.options.tag_thresholds ?? 'threshold',
-    'CLIP variant (--variant)': run.options.variant ?? null,
-    'CLIP preprocessing': run.clip?.preprocessing ?? null,
-    'tagger preprocessing': run.tagger?.preprocessing ?? null,
-    'DINOv2 preprocessing': (run.encoder as { preprocessing?: string } | null | undefined)?.preprocessing ?? null,
-    'CCIP preprocessing and threshold': run.ccip
-      ? JSON.stringify([(run.ccip as { preprocessing?: string }).preprocessing, (run.ccip as { threshold?: number }).threshold])
-      : null,
-    'tokenizer, preprocessing and tag-list files': (run.model_files ?? []).map((m) => m.sha256).join(','),
-  };
-}
-
-/**
- * Why two runs' reference images differ, or undefined when they are the same images (by content, wherever they lie:
- * shards run on machines that mount the sweep at different paths). Concept and style scores are measured against
- * them, so shards scored against different references cannot be combined.
- */
-function referencesDiffer(
-  label: string,
-  mine: { file: string; sha256: string }[] | undefined,
-  theirs: { file: string; sha256: string }[] | undefined,
-): string | undefined {
-  if (!mine || !theirs) return undefined;
-  const key = (refs: { sha256: string }[]) =>
-    refs
-      .map((r) => r.sha256)
-      .sort()
-      .join(',');
-  if (key(mine) === key(theirs)) return undefined;
-  const theirShas = new Set(theirs.map((r) => r.sha256));
-  const myShas = new Set(mine.map((r) => r.sha256));
-  const onlyMine = mine.filter((r) => !theirShas.has(r.sha256));
-  const onlyTheirs = theirs.filter((r) => !myShas.has(r.sha256));
-  const example = onlyMine[0] ?? onlyTheirs[0];
-  return (
-    `${label}: ${mine.length} image(s) against ${theirs.length}, ${onlyMine.length} only in this run and ${onlyTheirs.length} only in the other` +
-    (example ? ` (e.g. ${basename(example.file)}, sha256 ${example.sha256.slice(0, 12)}…)` : ' (the same images, a different number of times)')
-  );
 }
 
 /**
@@ -150,7 +107,7 @@ export function mergeRuns(runDirs: string[], out: string): MergeResult {
             `(${JSON.stringify(r.sweep[field]?.[differs])} vs ${JSON.stringify(first.sweep[field]?.[differs])}); merge combines runs of one sweep`,
         );
     }
-    const [mine, theirs] = [scoringSettings(r), scoringSettings(first)];
+    const [mine, theirs] = [scoringSettings(r, 'default'), scoringSettings(first, 'default')];
     for (const [setting, value] of Object.entries(mine)) {
       if (value !== theirs[setting])
         throw new UserError(`${dirs[i]}: scored with another ${setting} than ${dirs[0]} (${JSON.stringify(value)} vs ${JSON.stringify(theirs[setting])})`);

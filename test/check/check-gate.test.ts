@@ -154,7 +154,7 @@ describe('check: outcomes a CI user can rely on', () => {
     const allowed = checkRuns({ run, baseline, allowMissing: true });
     expect(allowed.passed).toBe(true);
     expect(allowed.notes).toEqual([
-      "no run.json for the run: model files not compared, only the scores' model column",
+      "no run.json for the run: model files and scoring settings not compared, only the scores' model column",
       'baseline group base=nai;target=t1;weight=1 has no image in the run (prompt_fidelity, style_retention); not checked (--allow-missing)',
       'baseline group base=nai;target=t2;weight=1 has no image in the run (prompt_fidelity, style_retention); not checked (--allow-missing)',
     ]);
