@@ -9,7 +9,7 @@ import { scoreSweep } from '../../src/score/score-sweep.js';
 import { loadSweep } from '../../src/sweep/load.js';
 import { SweepError } from '../../src/sweep/types.js';
 import { buildA1111Grid } from './helpers/a1111-grid.js';
-import { ingestProgram } from './helpers/cli-program.js';
+import { runIngest } from './helpers/cli-program.js';
 import { comfyGraph } from './helpers/comfy.js';
 import { a1111Infotext, jpegWithUserComment, noisePng, pngWithText, userCommentBytes, webpWithUserComment, withTextChunks } from './helpers/images.js';
 import { writeSafetensors } from './helpers/safetensors.js';
@@ -346,24 +346,7 @@ describe('ingestFolder', () => {
 });
 
 describe('lora-eval ingest (CLI)', () => {
-  async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const write = (sink: string[]) => ((chunk: string | Uint8Array) => (sink.push(String(chunk)), true)) as typeof process.stdout.write;
-    const [o, e] = [process.stdout.write, process.stderr.write];
-    process.stdout.write = write(out);
-    process.stderr.write = write(err);
-    process.exitCode = 0;
-    try {
-      await ingestProgram().parseAsync(['node', 'lora-eval', ...args]);
-    } finally {
-      process.stdout.write = o;
-      process.stderr.write = e;
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = 0;
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  }
+  const run = runIngest;
 
   it('writes the sweep, lists skipped files and exits 1 when some were skipped', async () => {
     const dir = join(root, 'cli');

@@ -8,31 +8,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadSweep } from '../../src/sweep/load.js';
-import { ingestProgram } from './helpers/cli-program.js';
+import { runIngest } from './helpers/cli-program.js';
 import { comfyGraph } from './helpers/comfy.js';
 import { a1111Infotext, noisePng, pngWithText } from './helpers/images.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ingest-te-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = (sink: string[]) => ((chunk: string | Uint8Array) => (sink.push(String(chunk)), true)) as typeof process.stdout.write;
-  const [o, e] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = write(out);
-  process.stderr.write = write(err);
-  process.exitCode = 0;
-  try {
-    await ingestProgram().parseAsync(['node', 'lora-eval', ...args]);
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const run = runIngest;
 
 async function a1111(dir: string, name: string, prompt: string, seed: number, n: number): Promise<void> {
   const text = a1111Infotext({ prompt, negative: 'lowres', seed, model: 'anything-v4.5' });
