@@ -17,6 +17,22 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const run = runIngest;
 
+/** ingest of the ComfyUI images in `images`, the LoRA named on the command line, into dir/sweep.yaml. */
+async function ingestComfy(dir: string, images: string) {
+  return run([
+    'ingest',
+    images,
+    '--out',
+    join(dir, 'sweep.yaml'),
+    '--lora',
+    'anis_nai',
+    '--base-of',
+    'anis_nai=nai',
+    '--references',
+    await refs(join(dir, 'refs')),
+  ]);
+}
+
 async function a1111(dir: string, name: string, prompt: string, seed: number, n: number): Promise<void> {
   const text = a1111Infotext({ prompt, negative: 'lowres', seed, model: 'anything-v4.5' });
   writeFileSync(join(dir, `${name}.png`), await pngWithText(16, 16, n, [{ keyword: 'parameters', text }]));
@@ -70,18 +86,7 @@ describe('ingest: the text-encoder multiplier', () => {
     mkdirSync(images, { recursive: true });
     await comfy(images, 'a', 0.8, 0.8, '5', 1);
     await comfy(images, 'b', 0.8, 0.4, '5', 2);
-    const r = await run([
-      'ingest',
-      images,
-      '--out',
-      join(dir, 'sweep.yaml'),
-      '--lora',
-      'anis_nai',
-      '--base-of',
-      'anis_nai=nai',
-      '--references',
-      await refs(join(dir, 'refs')),
-    ]);
+    const r = await ingestComfy(dir, images);
     expect(r.stderr).not.toMatch(/same cell/);
     expect(r.code).toBe(0);
     const sweep = parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8'));
@@ -95,18 +100,7 @@ describe('ingest: the text-encoder multiplier', () => {
     mkdirSync(images, { recursive: true });
     await comfy(images, 'both', 0.8, 0.8, '5', 1);
     await comfyModelOnly(images, 'model-only', 0.8, '6', 2);
-    const r = await run([
-      'ingest',
-      images,
-      '--out',
-      join(dir, 'sweep.yaml'),
-      '--lora',
-      'anis_nai',
-      '--base-of',
-      'anis_nai=nai',
-      '--references',
-      await refs(join(dir, 'refs')),
-    ]);
+    const r = await ingestComfy(dir, images);
     expect(r.code).toBe(0);
     const sweep = parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8'));
     expect(sweep.factors.te_weight).toEqual([0, 0.8]);
@@ -119,18 +113,7 @@ describe('ingest: the text-encoder multiplier', () => {
     mkdirSync(images, { recursive: true });
     await comfy(images, 'a', 0.5, 1, '5', 1);
     await comfy(images, 'b', 1, 1, '5', 2);
-    const r = await run([
-      'ingest',
-      images,
-      '--out',
-      join(dir, 'sweep.yaml'),
-      '--lora',
-      'anis_nai',
-      '--base-of',
-      'anis_nai=nai',
-      '--references',
-      await refs(join(dir, 'refs')),
-    ]);
+    const r = await ingestComfy(dir, images);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/the text-encoder multiplier is not the weight \(the UNet multiplier\): weight 0\.5 with text encoder 1/);
     expect(parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8')).factors.te_weight).toBeUndefined();
@@ -143,18 +126,7 @@ describe('ingest: the text-encoder multiplier', () => {
     await comfy(images, 'native', 0, 0, '5', 1);
     await comfy(images, 'clip-only', 0, 1, '6', 2);
     await comfy(images, 'lora', 1, 1, '5', 3);
-    const r = await run([
-      'ingest',
-      images,
-      '--out',
-      join(dir, 'sweep.yaml'),
-      '--lora',
-      'anis_nai',
-      '--base-of',
-      'anis_nai=nai',
-      '--references',
-      await refs(join(dir, 'refs')),
-    ]);
+    const r = await ingestComfy(dir, images);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/clip-only\.png: LoRA .*anis_nai.* has UNet weight 0 but text-encoder multiplier 1: not the target's native output/);
     expect(parse(readFileSync(join(dir, 'sweep.yaml'), 'utf8')).images).toHaveLength(2);
