@@ -73,7 +73,8 @@ const DECODING_STAGES = ['read', 'sha256', 'header', 'decode'];
  * decoding, which no scoring of image files avoids; pipelineCeiling counts every stage measured.
  */
 function ceilings(rawCpuMs: number, stageRun: StageResult | { error: string }): { decodingCeiling?: number; pipelineCeiling?: number } {
-  if ('error' in stageRun) return {};
+  // A stage the measurement did not report would make the bound a guess: no bound is stated then.
+  if ('error' in stageRun || DECODING_STAGES.some((n) => !(stageRun.stages[n]?.cpuMsPerImage >= 0))) return {};
   const cpu = (names: string[]) => names.reduce((sum, n) => sum + (stageRun.stages[n]?.cpuMsPerImage ?? Number.NaN), 0);
   const others = Object.keys(stageRun.stages).filter((n) => n !== 'inference');
   return { decodingCeiling: rawCpuMs / (rawCpuMs + cpu(DECODING_STAGES)), pipelineCeiling: rawCpuMs / (rawCpuMs + cpu(others)) };
